@@ -1,0 +1,128 @@
+//! Loading, caching, determinism and replay, and the registry.
+
+mod common;
+
+use common::*;
+use oip_engine::canonical::{canonical_facts, decision_json, sha256_hex};
+use oip_engine::types::{Date, Document, Outcome};
+use oip_engine::{Entry, HostConfig, Limits, PolicyHost, Registry};
+use std::sync::Arc;
+
+#[test]
+fn a_core_module_is_componentized_and_reads_its_manifest() {
+    let host = host(Limits::default());
+    let p = host.load(builtin("CN-SC")).expect("load");
+    let m = p.manifest();
+    assert_eq!(m.region, "CN-SC");
+    assert_eq!(m.policy_id, "oip-policy-cn-sc");
+    assert_eq!(m.wit_version, "1.0.0");
+    assert_eq!(m.effective_from, Date::new(2022, 7, 1).unwrap());
+    assert!(m.citations.iter().any(|c| c.id == "gsbx-37"));
+    assert!(m.parameters.iter().any(|p| p.name == "avg_monthly_wage.CN-SC.2024" && p.value == Some(764_600)));
+    // The digest is of the component; loading that component again is the same version.
+    assert_eq!(p.sha256(), sha256_hex(p.component_bytes()));
+    let again = host.load(p.component_bytes()).expect("load component");
+    assert_eq!(again.sha256(), p.sha256());
+}
+
+#[test]
+fn the_disk_cache_is_used_on_the_second_load_and_survives_corruption() {
+    let dir = std::env::temp_dir().join(format!("oip-cache-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = HostConfig { limits: Limits::default(), cache_dir: Some(dir.clone()) };
+    let first = PolicyHost::new(config.clone()).expect("host");
+    let a = first.load(builtin("CN-SC")).expect("load");
+    assert!(!a.stats().from_cache);
+    let facts = example_facts();
+    let da = first.decide(&a, &facts).expect("decide");
+    drop(first);
+    // A new host (a restart) loads from the cache, and decides identically.
+    let second = PolicyHost::new(config.clone()).expect("host");
+    let b = second.load(builtin("CN-SC")).expect("load");
+    assert!(b.stats().from_cache);
+    let db = second.decide(&b, &facts).expect("decide");
+    assert_eq!(da, db);
+    // A corrupted entry is discarded and the module recompiled, never deserialized.
+    for entry in std::fs::read_dir(&dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        let mut bytes = std::fs::read(&path).expect("read");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&path, bytes).expect("write");
+    }
+    let third = PolicyHost::new(config).expect("host");
+    let c = third.load(builtin("CN-SC")).expect("load");
+    assert!(!c.stats().from_cache);
+    assert_eq!(third.decide(&c, &facts).expect("decide"), db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn same_bytes_and_same_facts_give_byte_identical_decisions() {
+    let facts = example_facts();
+    let one = host(Limits::default());
+    let two = host(Limits::default());
+    let p1 = one.load(builtin("CN-SC")).expect("load");
+    let p2 = two.load(builtin("CN-SC")).expect("load");
+    let a = one.decide(&p1, &facts).expect("decide");
+    let b = two.decide(&p2, &facts).expect("decide");
+    assert_eq!(decision_json(&a.decision), decision_json(&b.decision));
+    assert_eq!(a.provenance, b.provenance);
+    assert_eq!(a.provenance.sha256, p1.sha256());
+    assert_eq!(a.provenance.facts_sha256, sha256_hex(&canonical_facts(&facts).1));
+    // The order of documents does not change the canonical facts or the decision.
+    let mut shuffled = facts.clone();
+    shuffled.documents.reverse();
+    shuffled.documents.push(Document::Diagnosis);
+    let c = one.decide(&p1, &shuffled).expect("decide");
+    assert_eq!(c, a);
+    // A different fact changes the hash.
+    let mut other = facts;
+    other.medical.inpatient_days += 1;
+    assert_ne!(one.decide(&p1, &other).expect("decide").provenance.facts_sha256, a.provenance.facts_sha256);
+}
+
+#[test]
+fn the_registry_picks_the_version_in_force_and_swaps_atomically() {
+    let host = host(Limits::default());
+    let old = host.load(builtin("CN-SC")).expect("load");
+    let reg = Registry::new();
+    let day = Date::new(2025, 8, 1).unwrap();
+    assert!(reg.lookup("CN-SC", day).is_none());
+    reg.activate(Entry::from_manifest(old.clone(), 1));
+    assert_eq!(reg.lookup("CN-SC", day).unwrap().sha256(), old.sha256());
+    assert!(reg.lookup("CN-SC", Date::new(2022, 6, 30).unwrap()).is_none(), "before the window");
+    assert!(reg.lookup("CN-BJ", day).is_none(), "another region");
+
+    // A second version (here: the hostile fixture standing in, registered for CN-SC dates by
+    // its window) activated later supersedes the first for the dates it covers.
+    let newer = load_fixture(&host, "hostile");
+    let held: Arc<_> = reg.lookup("CN-SC", day).unwrap(); // an in-flight decision holds this
+    reg.activate(Entry { policy: old.clone(), from: Date::new(2022, 7, 1).unwrap(), to: None, sequence: 1 });
+    reg.activate(Entry { policy: newer.clone(), from: Date::new(2025, 1, 1).unwrap(), to: None, sequence: 2 });
+    // The hostile manifest says CN-ZZ, so it covers CN-ZZ only: CN-SC keeps the old one.
+    assert_eq!(reg.lookup("CN-SC", day).unwrap().sha256(), old.sha256());
+    assert_eq!(reg.lookup("CN-ZZ", day).unwrap().sha256(), newer.sha256());
+    assert!(reg.lookup("CN-ZZ", Date::new(2024, 12, 31).unwrap()).is_none());
+    assert_eq!(held.sha256(), old.sha256());
+    assert_eq!(host.decide(&held, &example_facts()).expect("decide").decision.outcome, Outcome::Covered);
+    // Rolling back is deactivating.
+    assert!(reg.deactivate(newer.sha256()));
+    assert!(reg.lookup("CN-ZZ", day).is_none());
+    assert_eq!(reg.regions(), vec!["CN-SC".to_string()]);
+}
+
+#[test]
+fn a_newer_activation_supersedes_an_older_one_for_overlapping_dates() {
+    let host = host(Limits::default());
+    let p = host.load(builtin("CN-SC")).expect("load");
+    let component = host.load(p.component_bytes()).expect("same module again");
+    let reg = Registry::new();
+    reg.activate(Entry { policy: p.clone(), from: Date::new(2022, 7, 1).unwrap(), to: None, sequence: 1 });
+    assert_eq!(reg.entries().len(), 1);
+    // The same digest activated again replaces its entry (new window), it does not duplicate.
+    reg.activate(Entry { policy: component, from: Date::new(2023, 1, 1).unwrap(), to: None, sequence: 5 });
+    assert_eq!(reg.entries().len(), 1);
+    assert!(reg.lookup("CN-SC", Date::new(2022, 8, 1).unwrap()).is_none());
+    assert!(reg.lookup("CN-SC", Date::new(2023, 8, 1).unwrap()).is_some());
+}

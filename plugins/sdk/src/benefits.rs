@@ -1,0 +1,431 @@
+//! Benefit lines of a covered decision (rules.md, "Benefits"), in exact integer fen.
+
+use crate::money::{percent_of, percent_text, times, yuan};
+use crate::region::{Cite, Looked, Region, lookup_year};
+use crate::tables::*;
+use oip_types::{
+    BenefitItem, BenefitLine, CareLevel, Confidence, Facts, Parameter, Payer, Period, Relation,
+    Text,
+};
+
+fn table_parameter(name: String, value: u64, unit: &str) -> Parameter {
+    Parameter {
+        name,
+        value: i64::try_from(value).ok(),
+        unit: unit.into(),
+        period: None,
+        source: BENEFIT_TABLES_SOURCE.into(),
+        confidence: Confidence::Confirmed,
+    }
+}
+
+struct Line {
+    item: BenefitItem,
+    payer: Payer,
+    period: Period,
+    amount: Option<u64>,
+    formula: Text,
+    parameters: Vec<Parameter>,
+    cite: &'static Cite,
+    note: Option<Text>,
+    /// Provisional for a reason other than its figures (e.g. an unconfirmed payer).
+    provisional: bool,
+}
+
+impl Line {
+    fn finish(self) -> BenefitLine {
+        let provisional =
+            self.provisional || self.parameters.iter().any(|p| p.confidence.is_provisional());
+        BenefitLine {
+            item: self.item,
+            payer: self.payer,
+            period: self.period,
+            amount_fen: self.amount,
+            provisional,
+            formula: self.formula,
+            parameters: self.parameters,
+            citation: self.cite.to_citation(),
+            note: self.note,
+        }
+    }
+}
+
+fn months_of_wage(
+    item: BenefitItem,
+    months: u64,
+    months_name: String,
+    w: &Looked,
+    cite: &'static Cite,
+) -> Line {
+    let amount = times(w.fen, months);
+    Line {
+        item,
+        payer: Payer::Fund,
+        period: Period::LumpSum,
+        amount: Some(amount),
+        formula: Text::new(
+            format!("{months} 个月 × 月平均工资 {} 元 = {} 元", yuan(w.fen), yuan(amount)),
+            format!("{months} months × average monthly wage {} yuan = {} yuan", yuan(w.fen), yuan(amount)),
+        ),
+        parameters: vec![w.parameter.clone(), table_parameter(months_name, months, "months")],
+        cite,
+        note: None,
+        provisional: false,
+    }
+}
+
+fn medical_line(facts: &Facts) -> Option<Line> {
+    let m = &facts.medical;
+    let total = m.outpatient_fen.saturating_add(m.inpatient_fen);
+    if total == 0 {
+        return None;
+    }
+    let note = (m.out_of_catalogue_fen > 0).then(|| {
+        Text::new(
+            format!("目录外费用 {} 元不予支付。", yuan(m.out_of_catalogue_fen)),
+            format!("{} yuan outside the catalogues is not paid.", yuan(m.out_of_catalogue_fen)),
+        )
+    });
+    Some(Line {
+        item: BenefitItem::Medical,
+        payer: Payer::Fund,
+        period: Period::LumpSum,
+        amount: Some(total),
+        formula: Text::new(
+            format!(
+                "门（急）诊 {} 元 + 住院 {} 元 = {} 元",
+                yuan(m.outpatient_fen),
+                yuan(m.inpatient_fen),
+                yuan(total)
+            ),
+            format!(
+                "outpatient {} yuan + inpatient {} yuan = {} yuan",
+                yuan(m.outpatient_fen),
+                yuan(m.inpatient_fen),
+                yuan(total)
+            ),
+        ),
+        parameters: Vec::new(),
+        cite: &GSBX_30,
+        note,
+        provisional: false,
+    })
+}
+
+fn meal_line(region: &Region, facts: &Facts) -> Option<Line> {
+    let days = u64::from(facts.medical.inpatient_days);
+    if days == 0 {
+        return None;
+    }
+    let parameter = region.meal_parameter();
+    let (amount, formula, note) = match &region.hospital_meal_per_day {
+        Some(rate) => {
+            let per_day = u64::try_from(rate.value).unwrap_or(0);
+            let amount = times(per_day, days);
+            (
+                Some(amount),
+                Text::new(
+                    format!("住院 {days} 天 × {} 元/天 = {} 元", yuan(per_day), yuan(amount)),
+                    format!("{days} days in hospital × {} yuan/day = {} yuan", yuan(per_day), yuan(amount)),
+                ),
+                None,
+            )
+        }
+        None => (
+            None,
+            Text::new(
+                format!("住院 {days} 天 × 日标准（{} 未公布）", region.name_zh),
+                format!("{days} days in hospital × daily rate (not published for {})", region.name_en),
+            ),
+            Some(Text::new(
+                format!("{} 的住院伙食补助日标准未找到公开数据，金额由经办人员核定。", region.name_zh),
+                format!("No published daily rate was found for {}; the adjuster sets the amount.", region.name_en),
+            )),
+        ),
+    };
+    Some(Line {
+        item: BenefitItem::HospitalMealSubsidy,
+        payer: Payer::Fund,
+        period: Period::LumpSum,
+        amount,
+        formula,
+        parameters: vec![parameter],
+        cite: &GSBX_30,
+        note,
+        provisional: true,
+    })
+}
+
+fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
+    let idx = usize::from(grade - 1);
+    let cite = match grade {
+        1..=4 => &GSBX_35,
+        5..=6 => &GSBX_36,
+        _ => &GSBX_37,
+    };
+    let mut lines = vec![months_of_wage(
+        BenefitItem::OneOffDisabilitySubsidy,
+        DISABILITY_MONTHS[idx],
+        format!("disability_subsidy_months.grade{grade}"),
+        w,
+        cite,
+    )];
+    if let Some(&bp) = DISABILITY_ALLOWANCE_BP.get(idx) {
+        let share = percent_of(w.fen, bp);
+        let mut parameters = vec![
+            w.parameter.clone(),
+            table_parameter(format!("disability_allowance_bp.grade{grade}"), bp, "bp"),
+        ];
+        let (amount, payer, formula, provisional, note) = if grade <= 4 {
+            let floor = u64::try_from(region.min_wage.value).unwrap_or(0);
+            parameters.push(region.min_wage_parameter());
+            let amount = share.max(floor);
+            (
+                amount,
+                Payer::Fund,
+                Text::new(
+                    format!(
+                        "max(月平均工资 {} 元 × {} = {} 元, 最低工资 {} 元) = {} 元/月",
+                        yuan(w.fen),
+                        percent_text(bp),
+                        yuan(share),
+                        yuan(floor),
+                        yuan(amount)
+                    ),
+                    format!(
+                        "max(average monthly wage {} yuan × {} = {} yuan, minimum wage {} yuan) = {} yuan/month",
+                        yuan(w.fen),
+                        percent_text(bp),
+                        yuan(share),
+                        yuan(floor),
+                        yuan(amount)
+                    ),
+                ),
+                false,
+                None,
+            )
+        } else {
+            parameters.push(Parameter {
+                name: "disability_allowance_payer.grade5_6".into(),
+                value: None,
+                unit: "payer".into(),
+                period: None,
+                source: "rules.md: who pays grades 5-6 in this scheme is unconfirmed".into(),
+                confidence: Confidence::Provisional,
+            });
+            (
+                share,
+                Payer::Platform,
+                Text::new(
+                    format!("月平均工资 {} 元 × {} = {} 元/月", yuan(w.fen), percent_text(bp), yuan(share)),
+                    format!(
+                        "average monthly wage {} yuan × {} = {} yuan/month",
+                        yuan(w.fen),
+                        percent_text(bp),
+                        yuan(share)
+                    ),
+                ),
+                true,
+                Some(Text::new(
+                    "五至六级伤残津贴在本保障中由谁支付尚未确认，暂列平台企业。",
+                    "Who pays the grade 5-6 allowance in this scheme is unconfirmed; the platform is assumed for now.",
+                )),
+            )
+        };
+        lines.push(Line {
+            item: BenefitItem::DisabilityAllowance,
+            payer,
+            period: Period::Monthly,
+            amount: Some(amount),
+            formula,
+            parameters,
+            cite,
+            note,
+            provisional,
+        });
+    }
+    lines
+}
+
+fn living_care_line(level: CareLevel, w: &Looked) -> Line {
+    let (bp, zh, en) = match level {
+        CareLevel::Partial => (LIVING_CARE_BP[0], "部分", "partial"),
+        CareLevel::Most => (LIVING_CARE_BP[1], "大部分", "most"),
+        CareLevel::Complete => (LIVING_CARE_BP[2], "完全", "complete"),
+    };
+    let amount = percent_of(w.fen, bp);
+    Line {
+        item: BenefitItem::LivingCare,
+        payer: Payer::Fund,
+        period: Period::Monthly,
+        amount: Some(amount),
+        formula: Text::new(
+            format!("生活{zh}不能自理：月平均工资 {} 元 × {} = {} 元/月", yuan(w.fen), percent_text(bp), yuan(amount)),
+            format!(
+                "{en} loss of self-care: average monthly wage {} yuan × {} = {} yuan/month",
+                yuan(w.fen),
+                percent_text(bp),
+                yuan(amount)
+            ),
+        ),
+        parameters: vec![w.parameter.clone(), table_parameter(format!("living_care_bp.{en}"), bp, "bp")],
+        cite: &GSBX_34,
+        note: None,
+        provisional: false,
+    }
+}
+
+fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
+    if facts.dependants.is_empty() {
+        return None;
+    }
+    let (spouse, other, extra, cap_bp) = DEPENDANT_BP;
+    let mut shares_zh = Vec::new();
+    let mut shares_en = Vec::new();
+    let mut sum = 0u64;
+    for d in &facts.dependants {
+        let base = if d.relation == Relation::Spouse { spouse } else { other };
+        let bp = base + if d.orphan || d.lone_elderly { extra } else { 0 };
+        let share = percent_of(w.fen, bp);
+        sum += share;
+        shares_zh.push(format!("{}（{}）", yuan(share), percent_text(bp)));
+        shares_en.push(format!("{} ({})", yuan(share), percent_text(bp)));
+    }
+    let cap = percent_of(w.fen, cap_bp);
+    let amount = sum.min(cap);
+    let note = (sum > cap).then(|| {
+        Text::new(
+            format!("合计 {} 元超过月平均工资，按上限 {} 元支付。", yuan(sum), yuan(cap)),
+            format!("The total {} yuan exceeds the monthly wage; the cap {} yuan is paid.", yuan(sum), yuan(cap)),
+        )
+    });
+    Some(Line {
+        item: BenefitItem::DependantPension,
+        payer: Payer::Fund,
+        period: Period::Monthly,
+        amount: Some(amount),
+        formula: Text::new(
+            format!("{} = {} 元/月，合计不超过月平均工资 {} 元", shares_zh.join(" + "), yuan(amount), yuan(cap)),
+            format!(
+                "{} = {} yuan/month, in total not above the monthly wage {} yuan",
+                shares_en.join(" + "),
+                yuan(amount),
+                yuan(cap)
+            ),
+        ),
+        parameters: vec![
+            w.parameter.clone(),
+            table_parameter("dependant_pension_bp.spouse".into(), spouse, "bp"),
+            table_parameter("dependant_pension_bp.other".into(), other, "bp"),
+            table_parameter("dependant_pension_bp.orphan_or_lone_elderly_extra".into(), extra, "bp"),
+        ],
+        cite: &GSBX_39,
+        note,
+        provisional: false,
+    })
+}
+
+fn death_lines(facts: &Facts, w: &Looked) -> Vec<Line> {
+    let Some(death) = &facts.death else { return Vec::new() };
+    let mut lines = Vec::new();
+    let year = death.died_at.beijing_date().year - 1;
+    if let Some(income) = lookup_year(NATIONAL_INCOME, "national_urban_disposable_income", year) {
+        let amount = times(income.fen, DEATH_INCOME_MULTIPLE);
+        lines.push(Line {
+            item: BenefitItem::OneOffDeathSubsidy,
+            payer: Payer::Fund,
+            period: Period::LumpSum,
+            amount: Some(amount),
+            formula: Text::new(
+                format!(
+                    "{DEATH_INCOME_MULTIPLE} × {year} 年全国城镇居民人均可支配收入 {} 元 = {} 元",
+                    yuan(income.fen),
+                    yuan(amount)
+                ),
+                format!(
+                    "{DEATH_INCOME_MULTIPLE} × national urban per-capita disposable income {year} {} yuan = {} yuan",
+                    yuan(income.fen),
+                    yuan(amount)
+                ),
+            ),
+            parameters: vec![
+                income.parameter.clone(),
+                table_parameter("death_subsidy_income_multiple".into(), DEATH_INCOME_MULTIPLE, "count"),
+            ],
+            cite: &GSBX_39,
+            note: None,
+            provisional: false,
+        });
+    }
+    lines.push(months_of_wage(
+        BenefitItem::FuneralSubsidy,
+        FUNERAL_MONTHS,
+        "funeral_subsidy_months".into(),
+        w,
+        &GSBX_39,
+    ));
+    lines.extend(dependant_line(facts, w));
+    lines
+}
+
+/// The benefit lines of a covered claim, and the names of the provisional parameters they use.
+pub fn benefit_lines(region: &Region, facts: &Facts) -> (Vec<BenefitLine>, Vec<String>) {
+    let year = facts.incident.occurred_at.beijing_date().year - 1;
+    let w = lookup_year(region.wage_base, &region.param("avg_monthly_wage"), year);
+    let mut lines: Vec<Line> = Vec::new();
+    lines.extend(medical_line(facts));
+    lines.extend(meal_line(region, facts));
+    if let Some(w) = &w {
+        if let Some(grade) = facts.assessment.disability_grade {
+            lines.extend(disability_lines(region, grade, w));
+        }
+        if let Some(level) = facts.assessment.care_level {
+            lines.push(living_care_line(level, w));
+        }
+        lines.extend(death_lines(facts, w));
+    }
+    let lines: Vec<BenefitLine> = lines.into_iter().map(Line::finish).collect();
+    let mut provisional = Vec::new();
+    for p in lines.iter().flat_map(|l| &l.parameters) {
+        if p.confidence.is_provisional() && !provisional.contains(&p.name) {
+            provisional.push(p.name.clone());
+        }
+    }
+    (lines, provisional)
+}
+
+/// The figures a region's manifest lists.
+pub fn manifest_parameters(region: &Region) -> Vec<Parameter> {
+    let mut out = Vec::new();
+    for f in region.wage_base {
+        out.push(Parameter {
+            name: format!("{}.{}", region.param("avg_monthly_wage"), f.year),
+            value: Some(f.fen),
+            unit: "fen".into(),
+            period: Some(f.year.to_string()),
+            source: f.source.into(),
+            confidence: f.confidence,
+        });
+    }
+    out.push(region.min_wage_parameter());
+    out.push(region.meal_parameter());
+    for f in NATIONAL_INCOME {
+        out.push(Parameter {
+            name: format!("national_urban_disposable_income.{}", f.year),
+            value: Some(f.fen),
+            unit: "fen".into(),
+            period: Some(f.year.to_string()),
+            source: f.source.into(),
+            confidence: f.confidence,
+        });
+    }
+    out.push(Parameter {
+        name: region.param("in_force_from"),
+        value: None,
+        unit: "date".into(),
+        period: Some(region.effective_from.to_string()),
+        source: region.in_force.0.into(),
+        confidence: region.in_force.1,
+    });
+    out
+}

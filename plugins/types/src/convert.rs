@@ -1,0 +1,137 @@
+//! Conversions between these types and the bindings generated from the WIT package.
+//!
+//! The host (wasmtime's `bindgen!`) and the guests (`wit-bindgen`) each generate their own copy
+//! of the WIT types. Rather than hand-writing two sets of conversions, each side invokes
+//! [`wit_conversions!`](crate::wit_conversions) on its generated module; the field lists below
+//! are the only place where the mapping is spelt out.
+
+use crate::time::Timestamp;
+
+/// A lossless conversion between two copies of the same WIT type.
+pub trait Convert<T> {
+    /// Converts.
+    fn convert(self) -> T;
+}
+
+macro_rules! identity {
+    ($($t:ty),*) => { $(impl Convert<$t> for $t { fn convert(self) -> $t { self } })* };
+}
+identity!(bool, u8, u32, u64, i32, i64, String);
+
+impl<A: Convert<B>, B> Convert<Option<B>> for Option<A> {
+    fn convert(self) -> Option<B> {
+        self.map(Convert::convert)
+    }
+}
+
+impl<A: Convert<B>, B> Convert<Vec<B>> for Vec<A> {
+    fn convert(self) -> Vec<B> {
+        self.into_iter().map(Convert::convert).collect()
+    }
+}
+
+impl<A: Convert<B>, B, E: Convert<F>, F> Convert<Result<B, F>> for Result<A, E> {
+    fn convert(self) -> Result<B, F> {
+        self.map(Convert::convert).map_err(Convert::convert)
+    }
+}
+
+impl Convert<Timestamp> for i64 {
+    fn convert(self) -> Timestamp {
+        Timestamp(self)
+    }
+}
+
+impl Convert<i64> for Timestamp {
+    fn convert(self) -> i64 {
+        self.0
+    }
+}
+
+/// Implements [`Convert`] both ways between every type of this crate and its generated copy in
+/// the module `$w` (e.g. `use bindings::exports::oip::policy::policy as wit;`).
+#[macro_export]
+macro_rules! wit_conversions {
+    ($w:ident) => {
+        $crate::__wit_conversions!($w;
+            records {
+                Date { year, month, day },
+                Text { zh, en },
+                OrderTask { accepted_at, completed_at },
+                Incident { occurred_at, kind, on_reasonable_route, worker_fault },
+                Exclusions { intentional_crime, intoxicated_or_drugged, self_harm },
+                Medical { first_treatment_at, outpatient_fen, inpatient_fen, out_of_catalogue_fen,
+                          inpatient_days, treated_outside_region },
+                Assessment { disability_grade, care_level, assessed_at },
+                Death { died_at },
+                Dependant { relation, birth_date, orphan, lone_elderly },
+                Application { applicant, applied_at, late_statement, complete_at },
+                Facts { region, industry, order, incident, exclusions, medical, assessment, death,
+                        dependants, application, documents },
+                Citation { id, title, source },
+                Reason { code, text, citation },
+                Parameter { name, value, unit, period, source, confidence },
+                BenefitLine { item, payer, period, amount_fen, provisional, formula, parameters,
+                              citation, note },
+                DueDates { determination, payment },
+                Decision { outcome, reasons, benefits, missing_documents, fast_track, due,
+                           provisional_parameters },
+                PolicyManifest { policy_id, region, version, wit_version, name, effective_from,
+                           effective_to, parameters, citations },
+                PolicyError { code, message, field },
+            }
+            enums {
+                Industry { RideHailing, InstantDelivery, Freight },
+                IncidentKind { OrderAccident, Violence, Missing, TrafficAccident, SuddenIllness, Other },
+                WorkerFault { None, Minor, Equal, Primary, Full, Undetermined },
+                CareLevel { Partial, Most, Complete },
+                Relation { Spouse, Child, Parent, Sibling, Grandparent, Grandchild },
+                Applicant { Platform, Worker, Relative, TradeUnion },
+                Document { BenefitApplicationForm, ConsentForm, IdCard, OrderRecord,
+                           IncidentStatement, Diagnosis, MedicalReceipts, LiabilityFinding,
+                           DisabilityAssessment, DeathCertificate, KinshipProof,
+                           LateApplicationStatement },
+                Outcome { Covered, NotCovered, NeedsInformation },
+                Confidence { Confirmed, Derived, Secondary, Provisional, Missing },
+                Payer { Fund, Platform },
+                Period { LumpSum, Monthly },
+                BenefitItem { Medical, HospitalMealSubsidy, OneOffDisabilitySubsidy,
+                              DisabilityAllowance, LivingCare, OneOffDeathSubsidy, FuneralSubsidy,
+                              DependantPension },
+            }
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_conversions {
+    ($w:ident;
+     records { $($r:ident { $($f:ident),* $(,)? }),* $(,)? }
+     enums { $($e:ident { $($v:ident),* $(,)? }),* $(,)? }) => {
+        $(
+            impl $crate::Convert<$crate::$r> for $w::$r {
+                fn convert(self) -> $crate::$r {
+                    $crate::$r { $($f: $crate::Convert::convert(self.$f)),* }
+                }
+            }
+            impl $crate::Convert<$w::$r> for $crate::$r {
+                fn convert(self) -> $w::$r {
+                    $w::$r { $($f: $crate::Convert::convert(self.$f)),* }
+                }
+            }
+        )*
+        $(
+            impl $crate::Convert<$crate::$e> for $w::$e {
+                fn convert(self) -> $crate::$e {
+                    match self { $($w::$e::$v => $crate::$e::$v),* }
+                }
+            }
+            impl $crate::Convert<$w::$e> for $crate::$e {
+                fn convert(self) -> $w::$e {
+                    match self { $($crate::$e::$v => $w::$e::$v),* }
+                }
+            }
+        )*
+    };
+}
