@@ -61,6 +61,16 @@ impl Registry {
             .map(|e| e.policy.clone())
     }
 
+    /// The policy in force for a claim's region and incident date (Beijing), or
+    /// [`Error::NoPolicyInForce`](crate::Error::NoPolicyInForce).
+    pub fn policy_for(&self, facts: &oip_types::Facts) -> Result<Arc<LoadedPolicy>, crate::Error> {
+        let date = facts.incident.occurred_at.beijing_date();
+        self.lookup(&facts.region, date).ok_or_else(|| crate::Error::NoPolicyInForce {
+            region: facts.region.clone(),
+            date: date.to_string(),
+        })
+    }
+
     /// Adds an entry (atomically). An entry with the same digest is replaced.
     pub fn activate(&self, entry: Entry) {
         self.entries.rcu(|old| {
