@@ -100,15 +100,15 @@ fn the_registry_picks_the_version_in_force_and_swaps_atomically() {
     let held: Arc<_> = reg.lookup("CN-SC", day).unwrap(); // an in-flight decision holds this
     reg.activate(Entry { policy: old.clone(), from: Date::new(2022, 7, 1).unwrap(), to: None, sequence: 1 });
     reg.activate(Entry { policy: newer.clone(), from: Date::new(2025, 1, 1).unwrap(), to: None, sequence: 2 });
-    // The hostile manifest says CN-ZZ, so it covers CN-ZZ only: CN-SC keeps the old one.
+    // The hostile manifest says CN-JL, so it covers CN-JL only: CN-SC keeps the old one.
     assert_eq!(reg.lookup("CN-SC", day).unwrap().sha256(), old.sha256());
-    assert_eq!(reg.lookup("CN-ZZ", day).unwrap().sha256(), newer.sha256());
-    assert!(reg.lookup("CN-ZZ", Date::new(2024, 12, 31).unwrap()).is_none());
+    assert_eq!(reg.lookup("CN-JL", day).unwrap().sha256(), newer.sha256());
+    assert!(reg.lookup("CN-JL", Date::new(2024, 12, 31).unwrap()).is_none());
     assert_eq!(held.sha256(), old.sha256());
     assert_eq!(host.decide(&held, &example_facts()).expect("decide").decision.outcome, Outcome::Covered);
     // Rolling back is deactivating.
     assert!(reg.deactivate(newer.sha256()));
-    assert!(reg.lookup("CN-ZZ", day).is_none());
+    assert!(reg.lookup("CN-JL", day).is_none());
     assert_eq!(reg.regions(), vec!["CN-SC".to_string()]);
 }
 

@@ -31,7 +31,7 @@ pub fn example_facts() -> Facts {
 /// Facts that make the hostile fixture misbehave: `kind` chooses how, `n` how much.
 pub fn hostile_facts(kind: IncidentKind, n: u64) -> Facts {
     let mut f = example_facts();
-    f.region = "CN-ZZ".into();
+    f.region = "CN-JL".into();
     f.incident.kind = kind;
     f.medical.outpatient_fen = n;
     f

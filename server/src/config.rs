@@ -1,0 +1,95 @@
+//! The server's configuration: one typed struct, filled from defaults < a TOML file <
+//! `OIP_*` environment variables < command-line flags. Unknown keys in the file are errors.
+//! The library never reads the environment itself: `main` does, through clap.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where the SQLite database, the key file and the compiled-code cache live.
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; `None` = embedded SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Admin token to create on first start when none exists.
+    pub bootstrap_token: Option<String>,
+    /// Key file for identity-number encryption; default `<data_dir>/oip.key`.
+    pub key_file: Option<PathBuf>,
+    /// Extra policy modules to deploy at start (beside the built-in ones), e.g. a module a
+    /// provincial IT team is trying out locally.
+    pub policies: Vec<PathBuf>,
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+    /// Time limit for one request.
+    pub request_timeout: Duration,
+    /// How often the background worker looks for claims to decide again.
+    pub retry_interval: Duration,
+    /// How often a server checks the database for policy changes made elsewhere.
+    pub policy_poll_interval: Duration,
+}
+
+impl Config {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            bootstrap_token: None,
+            key_file: None,
+            policies: Vec::new(),
+            body_limit_bytes: 256 << 10,
+            request_timeout: Duration::from_secs(30),
+            retry_interval: Duration::from_secs(5),
+            policy_poll_interval: Duration::from_millis(500),
+        }
+    }
+
+    /// The key file's path.
+    pub fn key_path(&self) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| self.data_dir.join("oip.key"))
+    }
+
+    /// The database URL in use (SQLite in the data directory by default).
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("oip.db").display()),
+        }
+    }
+}
+
+/// The keys a config file may hold (all optional; unknown keys are refused).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// See [`Config::bind`].
+    pub bind: Option<SocketAddr>,
+    /// See [`Config::data_dir`].
+    pub data_dir: Option<PathBuf>,
+    /// See [`Config::database_url`].
+    pub database_url: Option<String>,
+    /// See [`Config::bootstrap_token`].
+    pub bootstrap_token: Option<String>,
+    /// See [`Config::key_file`].
+    pub key_file: Option<PathBuf>,
+    /// See [`Config::policies`].
+    pub policies: Option<Vec<PathBuf>>,
+    /// See [`Config::body_limit_bytes`].
+    pub body_limit_bytes: Option<usize>,
+    /// Seconds; see [`Config::request_timeout`].
+    pub request_timeout_seconds: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads a TOML file.
+    pub fn read(path: &Path) -> Result<FileConfig, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}

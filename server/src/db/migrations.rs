@@ -1,0 +1,109 @@
+//! Schema migrations: frozen history, written as SQL from table and column names (never from
+//! entities), with the few type names that differ per backend substituted.
+
+use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::prelude::*;
+
+/// All migrations, in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001Initial)]
+    }
+}
+
+/// Tokens, policies, claims, decisions.
+struct M0001Initial;
+
+impl MigrationName for M0001Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
+
+const M0001: &str = "
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    platform TEXT,
+    regions TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE policies (
+    sha256 TEXT PRIMARY KEY,
+    region TEXT NOT NULL,
+    policy_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    effective_from TEXT NOT NULL,
+    effective_to TEXT,
+    manifest TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    status TEXT NOT NULL,
+    sequence BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX policies_region ON policies (region, status);
+CREATE TABLE claims (
+    id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    platform_claim_ref TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_sha256 TEXT NOT NULL,
+    region TEXT NOT NULL,
+    status TEXT NOT NULL,
+    incident_at BIGINT NOT NULL,
+    facts TEXT NOT NULL,
+    narrative TEXT NOT NULL,
+    worker_sealed TEXT NOT NULL,
+    worker_hash TEXT NOT NULL,
+    worker_masked TEXT NOT NULL,
+    possible_duplicate_of TEXT,
+    decision_id TEXT,
+    last_error TEXT,
+    attempts INTEGER NOT NULL,
+    next_attempt_at BIGINT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (platform, idempotency_key),
+    UNIQUE (platform, platform_claim_ref)
+);
+CREATE INDEX claims_region_status ON claims (region, status);
+CREATE INDEX claims_worker ON claims (worker_hash, incident_at);
+CREATE INDEX claims_retry ON claims (status, next_attempt_at);
+CREATE TABLE decisions (
+    id TEXT PRIMARY KEY,
+    claim_id TEXT NOT NULL REFERENCES claims (id),
+    kind TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    body TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    policy_sha256 TEXT NOT NULL,
+    facts TEXT NOT NULL,
+    replaces TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX decisions_claim ON decisions (claim_id);
+";
+
+async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let script = match db.get_database_backend() {
+        DbBackend::Postgres => script.replace(" BLOB ", " BYTEA "),
+        _ => script.to_string(),
+    };
+    for stmt in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        db.execute_unprepared(stmt).await?;
+    }
+    Ok(())
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0001Initial {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, M0001).await
+    }
+}

@@ -1,0 +1,134 @@
+//! The bridge to the policy engine: which module is in force (kept in step with the database),
+//! and decisions run off the async workers behind a semaphore sized to the instance pool.
+
+use crate::db::Db;
+use crate::db::store::PolicyRow;
+use oip_engine::types::{Date, Facts};
+use oip_engine::{Entry, Error, Evaluated, LoadedPolicy, PolicyHost, Registry};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Decides claims with the policy in force.
+pub struct Decider {
+    host: Arc<PolicyHost>,
+    registry: Registry,
+    permits: Arc<Semaphore>,
+    modules: Mutex<HashMap<String, Arc<LoadedPolicy>>>,
+    fingerprint: Mutex<String>,
+}
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decider").finish_non_exhaustive()
+    }
+}
+
+impl Decider {
+    /// A decider over a host.
+    pub fn new(host: PolicyHost) -> Decider {
+        let permits = Arc::new(Semaphore::new(host.limits().instances as usize));
+        Decider {
+            host: Arc::new(host),
+            registry: Registry::new(),
+            permits,
+            modules: Mutex::new(HashMap::new()),
+            fingerprint: Mutex::new(String::new()),
+        }
+    }
+
+    /// The registry of versions in force.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The host.
+    pub fn host(&self) -> &PolicyHost {
+        &self.host
+    }
+
+    /// Loads (or finds already loaded) a module by its bytes.
+    pub fn load(&self, bytes: &[u8]) -> Result<Arc<LoadedPolicy>, Error> {
+        let p = self.host.load(bytes)?;
+        let mut m = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(m.entry(p.sha256().to_string()).or_insert(p).clone())
+    }
+
+    /// A module by digest, from memory or the database.
+    pub async fn module(&self, db: &Db, sha256: &str) -> Result<Option<Arc<LoadedPolicy>>, String> {
+        if let Some(p) = self.modules.lock().unwrap_or_else(|e| e.into_inner()).get(sha256) {
+            return Ok(Some(p.clone()));
+        }
+        let Some(bytes) = db.policy_bytes(sha256).await.map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let p = self.load(&bytes).map_err(|e| e.to_string())?;
+        if p.sha256() != sha256 {
+            return Err(format!("stored module {sha256} hashes to {}", p.sha256()));
+        }
+        Ok(Some(p))
+    }
+
+    /// Decides with the version in force for the facts' region and date.
+    pub async fn decide(&self, facts: Facts) -> Result<Evaluated, Error> {
+        let policy = self.registry.policy_for(&facts)?;
+        self.decide_with(policy, facts).await
+    }
+
+    /// Decides with a given module, on a blocking thread, holding an instance permit.
+    pub async fn decide_with(&self, policy: Arc<LoadedPolicy>, facts: Facts) -> Result<Evaluated, Error> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let host = self.host.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            host.decide(&policy, &facts)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    }
+
+    /// Decides without waiting for a permit: `Busy` when every slot is taken.
+    pub async fn try_decide(&self, facts: Facts) -> Result<Evaluated, Error> {
+        let policy = self.registry.policy_for(&facts)?;
+        let permit = self
+            .permits
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Error::Busy { limit: self.host.limits().instances })?;
+        let host = self.host.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            host.decide(&policy, &facts)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    }
+
+    /// Rebuilds the registry from the database's active versions when the policy table
+    /// changed since the last call; true when it did.
+    pub async fn sync(&self, db: &Db) -> Result<bool, String> {
+        let fp = db.policy_fingerprint().await.map_err(|e| e.to_string())?;
+        if *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) == fp {
+            return Ok(false);
+        }
+        let rows = db.policies(None).await.map_err(|e| e.to_string())?;
+        let mut entries = Vec::new();
+        for row in rows.iter().filter(|r| r.status == "active") {
+            match self.module(db, &row.sha256).await {
+                Ok(Some(policy)) => entries.push(entry(policy, row)),
+                Ok(None) => tracing::error!(sha256 = %row.sha256, "active policy has no stored bytes"),
+                Err(e) => tracing::error!(sha256 = %row.sha256, error = %e, "active policy does not load"),
+            }
+        }
+        self.registry.replace(entries);
+        *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) = fp;
+        tracing::info!(regions = self.registry.regions().len(), "policy registry loaded");
+        Ok(true)
+    }
+}
+
+fn entry(policy: Arc<LoadedPolicy>, row: &PolicyRow) -> Entry {
+    let from = Date::parse(&row.effective_from).unwrap_or(policy.manifest().effective_from);
+    let to = row.effective_to.as_deref().and_then(|t| Date::parse(t).ok());
+    Entry { policy, from, to, sequence: u64::try_from(row.sequence).unwrap_or(0) }
+}

@@ -1,0 +1,213 @@
+//! The oip server: the HTTP API over the policy engine, persistence on SQLite or PostgreSQL,
+//! tokens and roles, background work (retries, decisions once a policy is in force, policy
+//! changes made by other instances).
+//!
+//! [`AppState::start`] opens the database, migrates it, deploys the built-in policies on first
+//! start and loads the registry; [`router`] builds the axum router; [`run`] serves it until the
+//! shutdown future resolves. `main` only parses configuration and binds.
+
+pub mod api;
+pub mod auth;
+pub mod claims;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod decider;
+pub mod error;
+pub mod metrics;
+pub mod validate;
+mod workers;
+
+use crate::auth::{Principal, Role};
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::db::Db;
+use crate::db::store::PolicyRow;
+use crate::db::writer::Writer;
+use crate::decider::Decider;
+use oip_engine::types::Timestamp;
+use oip_engine::{HostConfig, Limits, PolicyHost};
+use rand::RngCore;
+use sea_orm_migration::MigratorTrait;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+pub use api::router;
+
+/// Shared state of one server process.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// What the state holds.
+#[derive(Debug)]
+pub struct Inner {
+    /// Configuration.
+    pub config: Config,
+    /// Database.
+    pub db: Db,
+    /// Group-commit writer.
+    pub writer: Writer,
+    /// Keys for personal data.
+    pub keys: Keys,
+    /// Policies in force and the engine.
+    pub decider: Decider,
+    /// Metrics.
+    pub metrics: metrics::Metrics,
+    tokens: RwLock<HashMap<String, (Option<Principal>, Instant)>>,
+    wake: tokio::sync::Notify,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The current instant.
+pub fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Timestamp(secs)
+}
+
+/// A time-ordered id: prefix, milliseconds, random.
+pub fn new_id(prefix: &str) -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    format!("{prefix}_{ms:012x}{:016x}", rand::rngs::OsRng.next_u64())
+}
+
+/// Migrates the database and nothing else (`oip migrate`).
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = Db::connect(&config.database_url()).await?;
+    db::migrations::Migrator::up(&db.conn, None).await?;
+    Ok(())
+}
+
+impl AppState {
+    /// Opens everything: database (migrated), keys, engine, built-in policies on first start,
+    /// the registry, and the background workers.
+    pub async fn start(config: Config) -> anyhow::Result<AppState> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = Db::connect(&config.database_url()).await?;
+        db::migrations::Migrator::up(&db.conn, None).await?;
+        let keys = Keys::load_or_create(&config.key_path())?;
+        let host = PolicyHost::new(HostConfig {
+            limits: Limits::default(),
+            cache_dir: Some(config.data_dir.join("compiled")),
+        })?;
+        let decider = Decider::new(host);
+        let writer = Writer::start(db.clone());
+        let state = AppState(Arc::new(Inner {
+            config,
+            db,
+            writer,
+            keys,
+            decider,
+            metrics: metrics::Metrics::default(),
+            tokens: RwLock::new(HashMap::new()),
+            wake: tokio::sync::Notify::new(),
+        }));
+        state.bootstrap().await?;
+        state.decider.sync(&state.db).await.map_err(anyhow::Error::msg)?;
+        workers::spawn(state.clone());
+        Ok(state)
+    }
+
+    async fn bootstrap(&self) -> anyhow::Result<()> {
+        if let Some(token) = &self.config.bootstrap_token {
+            if !self.db.has_admin().await? {
+                let t = Timestamp(now().0).to_string();
+                self.db
+                    .insert_token(&new_id("tok"), &auth::token_hash(token), Role::Admin.as_str(), None, "[]", &t)
+                    .await?;
+                tracing::info!("bootstrap admin token created");
+            }
+        }
+        if self.db.policies(None).await?.is_empty() {
+            for (i, b) in oip_engine::builtin::POLICIES.iter().enumerate() {
+                self.deploy(b.wasm, "builtin", i as i64 + 1).await?;
+            }
+            tracing::info!(count = oip_engine::builtin::POLICIES.len(), "built-in policies deployed");
+        }
+        for path in &self.config.policies {
+            let bytes = std::fs::read(path)?;
+            let next = self.db.policies(None).await?.iter().map(|p| p.sequence).max().unwrap_or(0) + 1;
+            self.deploy(&bytes, "config", next).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores and activates a module (idempotent by digest).
+    async fn deploy(&self, bytes: &[u8], source: &str, sequence: i64) -> anyhow::Result<()> {
+        let p = self.decider.load(bytes)?;
+        let m = p.manifest();
+        let row = PolicyRow {
+            sha256: p.sha256().to_string(),
+            region: m.region.clone(),
+            policy_id: m.policy_id.clone(),
+            version: m.version.clone(),
+            effective_from: m.effective_from.to_string(),
+            effective_to: m.effective_to.map(|d| d.to_string()),
+            manifest: serde_json::to_string(m)?,
+            status: "active".into(),
+            sequence,
+            source: source.into(),
+            created_at: now().to_string(),
+        };
+        self.db.insert_policy(&row, p.component_bytes()).await?;
+        Ok(())
+    }
+
+    /// The caller behind a bearer token (cached for two seconds).
+    pub async fn principal(&self, token: &str) -> Result<Option<Principal>, sea_orm::DbErr> {
+        let hash = auth::token_hash(token);
+        if let Some((p, at)) = self.tokens.read().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+            if at.elapsed() < Duration::from_secs(2) {
+                return Ok(p.clone());
+            }
+        }
+        let p = self.db.token(&hash).await?.and_then(|row| {
+            if row.revoked_at.is_some() {
+                return None;
+            }
+            Some(Principal {
+                token_id: row.id,
+                role: Role::parse(&row.role)?,
+                platform: row.platform,
+                regions: serde_json::from_str(&row.regions).unwrap_or_default(),
+            })
+        });
+        self.tokens.write().unwrap_or_else(|e| e.into_inner()).insert(hash, (p.clone(), Instant::now()));
+        Ok(p)
+    }
+
+    /// Forgets cached tokens (after a revocation).
+    pub fn forget_tokens(&self) {
+        self.tokens.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Wakes the background worker (a policy changed, a claim needs another look).
+    pub fn wake_workers(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Serves the router on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,52 @@
+//! Background work: claims whose decision failed are retried with backoff; claims stored
+//! without a policy in force are decided once one is; policy changes made through another
+//! instance are picked up by polling the policy table.
+
+use crate::claims::decide_again;
+use crate::{AppState, now};
+use oip_engine::types::Facts;
+
+pub(crate) fn spawn(state: AppState) {
+    let s = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(s.config.retry_interval) => {}
+                _ = s.wake.notified() => {}
+            }
+            if let Err(e) = pass(&s).await {
+                tracing::warn!(error = %e, "background pass failed");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(state.config.policy_poll_interval).await;
+            match state.decider.sync(&state.db).await {
+                Ok(true) => state.wake_workers(),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "policy sync failed"),
+            }
+        }
+    });
+}
+
+async fn pass(state: &AppState) -> Result<(), String> {
+    let due = state.db.claims_due(now().0, 100).await.map_err(|e| e.to_string())?;
+    for claim in due {
+        let facts: Facts = serde_json::from_str(&claim.facts).map_err(|e| e.to_string())?;
+        if let Err(e) = decide_again(state, &claim, &facts, "retry").await {
+            tracing::warn!(claim = %claim.id, error = %e, "retry failed");
+        }
+    }
+    let waiting = state.db.claims_without_policy(500).await.map_err(|e| e.to_string())?;
+    for claim in waiting {
+        let facts: Facts = serde_json::from_str(&claim.facts).map_err(|e| e.to_string())?;
+        if state.decider.registry().policy_for(&facts).is_ok() {
+            if let Err(e) = decide_again(state, &claim, &facts, "automatic").await {
+                tracing::warn!(claim = %claim.id, error = %e, "deciding a waiting claim failed");
+            }
+        }
+    }
+    Ok(())
+}

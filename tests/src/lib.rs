@@ -1,0 +1,1 @@
+//! Integration tests of oip: see tests/*.rs.

@@ -1,0 +1,183 @@
+//! The test harness: a real server on 127.0.0.1:0 against a fresh SQLite file, or a fresh
+//! PostgreSQL database when `DATABASE_URL` is set, with a typed-enough client.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use oip_server::config::Config;
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub const ADMIN: &str = "test-admin-token";
+
+/// Which database a test runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// SQLite always; PostgreSQL too when `DATABASE_URL` is set.
+    pub fn all() -> Vec<Backend> {
+        let mut v = vec![Backend::Sqlite];
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.is_empty() {
+                v.push(Backend::Postgres(url));
+            }
+        }
+        v
+    }
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("oip-test-{tag}-{}-{}", std::process::id(), rand_suffix()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{t:x}{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A fresh PostgreSQL database on the server of `base_url`; returns its URL.
+pub async fn fresh_pg(base_url: &str) -> String {
+    let name = format!("oip_t_{}_{}", std::process::id(), rand_suffix());
+    let db = sea_orm::Database::connect(base_url).await.expect("connect to PostgreSQL");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    let (prefix, _) = base_url.rsplit_once('/').expect("database URL ends with /name");
+    format!("{prefix}/{name}")
+}
+
+/// A config for a backend, with short background intervals.
+pub async fn config(backend: &Backend, tag: &str) -> Config {
+    let mut c = Config::new(temp_dir(tag));
+    c.bootstrap_token = Some(ADMIN.into());
+    c.retry_interval = Duration::from_millis(200);
+    c.policy_poll_interval = Duration::from_millis(200);
+    if let Backend::Postgres(url) = backend {
+        c.database_url = Some(fresh_pg(url).await);
+    }
+    c
+}
+
+pub struct TestServer {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub state: oip_server::AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub async fn spawn(backend: &Backend) -> TestServer {
+        let c = config(backend, "srv").await;
+        TestServer::with_config(c).await
+    }
+
+    pub async fn with_config(c: Config) -> TestServer {
+        let state = oip_server::AppState::start(c).await.expect("server starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let s = state.clone();
+        let task = tokio::spawn(async move {
+            let _ = oip_server::run(listener, s, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestServer { url, http: reqwest::Client::new(), state, shutdown: Some(tx), task: Some(task) }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    pub async fn token(&self, body: Value) -> String {
+        let (s, v) = self.call("POST", "/v1/tokens", ADMIN, Some(body), None).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn platform(&self, name: &str) -> String {
+        self.token(json!({ "role": "platform", "platform": name })).await
+    }
+
+    pub async fn adjuster(&self, regions: &[&str]) -> String {
+        self.token(json!({ "role": "adjuster", "regions": regions })).await
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>, key: Option<&str>) -> (StatusCode, Value) {
+        call(&self.http, &self.url, method, path, token, body, key).await
+    }
+
+    pub async fn submit(&self, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+        self.call("POST", "/v1/claims", token, Some(body.clone()), Some(key)).await
+    }
+}
+
+pub async fn call(
+    http: &reqwest::Client,
+    url: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> (StatusCode, Value) {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = http.request(m, format!("{url}{path}"));
+    if !token.is_empty() {
+        req = req.bearer_auth(token);
+    }
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, v)
+}
+
+/// The example claim (docs/claim-example.json) with a reference unique to `n`.
+pub fn example(n: u64) -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/claim-example.json"))
+        .expect("claim example");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    v.as_object_mut().expect("object").remove("_notes");
+    v["platform_claim_ref"] = format!("MT-TEST-{n}").into();
+    v
+}
+
+/// Polls `f` until it returns Some or the deadline passes.
+pub async fn eventually<T, F, Fut>(within: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
