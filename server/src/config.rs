@@ -31,6 +31,8 @@ pub struct Config {
     pub retry_interval: Duration,
     /// How often a server checks the database for policy changes made elsewhere.
     pub policy_poll_interval: Duration,
+    /// Serve `POST /v1/baseline` (inserts one row durably): the load benchmark's baseline.
+    pub baseline_route: bool,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             retry_interval: Duration::from_secs(5),
             policy_poll_interval: Duration::from_millis(500),
+            baseline_route: false,
         }
     }
 

@@ -110,6 +110,17 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
+/// The load benchmark's baseline: authenticate, insert one row durably through the same
+/// group-commit writer, answer 201. Only served when `Config::baseline_route` is set.
+async fn baseline(State(state): State<AppState>, _who: Principal) -> Result<StatusCode, ApiError> {
+    let stmt = state.db.stmt(
+        "INSERT INTO baseline (id, created_at) VALUES (?, ?)",
+        vec![crate::new_id("bl").into(), crate::now().to_string().into()],
+    );
+    state.writer.submit(None, vec![stmt]).await?;
+    Ok(StatusCode::CREATED)
+}
+
 async fn not_found() -> ApiError {
     ApiError::NotFound
 }
@@ -131,7 +142,11 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit_bytes;
     let timeout = state.config.request_timeout;
-    Router::new()
+    let mut api = Router::new();
+    if state.config.baseline_route {
+        api = api.route("/v1/baseline", post(baseline));
+    }
+    api
         .route("/v1/claims", post(claims::create).get(claims::list))
         .route("/v1/claims/{id}", get(claims::get_one))
         .route("/v1/claims/{id}/decisions", get(claims::decisions))

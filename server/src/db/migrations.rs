@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial)]
+        vec![Box::new(M0001Initial), Box::new(M0002Baseline)]
     }
 }
 
@@ -105,5 +105,21 @@ async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbE
 impl MigrationTrait for M0001Initial {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, M0001).await
+    }
+}
+
+/// A one-row-per-request table for the load benchmark's baseline route.
+struct M0002Baseline;
+
+impl MigrationName for M0002Baseline {
+    fn name(&self) -> &str {
+        "m0002_baseline"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0002Baseline {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, "CREATE TABLE baseline (id TEXT PRIMARY KEY, created_at TEXT NOT NULL)").await
     }
 }

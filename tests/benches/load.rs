@@ -1,0 +1,141 @@
+//! Load benchmark: the real server over HTTP on 127.0.0.1, 64 concurrent clients, on SQLite
+//! and (when DATABASE_URL is set) PostgreSQL; beside each, a baseline route that only inserts
+//! one row durably, run in the same process, so the figures compare as a ratio.
+//!
+//!     cargo bench -p oip-tests --bench load
+//!     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p oip-tests --bench load
+//!
+//! OIP_LOAD_SECONDS sets the duration of each run (default 10).
+
+use oip_server::config::Config;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 64;
+const ADMIN: &str = "bench-admin";
+
+fn example(n: u64) -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/claim-example.json")).expect("example");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    v["platform_claim_ref"] = format!("LOAD-{n}").into();
+    v
+}
+
+struct Run {
+    ok: usize,
+    errors: usize,
+    seconds: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims: bool) -> Run {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+    let template = example(0);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS as u64 {
+        let (http, url, token, template) = (http.clone(), url.to_string(), token.to_string(), template.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            let mut i = 0u64;
+            while Instant::now() < until {
+                i += 1;
+                let n = c * 10_000_000 + i;
+                let mut req = http.post(format!("{url}{path}")).bearer_auth(&token);
+                if claims {
+                    let mut body = template.clone();
+                    body["platform_claim_ref"] = format!("LOAD-{n}").into();
+                    req = req.header("Idempotency-Key", format!("load-{n}")).json(&body);
+                }
+                let t = Instant::now();
+                match req.send().await {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("client task");
+        all.extend(l);
+        errors += e;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort();
+    let pick = |p: f64| all.get(((all.len() as f64 - 1.0) * p) as usize).copied().unwrap_or_default();
+    Run { ok: all.len(), errors, seconds, p50: pick(0.5), p99: pick(0.99) }
+}
+
+async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
+    let dir = std::env::temp_dir().join(format!("oip-load-{}-{label}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut c = Config::new(&dir);
+    c.bootstrap_token = Some(ADMIN.into());
+    c.database_url = database_url;
+    c.baseline_route = true;
+    let state = oip_server::AppState::start(c).await.expect("server");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(oip_server::run(listener, state, std::future::pending()));
+    let http = reqwest::Client::new();
+    let t: Value = http
+        .post(format!("{url}/v1/tokens"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"role": "platform", "platform": "meituan"}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = t["token"].as_str().expect("token").to_string();
+    // Warm up both routes.
+    drive(&url, &token, "/v1/baseline", 1, false).await;
+    drive(&url, &token, "/v1/claims", 1, true).await;
+    let base = drive(&url, &token, "/v1/baseline", seconds, false).await;
+    let claims = drive(&url, &token, "/v1/claims", seconds, true).await;
+    let rate = |r: &Run| r.ok as f64 / r.seconds;
+    for (name, r) in [("baseline (insert one row)", &base), ("claims (validate+decide+store)", &claims)] {
+        println!(
+            "{label:<10} {name:<32} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ok {:>7}  errors {}",
+            rate(r),
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3,
+            r.ok,
+            r.errors
+        );
+    }
+    println!("{label:<10} claims / baseline throughput: {:.2}", rate(&claims) / rate(&base));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn fresh_pg(base: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let name = format!("oip_load_{}", std::process::id());
+    let db = sea_orm::Database::connect(base).await.expect("PostgreSQL");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    let (prefix, _) = base.rsplit_once('/').expect("url");
+    format!("{prefix}/{name}")
+}
+
+fn main() {
+    let seconds: u64 = std::env::var("OIP_LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        println!("oip load benchmark: {CLIENTS} concurrent clients, {seconds} s per run, server and clients in one process on 127.0.0.1");
+        bench("sqlite", None, seconds).await;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            let db = fresh_pg(&url).await;
+            bench("postgres", Some(db), seconds).await;
+        }
+    });
+}
