@@ -488,7 +488,7 @@ DOC_ORDER = ["benefit_application_form", "consent_form", "id_card", "order_recor
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("region")
-    ap.add_argument("--params", default=os.path.join(HERE, "../../../shared/domain/parameters.json"))
+    ap.add_argument("--params", default=os.path.join(HERE, "parameters.json"))
     ap.add_argument("--fast-track", choices=["bj", "hi"])
     a = ap.parse_args()
     params = load_params(a.params)
