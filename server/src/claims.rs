@@ -2,6 +2,7 @@
 //! retry, a policy coming into force), replay, and the JSON clients read.
 
 use crate::db::store::{ClaimRow, DecisionRow};
+use crate::db::writer::{AuditDraft, EventDraft};
 use crate::error::ApiError;
 use crate::validate::{self, ValidClaim};
 use crate::{AppState, new_id, now};
@@ -95,7 +96,7 @@ pub fn request_sha256(body: &Value) -> String {
 
 /// Intake: the claim stored and its decision, or the existing claim for a repeated key.
 /// Returns the claim JSON and whether it was created now.
-pub async fn submit(state: &AppState, platform: &str, key: &str, body: &Value) -> Result<(Value, bool), ApiError> {
+pub async fn submit(state: &AppState, actor: &str, platform: &str, key: &str, body: &Value) -> Result<(Value, bool), ApiError> {
     let request_sha = request_sha256(body);
     if let Some(existing) = state.db.claim_by_key(platform, key).await? {
         return existing_for_key(state, existing, &request_sha).await.map(|v| (v, false));
@@ -128,6 +129,7 @@ pub async fn submit(state: &AppState, platform: &str, key: &str, body: &Value) -
         attempts: 0,
         created_at: created.clone(),
         updated_at: created,
+        workflow: None,
     };
     let mut then = Vec::new();
     let mut next_attempt_at = None;
@@ -137,6 +139,10 @@ pub async fn submit(state: &AppState, platform: &str, key: &str, body: &Value) -
             let row = decision_row(&id, "automatic", &e, &facts_json, None);
             claim.status = status_for(e.decision.outcome).into();
             claim.decision_id = Some(row.id.clone());
+            if let Some(w) = crate::workflow::straight_through(state, &claim.id, &e.decision) {
+                claim.status = crate::workflow::APPROVED.into();
+                claim.workflow = Some(w.to_string());
+            }
             then.push(state.db.insert_decision_stmt(&row));
             decision = Some(row);
         }
@@ -150,7 +156,15 @@ pub async fn submit(state: &AppState, platform: &str, key: &str, body: &Value) -
     }
     let sealed = state.keys.seal(&worker_json);
     let guard = state.db.insert_claim_stmt(&claim, &sealed, &worker_hash, next_attempt_at);
-    let inserted = state.writer.submit(Some(guard), then).await?;
+    let audit = vec![AuditDraft {
+        actor: actor.to_string(),
+        action: "claim.created".into(),
+        claim_id: Some(claim.id.clone()),
+        before: None,
+        after: Some(json!({ "status": claim.status, "decision_id": claim.decision_id, "workflow": claim.workflow })),
+    }];
+    let events = lifecycle_events(&claim, decision.as_ref(), true);
+    let inserted = state.writer.submit_logged(Some(guard), then, audit, events).await?;
     if !inserted {
         // Another request won the race for this key (or this claim reference).
         return match state.db.claim_by_key(platform, key).await? {
@@ -205,6 +219,14 @@ pub async fn decide_again(state: &AppState, claim: &ClaimRow, facts: &Facts, kin
             next = Some(t.0 + backoff_seconds(claim.attempts));
         }
     }
+    let audit = vec![AuditDraft {
+        actor: "system".into(),
+        action: format!("claim.decided.{kind}"),
+        claim_id: Some(claim.id.clone()),
+        before: Some(json!({ "status": claim.status, "decision_id": claim.decision_id })),
+        after: Some(json!({ "status": updated.status, "decision_id": updated.decision_id, "last_error": updated.last_error })),
+    }];
+    let events = lifecycle_events(&updated, decision.as_ref(), false);
     stmts.push(state.db.update_claim_stmt(
         &claim.id,
         &updated.status,
@@ -215,8 +237,31 @@ pub async fn decide_again(state: &AppState, claim: &ClaimRow, facts: &Facts, kin
         next,
         &updated.updated_at,
     ));
-    state.writer.submit(None, stmts).await?;
+    state.writer.submit_logged(None, stmts, audit, events).await?;
     Ok((updated, decision))
+}
+
+/// The events a platform sees when a claim is stored or decided again.
+pub fn lifecycle_events(claim: &ClaimRow, decision: Option<&DecisionRow>, created: bool) -> Vec<EventDraft> {
+    let event = |kind: &str, payload: Value| EventDraft {
+        platform: claim.platform.clone(),
+        claim_id: claim.id.clone(),
+        kind: kind.into(),
+        payload,
+    };
+    let mut out = Vec::new();
+    if created {
+        out.push(event("claim.created", json!({ "platform_claim_ref": claim.platform_claim_ref })));
+    }
+    if let Some(d) = decision {
+        out.push(event("decision.made", json!({ "decision_id": d.id, "outcome": d.outcome })));
+        if d.outcome == "needs_information" {
+            let body: Value = serde_json::from_str(&d.body).unwrap_or_default();
+            out.push(event("supplement.requested", json!({ "missing_documents": body["missing_documents"], "decision_id": d.id })));
+        }
+    }
+    out.push(event("status.changed", json!({ "status": claim.status })));
+    out
 }
 
 /// The decision as clients read it.
@@ -259,6 +304,7 @@ pub fn claim_json(c: &ClaimRow, decision: Option<&DecisionRow>) -> Value {
         "possible_duplicate_of": c.possible_duplicate_of,
         "last_error": c.last_error,
         "attempts": c.attempts,
+        "review": c.workflow.as_deref().and_then(|w| serde_json::from_str::<Value>(w).ok()),
         "decision": decision.map(decision_json_value),
     })
 }

@@ -20,6 +20,17 @@ enum Command {
     Serve(ServeArgs),
     /// Run the database migrations and exit.
     Migrate(ServeArgs),
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; name the first entry that does not match (exit status 1).
+    Verify(ServeArgs),
 }
 
 #[derive(Args)]
@@ -103,6 +114,17 @@ async fn run_cli() -> anyhow::Result<()> {
             let c = config(args)?;
             crate::migrate(&c).await?;
             tracing::info!("migrations applied");
+        }
+        Command::Audit { command: AuditCommand::Verify(args) } => {
+            let c = config(args)?;
+            let db = crate::db::Db::connect(&c.database_url()).await?;
+            match crate::audit::verify(&db).await? {
+                crate::audit::Verdict::Intact(n) => println!("audit chain intact: {n} entries"),
+                crate::audit::Verdict::Broken { seq, problem } => {
+                    println!("audit chain broken at entry {seq}: {problem}");
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Serve(args) => {
             let c = config(args)?;

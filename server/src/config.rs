@@ -31,6 +31,14 @@ pub struct Config {
     pub retry_interval: Duration,
     /// How often a server checks the database for policy changes made elsewhere.
     pub policy_poll_interval: Duration,
+    /// Lump sums above which an approval needs a second adjuster, in fen (default 100,000 yuan).
+    pub four_eyes_threshold_fen: u64,
+    /// Per-region thresholds, overriding the default.
+    pub four_eyes_thresholds: std::collections::HashMap<String, u64>,
+    /// Approve fast-track decisions automatically (straight-through processing).
+    pub straight_through: bool,
+    /// Share of straight-through approvals sampled for quality review, in basis points.
+    pub quality_sample_bp: u64,
     /// Serve `POST /v1/baseline` (inserts one row durably): the load benchmark's baseline.
     pub baseline_route: bool,
 }
@@ -50,6 +58,10 @@ impl Config {
             retry_interval: Duration::from_secs(5),
             policy_poll_interval: Duration::from_millis(500),
             baseline_route: false,
+            four_eyes_threshold_fen: 10_000_000,
+            four_eyes_thresholds: std::collections::HashMap::new(),
+            straight_through: true,
+            quality_sample_bp: 500,
         }
     }
 

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// The transition is not allowed in the claim's status.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Four eyes: the author of a decision cannot approve it, nor review its appeal.
+    #[error("a different adjuster is required")]
+    SameAdjuster,
     /// No policy in force (for /v1/evaluate).
     #[error("no policy in force for {region} on {date}")]
     NoPolicyInForce {
@@ -102,6 +105,7 @@ impl ApiError {
             IdempotencyConflict => (StatusCode::CONFLICT, "idempotency_key_reused", "该幂等键已用于不同的请求内容。".into(), "this Idempotency-Key was used with a different body".into()),
             DuplicateClaimRef => (StatusCode::CONFLICT, "duplicate_platform_claim_ref", "平台案件编号已存在。".into(), "platform_claim_ref is already used by another claim".into()),
             Conflict(d) => (StatusCode::CONFLICT, "invalid_transition", format!("当前状态不允许此操作：{d}"), format!("not allowed in the current status: {d}")),
+            SameAdjuster => (StatusCode::CONFLICT, "different_adjuster_required", "须由另一名经办人员审批（四眼原则）。".into(), "another adjuster must do this (four eyes)".into()),
             NoPolicyInForce { region, date } => (StatusCode::UNPROCESSABLE_ENTITY, "no_policy_in_force", format!("{region} 在 {date} 没有生效的政策模块。"), format!("no policy is in force for {region} on {date}")),
             PolicyError { message, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "policy_error", message.0.clone(), message.1.clone()),
             Engine(_) => (StatusCode::BAD_GATEWAY, "engine_error", "政策模块运行失败。".into(), "the policy module failed".into()),

@@ -18,6 +18,9 @@ pub mod error;
 pub mod metrics;
 pub mod validate;
 mod workers;
+pub mod workflow;
+pub mod notice;
+pub mod audit;
 
 use crate::auth::{Principal, Role};
 use crate::config::Config;

@@ -41,7 +41,7 @@ pub async fn create(
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or(ApiError::MissingHeader("Idempotency-Key"))?;
-    let (claim, created) = svc::submit(&state, &platform, key, &body).await?;
+    let (claim, created) = svc::submit(&state, &who.token_id, &platform, key, &body).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(claim)))
 }
 

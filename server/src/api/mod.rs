@@ -2,6 +2,7 @@
 
 pub mod claims;
 pub mod policies;
+pub mod review;
 pub mod tokens;
 
 use crate::auth::{Principal, bearer};
@@ -58,6 +59,14 @@ impl FromRequest<AppState> for JsonBody {
         claims::supplement,
         claims::replay,
         claims::evaluate,
+        review::review,
+        review::appeal,
+        review::reviews,
+        review::queue,
+        review::audit,
+        review::events,
+        review::notice,
+        review::worker,
         policies::regions,
         policies::region_policies,
         tokens::create,
@@ -153,6 +162,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/claims/{id}/supplements", post(claims::supplement))
         .route("/v1/decisions/{id}/replay", post(claims::replay))
         .route("/v1/evaluate", post(claims::evaluate))
+        .route("/v1/claims/{id}/review", post(review::review))
+        .route("/v1/claims/{id}/appeal", post(review::appeal))
+        .route("/v1/claims/{id}/reviews", get(review::reviews))
+        .route("/v1/claims/{id}/notice", get(review::notice))
+        .route("/v1/claims/{id}/worker", get(review::worker))
+        .route("/v1/review/queue", get(review::queue))
+        .route("/v1/audit", get(review::audit))
+        .route("/v1/events", get(review::events))
         .route("/v1/regions", get(policies::regions))
         .route("/v1/regions/{region}/policies", get(policies::region_policies))
         .route("/v1/tokens", post(tokens::create))

@@ -57,6 +57,14 @@ pub async fn create(State(state): State<AppState>, who: Principal, JsonBody(body
         .db
         .insert_token(&id, &token_hash(&token), req.role.as_str(), req.platform.as_deref(), &regions, &now().to_string())
         .await?;
+    let audit = vec![crate::db::writer::AuditDraft {
+        actor: who.token_id.clone(),
+        action: "token.issued".into(),
+        claim_id: None,
+        before: None,
+        after: Some(json!({ "token_id": id, "role": req.role, "platform": req.platform, "regions": req.regions })),
+    }];
+    state.writer.submit_logged(None, vec![], audit, vec![]).await?;
     tracing::info!(token_id = %id, role = req.role.as_str(), "token issued");
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "token": token, "role": req.role, "platform": req.platform, "regions": req.regions }))))
 }
@@ -69,6 +77,14 @@ pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Pat
     if !state.db.revoke_token(&id, &now().to_string()).await? {
         return Err(ApiError::NotFound);
     }
+    let audit = vec![crate::db::writer::AuditDraft {
+        actor: who.token_id.clone(),
+        action: "token.revoked".into(),
+        claim_id: None,
+        before: None,
+        after: Some(json!({ "token_id": id })),
+    }];
+    state.writer.submit_logged(None, vec![], audit, vec![]).await?;
     state.forget_tokens();
     Ok(StatusCode::NO_CONTENT)
 }

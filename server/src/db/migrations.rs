@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002Baseline)]
+        vec![Box::new(M0001Initial), Box::new(M0002Baseline), Box::new(M0003Workflow)]
     }
 }
 
@@ -121,5 +121,68 @@ impl MigrationName for M0002Baseline {
 impl MigrationTrait for M0002Baseline {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, "CREATE TABLE baseline (id TEXT PRIMARY KEY, created_at TEXT NOT NULL)").await
+    }
+}
+
+/// Reviews, the hash-chained audit trail, platform events, and the chain head that
+/// serializes their sequence numbers across instances.
+struct M0003Workflow;
+
+impl MigrationName for M0003Workflow {
+    fn name(&self) -> &str {
+        "m0003_workflow"
+    }
+}
+
+const M0003: &str = "
+ALTER TABLE claims ADD COLUMN workflow TEXT;
+CREATE TABLE reviews (
+    id TEXT PRIMARY KEY,
+    claim_id TEXT NOT NULL REFERENCES claims (id),
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    reason_code TEXT,
+    note TEXT,
+    benefits TEXT,
+    documents TEXT,
+    status_before TEXT NOT NULL,
+    status_after TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX reviews_claim ON reviews (claim_id);
+CREATE TABLE audit (
+    seq BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    claim_id TEXT,
+    before TEXT,
+    after TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_claim ON audit (claim_id);
+CREATE TABLE events (
+    seq BIGINT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX events_platform ON events (platform, seq);
+CREATE TABLE chain_head (
+    id INTEGER PRIMARY KEY,
+    audit_seq BIGINT NOT NULL,
+    audit_hash TEXT NOT NULL,
+    event_seq BIGINT NOT NULL
+);
+INSERT INTO chain_head (id, audit_seq, audit_hash, event_seq) VALUES (1, 0, '', 0)
+";
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0003Workflow {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, M0003).await
     }
 }

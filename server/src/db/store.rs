@@ -40,6 +40,8 @@ pub struct ClaimRow {
     pub created_at: String,
     /// Updated.
     pub updated_at: String,
+    /// Review workflow state (JSON), see `workflow::Workflow`.
+    pub workflow: Option<String>,
 }
 
 /// A stored decision (append-only).
@@ -65,6 +67,29 @@ pub struct DecisionRow {
     pub replaces: Option<String>,
     /// Created.
     pub created_at: String,
+}
+
+/// An audit entry.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditRow {
+    /// Position in the chain.
+    pub seq: i64,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Which claim.
+    pub claim_id: Option<String>,
+    /// Before (JSON).
+    pub before: Option<String>,
+    /// After (JSON).
+    pub after: Option<String>,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
 }
 
 /// A stored policy version.
@@ -121,7 +146,7 @@ fn i(r: &QueryResult, c: &str) -> Result<i64, DbErr> {
 
 const CLAIM_COLS: &str = "id, platform, platform_claim_ref, idempotency_key, request_sha256, region, status, \
     incident_at, facts, narrative, worker_masked, possible_duplicate_of, decision_id, last_error, attempts, \
-    created_at, updated_at";
+    created_at, updated_at, workflow";
 
 fn claim_row(r: &QueryResult) -> Result<ClaimRow, DbErr> {
     Ok(ClaimRow {
@@ -142,6 +167,7 @@ fn claim_row(r: &QueryResult) -> Result<ClaimRow, DbErr> {
         attempts: r.try_get::<i32>("", "attempts").map(i64::from).or_else(|_| i(r, "attempts"))?,
         created_at: s(r, "created_at")?,
         updated_at: s(r, "updated_at")?,
+        workflow: os(r, "workflow")?,
     })
 }
 
@@ -204,7 +230,7 @@ impl Db {
         self.stmt(
             &format!(
                 "INSERT INTO claims ({CLAIM_COLS}, worker_sealed, worker_hash, next_attempt_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                  ON CONFLICT DO NOTHING RETURNING id"
             ),
             vec![
@@ -225,6 +251,7 @@ impl Db {
                 (c.attempts as i32).into(),
                 c.created_at.clone().into(),
                 c.updated_at.clone().into(),
+                c.workflow.clone().into(),
                 worker_sealed.to_string().into(),
                 worker_hash.to_string().into(),
                 next_attempt_at.into(),
@@ -278,6 +305,149 @@ impl Db {
                 id.to_string().into(),
             ],
         )
+    }
+
+    /// Moves a claim from `from` to `status` with its workflow state; returns a row only if
+    /// the claim was still in `from` (the guard of a review job).
+    pub fn transition_stmt(&self, id: &str, from: &str, status: &str, workflow: &str, now: &str) -> Statement {
+        self.stmt(
+            "UPDATE claims SET status = ?, workflow = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING id",
+            vec![status.into(), workflow.into(), now.into(), id.into(), from.into()],
+        )
+    }
+
+    /// The statement recording a review action.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_review_stmt(
+        &self,
+        id: &str,
+        claim_id: &str,
+        actor: &str,
+        action: &str,
+        reason_code: Option<&str>,
+        note: Option<&str>,
+        benefits: Option<String>,
+        documents: Option<String>,
+        before: &str,
+        after: &str,
+        now: &str,
+    ) -> Statement {
+        self.stmt(
+            "INSERT INTO reviews (id, claim_id, actor, action, reason_code, note, benefits, documents, status_before, \
+             status_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                id.into(),
+                claim_id.into(),
+                actor.into(),
+                action.into(),
+                reason_code.map(str::to_string).into(),
+                note.map(str::to_string).into(),
+                benefits.into(),
+                documents.into(),
+                before.into(),
+                after.into(),
+                now.into(),
+            ],
+        )
+    }
+
+    /// A claim's reviews, oldest first.
+    pub async fn reviews_of(&self, claim_id: &str) -> Result<Vec<serde_json::Value>, DbErr> {
+        self.all(
+            "SELECT id, actor, action, reason_code, note, benefits, documents, status_before, status_after, created_at \
+             FROM reviews WHERE claim_id = ? ORDER BY id",
+            vec![claim_id.into()],
+            |r| {
+                let benefits: Option<String> = r.try_get("", "benefits")?;
+                let documents: Option<String> = r.try_get("", "documents")?;
+                Ok(serde_json::json!({
+                    "id": s(r, "id")?,
+                    "actor": s(r, "actor")?,
+                    "action": s(r, "action")?,
+                    "reason_code": os(r, "reason_code")?,
+                    "note": os(r, "note")?,
+                    "benefits": benefits.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()),
+                    "documents": documents.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()),
+                    "status_before": s(r, "status_before")?,
+                    "status_after": s(r, "status_after")?,
+                    "created_at": s(r, "created_at")?,
+                }))
+            },
+        )
+        .await
+    }
+
+    /// Claims of some statuses in some regions (None = all regions).
+    pub async fn claims_in(&self, regions: Option<&[String]>, statuses: &[&str], limit: u64) -> Result<Vec<ClaimRow>, DbErr> {
+        let mut sql = format!(
+            "SELECT {CLAIM_COLS} FROM claims WHERE status IN ({})",
+            vec!["?"; statuses.len()].join(", ")
+        );
+        let mut values: Vec<Value> = statuses.iter().map(|s| Value::from(s.to_string())).collect();
+        if let Some(rs) = regions {
+            if rs.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push_str(&format!(" AND region IN ({})", vec!["?"; rs.len()].join(", ")));
+            values.extend(rs.iter().map(|r| Value::from(r.clone())));
+        }
+        sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
+        self.all(&sql, values, claim_row).await
+    }
+
+    /// Audit entries (of a claim, or all), in chain order, after a sequence number.
+    pub async fn audit(&self, claim: Option<&str>, after: i64, limit: u64) -> Result<Vec<AuditRow>, DbErr> {
+        let (cond, mut values): (&str, Vec<Value>) = match claim {
+            Some(c) => (" AND claim_id = ?", vec![c.into()]),
+            None => ("", vec![]),
+        };
+        values.insert(0, after.into());
+        self.all(
+            &format!(
+                "SELECT seq, at, actor, action, claim_id, before, after, prev_hash, hash FROM audit WHERE seq > ?{cond} \
+                 ORDER BY seq LIMIT {limit}"
+            ),
+            values,
+            |r| {
+                Ok(AuditRow {
+                    seq: i(r, "seq")?,
+                    at: s(r, "at")?,
+                    actor: s(r, "actor")?,
+                    action: s(r, "action")?,
+                    claim_id: os(r, "claim_id")?,
+                    before: os(r, "before")?,
+                    after: os(r, "after")?,
+                    prev_hash: s(r, "prev_hash")?,
+                    hash: s(r, "hash")?,
+                })
+            },
+        )
+        .await
+    }
+
+    /// The last audit sequence number the chain head records.
+    pub async fn chain_head_seq(&self) -> Result<i64, DbErr> {
+        let row = self.conn.query_one_raw(self.stmt("SELECT audit_seq FROM chain_head WHERE id = 1", vec![])).await?;
+        Ok(row.map(|r| i(&r, "audit_seq")).transpose()?.unwrap_or(0))
+    }
+
+    /// A platform's events after a sequence number.
+    pub async fn events(&self, platform: &str, after: i64, limit: u64) -> Result<Vec<serde_json::Value>, DbErr> {
+        self.all(
+            &format!("SELECT seq, claim_id, kind, payload, at FROM events WHERE platform = ? AND seq > ? ORDER BY seq LIMIT {limit}"),
+            vec![platform.into(), after.into()],
+            |r| {
+                let payload: String = s(r, "payload")?;
+                Ok(serde_json::json!({
+                    "seq": i(r, "seq")?,
+                    "claim_id": s(r, "claim_id")?,
+                    "kind": s(r, "kind")?,
+                    "payload": serde_json::from_str::<serde_json::Value>(&payload).unwrap_or_default(),
+                    "at": s(r, "at")?,
+                }))
+            },
+        )
+        .await
     }
 
     /// A claim by id.

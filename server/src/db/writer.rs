@@ -2,9 +2,17 @@
 //! Each job waits on a oneshot; the task takes every job queued, runs them in one transaction
 //! (each job inside its own savepoint, so one bad job cannot sink its neighbours), commits
 //! once — one fsync for the whole batch — and then answers every job.
+//!
+//! The writer also appends the jobs' audit entries and platform events. Their sequence numbers
+//! and the audit hash chain come from the `chain_head` row, read (and on PostgreSQL locked)
+//! inside the same transaction, so several instances sharing a database still produce one
+//! gap-free, totally ordered chain: a reader that has seen sequence n has seen every entry
+//! before it.
 
 use super::Db;
-use sea_orm::{ConnectionTrait, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
 /// Largest batch.
@@ -17,7 +25,50 @@ pub struct Job {
     pub guard: Option<Statement>,
     /// Statements run after the guard (or alone).
     pub then: Vec<Statement>,
+    /// Audit entries to append when the job applies.
+    pub audit: Vec<AuditDraft>,
+    /// Platform events to append when the job applies.
+    pub events: Vec<EventDraft>,
     reply: oneshot::Sender<Result<bool, DbErr>>,
+}
+
+/// An audit entry before it has its place in the chain.
+#[derive(Clone, Debug)]
+pub struct AuditDraft {
+    /// Who (a token id, or `system`).
+    pub actor: String,
+    /// What, e.g. `claim.created`, `review.approve`, `token.issued`.
+    pub action: String,
+    /// The claim concerned.
+    pub claim_id: Option<String>,
+    /// State before.
+    pub before: Option<Value>,
+    /// State after.
+    pub after: Option<Value>,
+}
+
+/// A platform event before it has its sequence number.
+#[derive(Clone, Debug)]
+pub struct EventDraft {
+    /// The platform that may read it.
+    pub platform: String,
+    /// The claim.
+    pub claim_id: String,
+    /// `claim.created`, `decision.made`, `status.changed`, `supplement.requested`, ...
+    pub kind: String,
+    /// Details.
+    pub payload: Value,
+}
+
+/// The hash of an audit entry: SHA-256 over the previous hash and the entry's fields.
+#[allow(clippy::too_many_arguments)]
+pub fn audit_hash(prev: &str, seq: i64, at: &str, actor: &str, action: &str, claim: &str, before: &str, after: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, &seq.to_string(), at, actor, action, claim, before, after] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
 }
 
 /// The handle to the writer task.
@@ -36,9 +87,20 @@ impl Writer {
 
     /// Runs a job durably; `Ok(false)` when its guard found a conflict.
     pub async fn submit(&self, guard: Option<Statement>, then: Vec<Statement>) -> Result<bool, DbErr> {
+        self.submit_logged(guard, then, Vec::new(), Vec::new()).await
+    }
+
+    /// Runs a job durably with its audit entries and events.
+    pub async fn submit_logged(
+        &self,
+        guard: Option<Statement>,
+        then: Vec<Statement>,
+        audit: Vec<AuditDraft>,
+        events: Vec<EventDraft>,
+    ) -> Result<bool, DbErr> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Job { guard, then, reply })
+            .send(Job { guard, then, audit, events, reply })
             .await
             .map_err(|_| DbErr::Custom("writer stopped".into()))?;
         rx.await.map_err(|_| DbErr::Custom("writer stopped".into()))?
@@ -61,19 +123,80 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-async fn run_job(txn: &sea_orm::DatabaseTransaction, job: &Job) -> Result<bool, DbErr> {
+struct Head {
+    audit_seq: i64,
+    audit_hash: String,
+    event_seq: i64,
+}
+
+async fn run_job(db: &Db, txn: &sea_orm::DatabaseTransaction, job: &Job, head: &mut Head) -> Result<bool, DbErr> {
     let sp = txn.begin().await?;
     let inserted = match &job.guard {
         Some(g) => sp.query_one_raw(g.clone()).await?.is_some(),
         None => true,
     };
+    let mut next = Head { audit_seq: head.audit_seq, audit_hash: head.audit_hash.clone(), event_seq: head.event_seq };
     if inserted {
         for s in &job.then {
             sp.execute_raw(s.clone()).await?;
         }
+        let at = crate::now().to_string();
+        for a in &job.audit {
+            next.audit_seq += 1;
+            let before = a.before.as_ref().map(Value::to_string).unwrap_or_default();
+            let after = a.after.as_ref().map(Value::to_string).unwrap_or_default();
+            let claim = a.claim_id.clone().unwrap_or_default();
+            let hash = audit_hash(&next.audit_hash, next.audit_seq, &at, &a.actor, &a.action, &claim, &before, &after);
+            sp.execute_raw(db.stmt(
+                "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    next.audit_seq.into(),
+                    at.clone().into(),
+                    a.actor.clone().into(),
+                    a.action.clone().into(),
+                    a.claim_id.clone().into(),
+                    a.before.as_ref().map(Value::to_string).into(),
+                    a.after.as_ref().map(Value::to_string).into(),
+                    next.audit_hash.clone().into(),
+                    hash.clone().into(),
+                ],
+            ))
+            .await?;
+            next.audit_hash = hash;
+        }
+        for e in &job.events {
+            next.event_seq += 1;
+            sp.execute_raw(db.stmt(
+                "INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES (?, ?, ?, ?, ?, ?)",
+                vec![
+                    next.event_seq.into(),
+                    e.platform.clone().into(),
+                    e.claim_id.clone().into(),
+                    e.kind.clone().into(),
+                    e.payload.to_string().into(),
+                    at.clone().into(),
+                ],
+            ))
+            .await?;
+        }
     }
     sp.commit().await?;
+    *head = next;
     Ok(inserted)
+}
+
+async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, DbErr> {
+    let lock = if db.backend == DbBackend::Postgres { " FOR UPDATE" } else { "" };
+    let row = txn
+        .query_one_raw(db.stmt(&format!("SELECT audit_seq, audit_hash, event_seq FROM chain_head WHERE id = 1{lock}"), vec![]))
+        .await?
+        .ok_or_else(|| DbErr::Custom("chain_head row missing".into()))?;
+    Ok(Head {
+        audit_seq: row.try_get("", "audit_seq")?,
+        audit_hash: row.try_get("", "audit_hash")?,
+        event_seq: row.try_get("", "event_seq")?,
+    })
 }
 
 async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<bool, DbErr>> {
@@ -81,10 +204,35 @@ async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<bool, DbErr>> {
         Ok(t) => t,
         Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
     };
+    let logs = batch.iter().any(|j| !j.audit.is_empty() || !j.events.is_empty());
+    let mut head = if logs {
+        match read_head(db, &txn).await {
+            Ok(h) => Some(h),
+            Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
+        }
+    } else {
+        None
+    };
+    let start = head.as_ref().map(|h| (h.audit_seq, h.event_seq));
     let mut results = Vec::with_capacity(batch.len());
+    let mut scratch = Head { audit_seq: 0, audit_hash: String::new(), event_seq: 0 };
     for job in batch {
         // A failed job's savepoint is rolled back when it is dropped.
-        results.push(run_job(&txn, job).await);
+        let h = head.as_mut().unwrap_or(&mut scratch);
+        results.push(run_job(db, &txn, job, h).await);
+    }
+    if let (Some(h), Some(start)) = (&head, start) {
+        if (h.audit_seq, h.event_seq) != start {
+            let r = txn
+                .execute_raw(db.stmt(
+                    "UPDATE chain_head SET audit_seq = ?, audit_hash = ?, event_seq = ? WHERE id = 1",
+                    vec![h.audit_seq.into(), h.audit_hash.clone().into(), h.event_seq.into()],
+                ))
+                .await;
+            if let Err(e) = r {
+                return batch.iter().map(|_| Err(clone_err(&e))).collect();
+            }
+        }
     }
     match txn.commit().await {
         Ok(()) => results,
