@@ -39,6 +39,8 @@ pub struct Config {
     pub straight_through: bool,
     /// Share of straight-through approvals sampled for quality review, in basis points.
     pub quality_sample_bp: u64,
+    /// How often pending webhook deliveries are attempted.
+    pub webhook_interval: Duration,
     /// Serve `POST /v1/baseline` (inserts one row durably): the load benchmark's baseline.
     pub baseline_route: bool,
 }
@@ -58,6 +60,7 @@ impl Config {
             retry_interval: Duration::from_secs(5),
             policy_poll_interval: Duration::from_millis(500),
             baseline_route: false,
+            webhook_interval: Duration::from_millis(500),
             four_eyes_threshold_fen: 10_000_000,
             four_eyes_thresholds: std::collections::HashMap::new(),
             straight_through: true,

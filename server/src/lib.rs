@@ -17,6 +17,7 @@ pub mod decider;
 pub mod error;
 pub mod metrics;
 pub mod validate;
+pub mod webhooks;
 mod workers;
 pub mod workflow;
 pub mod notice;

@@ -1,12 +1,22 @@
 //! Background work: claims whose decision failed are retried with backoff; claims stored
 //! without a policy in force are decided once one is; policy changes made through another
-//! instance are picked up by polling the policy table.
+//! instance are picked up by polling the policy table; platform events go out to webhooks.
 
 use crate::claims::decide_again;
 use crate::{AppState, now};
 use oip_engine::types::Facts;
 
 pub(crate) fn spawn(state: AppState) {
+    let w = state.clone();
+    tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        loop {
+            tokio::time::sleep(w.config.webhook_interval).await;
+            if let Err(e) = crate::webhooks::pass(&w, &http).await {
+                tracing::warn!(error = %e, "webhook pass failed");
+            }
+        }
+    });
     let s = state.clone();
     tokio::spawn(async move {
         loop {

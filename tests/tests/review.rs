@@ -207,6 +207,17 @@ async fn the_audit_chain_verifies_and_a_tampered_row_is_named() {
             oip_server::audit::Verdict::Broken { seq: at, .. } => assert_eq!(at, seq),
             other => panic!("tampering not detected: {other:?}"),
         }
+        // The command line says the same, and fails.
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+        cmd.args(["audit", "verify", "--data-dir"]).arg(&s.state.config.data_dir);
+        match &s.state.config.database_url {
+            Some(u) => cmd.env("DATABASE_URL", u),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        let out = cmd.output().expect("oip audit verify");
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("broken at entry {seq}")), "{text}");
         s.stop().await;
     })
     .await;

@@ -1,6 +1,7 @@
 //! The HTTP API: the router, the extractors (caller, body), operations routes, OpenAPI.
 
 pub mod claims;
+pub mod platforms;
 pub mod policies;
 pub mod review;
 pub mod tokens;
@@ -67,6 +68,7 @@ impl FromRequest<AppState> for JsonBody {
         review::events,
         review::notice,
         review::worker,
+        platforms::set_webhook,
         policies::regions,
         policies::region_policies,
         tokens::create,
@@ -170,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/review/queue", get(review::queue))
         .route("/v1/audit", get(review::audit))
         .route("/v1/events", get(review::events))
+        .route("/v1/platforms/{platform}/webhook", axum::routing::put(platforms::set_webhook))
         .route("/v1/regions", get(policies::regions))
         .route("/v1/regions/{region}/policies", get(policies::region_policies))
         .route("/v1/tokens", post(tokens::create))

@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002Baseline), Box::new(M0003Workflow)]
+        vec![Box::new(M0001Initial), Box::new(M0002Baseline), Box::new(M0003Workflow), Box::new(M0004Webhooks)]
     }
 }
 
@@ -184,5 +184,36 @@ INSERT INTO chain_head (id, audit_seq, audit_hash, event_seq) VALUES (1, 0, '', 
 impl MigrationTrait for M0003Workflow {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, M0003).await
+    }
+}
+
+/// Webhooks: per platform, where to deliver its events and how far delivery got. The events
+/// table is the outbox; `delivered_seq` only moves after a 2xx, so delivery is at least once,
+/// across restarts.
+struct M0004Webhooks;
+
+impl MigrationName for M0004Webhooks {
+    fn name(&self) -> &str {
+        "m0004_webhooks"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0004Webhooks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(
+            manager,
+            "CREATE TABLE webhooks (
+                platform TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                secret_sealed TEXT NOT NULL,
+                delivered_seq BIGINT NOT NULL,
+                failures INTEGER NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                last_error TEXT,
+                updated_at TEXT NOT NULL
+            )",
+        )
+        .await
     }
 }

@@ -431,6 +431,41 @@ impl Db {
         Ok(row.map(|r| i(&r, "audit_seq")).transpose()?.unwrap_or(0))
     }
 
+    /// Sets a platform's webhook (delivery restarts after the events already delivered).
+    pub async fn upsert_webhook(&self, platform: &str, url: &str, secret_sealed: &str, now: &str) -> Result<(), DbErr> {
+        self.exec(
+            "INSERT INTO webhooks (platform, url, secret_sealed, delivered_seq, failures, next_attempt_at, updated_at) \
+             VALUES (?, ?, ?, 0, 0, 0, ?) ON CONFLICT (platform) DO UPDATE SET url = excluded.url, \
+             secret_sealed = excluded.secret_sealed, failures = 0, next_attempt_at = 0, updated_at = excluded.updated_at",
+            vec![platform.into(), url.into(), secret_sealed.into(), now.into()],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Webhooks due for a delivery attempt: (platform, url, sealed secret, delivered_seq, failures).
+    pub async fn webhooks_due(&self, now: i64) -> Result<Vec<(String, String, String, i64, i64)>, DbErr> {
+        self.all(
+            "SELECT platform, url, secret_sealed, delivered_seq, failures FROM webhooks WHERE next_attempt_at <= ?",
+            vec![now.into()],
+            |r| {
+                let failures = r.try_get::<i32>("", "failures").map(i64::from).or_else(|_| i(r, "failures"))?;
+                Ok((s(r, "platform")?, s(r, "url")?, s(r, "secret_sealed")?, i(r, "delivered_seq")?, failures))
+            },
+        )
+        .await
+    }
+
+    /// Records a delivery attempt's outcome.
+    pub async fn webhook_attempted(&self, platform: &str, delivered_seq: i64, failures: i64, next_attempt_at: i64, error: Option<&str>) -> Result<(), DbErr> {
+        self.exec(
+            "UPDATE webhooks SET delivered_seq = ?, failures = ?, next_attempt_at = ?, last_error = ? WHERE platform = ?",
+            vec![delivered_seq.into(), (failures as i32).into(), next_attempt_at.into(), error.map(str::to_string).into(), platform.into()],
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// A platform's events after a sequence number.
     pub async fn events(&self, platform: &str, after: i64, limit: u64) -> Result<Vec<serde_json::Value>, DbErr> {
         self.all(

@@ -1,0 +1,59 @@
+//! Webhooks: each platform may register a URL; its events are POSTed there in order, signed
+//! with HMAC-SHA256 (`X-Oip-Signature: sha256=<hex>` over the body), retried with backoff.
+//! The events table is the outbox and `delivered_seq` moves only after a 2xx answer, so every
+//! event is delivered at least once, even across restarts; receivers de-duplicate by `seq`.
+
+use crate::{AppState, now};
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use std::time::Duration;
+
+/// The signature header value of a body.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Seconds before the next attempt after `failures` failures: 1 s doubling, at most 5 minutes.
+pub fn backoff(failures: i64) -> i64 {
+    (1i64 << failures.clamp(0, 9)).min(300)
+}
+
+/// One delivery pass over the webhooks that are due.
+pub(crate) async fn pass(state: &AppState, http: &reqwest::Client) -> Result<(), String> {
+    let due = state.db.webhooks_due(now().0).await.map_err(|e| e.to_string())?;
+    for (platform, url, sealed, delivered, failures) in due {
+        let events = state.db.events(&platform, delivered, 100).await.map_err(|e| e.to_string())?;
+        let Some(last) = events.last().and_then(|e| e["seq"].as_i64()) else { continue };
+        let Some(secret) = state.keys.open(&sealed) else {
+            tracing::error!(%platform, "webhook secret does not decrypt");
+            continue;
+        };
+        let body = serde_json::to_vec(&json!({ "platform": platform, "items": events })).map_err(|e| e.to_string())?;
+        let result = http
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .header("X-Oip-Signature", signature(&secret, &body))
+            .header("X-Oip-Delivery", format!("{}-{last}", delivered + 1))
+            .timeout(Duration::from_secs(10))
+            .body(body)
+            .send()
+            .await;
+        let outcome = match result {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+            Err(e) => Err(if e.is_timeout() { "timeout".to_string() } else { "connection failed".to_string() }),
+        };
+        let r = match outcome {
+            Ok(()) => state.db.webhook_attempted(&platform, last, 0, 0, None).await,
+            Err(e) => {
+                tracing::warn!(%platform, error = %e, "webhook delivery failed");
+                state.db.webhook_attempted(&platform, delivered, failures + 1, now().0 + backoff(failures), Some(&e)).await
+            }
+        };
+        r.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
