@@ -78,6 +78,10 @@ impl Decider {
     /// Decides with a given module, on a blocking thread, holding an instance permit.
     pub async fn decide_with(&self, policy: Arc<LoadedPolicy>, facts: Facts) -> Result<Evaluated, Error> {
         let permit = self.permits.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
+        self.run(permit, policy, facts).await
+    }
+
+    async fn run(&self, permit: tokio::sync::OwnedSemaphorePermit, policy: Arc<LoadedPolicy>, facts: Facts) -> Result<Evaluated, Error> {
         let host = self.host.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -95,13 +99,7 @@ impl Decider {
             .clone()
             .try_acquire_owned()
             .map_err(|_| Error::Busy { limit: self.host.limits().instances })?;
-        let host = self.host.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            host.decide(&policy, &facts)
-        })
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
+        self.run(permit, policy, facts).await
     }
 
     /// Rebuilds the registry from the database's active versions when the policy table

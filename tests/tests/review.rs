@@ -8,16 +8,6 @@ use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-async fn each_backend<F, Fut>(f: F)
-where
-    F: Fn(Backend) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for b in Backend::all() {
-        f(b).await;
-    }
-}
-
 async fn server(b: &Backend, threshold_fen: u64) -> TestServer {
     let mut c = config(b, "review").await;
     c.four_eyes_threshold_fen = threshold_fen;

@@ -177,6 +177,17 @@ fn missing(required: &[Document], facts: &Facts) -> Vec<Document> {
     m
 }
 
+/// Whether covered facts are a minor outpatient injury: no hospital stay or inpatient cost,
+/// no assessment, no death — the common core of the regional fast tracks.
+pub fn minor_outpatient_injury(facts: &Facts) -> bool {
+    let m = &facts.medical;
+    m.inpatient_fen == 0
+        && m.inpatient_days == 0
+        && facts.assessment.disability_grade.is_none()
+        && facts.assessment.care_level.is_none()
+        && facts.death.is_none()
+}
+
 /// Whether the case is simple: medical costs only, no assessment, no death.
 pub fn is_simple(facts: &Facts) -> bool {
     facts.assessment.disability_grade.is_none()

@@ -62,13 +62,7 @@ pub const FAST_TRACK: ReasonDef = ReasonDef {
 
 /// Whether covered facts qualify for 小伤快赔.
 pub fn qualifies(facts: &Facts) -> bool {
-    let m = &facts.medical;
-    m.inpatient_fen == 0
-        && m.inpatient_days == 0
-        && !m.treated_outside_region
-        && facts.assessment.disability_grade.is_none()
-        && facts.assessment.care_level.is_none()
-        && facts.death.is_none()
+    oip_sdk::rules::minor_outpatient_injury(facts) && !facts.medical.treated_outside_region
 }
 
 impl Policy for Beijing {

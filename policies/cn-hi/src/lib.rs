@@ -64,13 +64,7 @@ pub const FAST_TRACK: ReasonDef = ReasonDef {
 
 /// Whether covered facts qualify for 小伤快认快支.
 pub fn qualifies(facts: &Facts) -> bool {
-    let m = &facts.medical;
-    m.inpatient_fen == 0
-        && m.inpatient_days == 0
-        && m.outpatient_fen < FAST_TRACK_OUTPATIENT_BELOW_FEN
-        && facts.assessment.disability_grade.is_none()
-        && facts.assessment.care_level.is_none()
-        && facts.death.is_none()
+    oip_sdk::rules::minor_outpatient_injury(facts) && facts.medical.outpatient_fen < FAST_TRACK_OUTPATIENT_BELOW_FEN
 }
 
 impl Policy for Hainan {

@@ -31,6 +31,17 @@ impl Backend {
     }
 }
 
+/// Runs a test body once per backend.
+pub async fn each_backend<F, Fut>(f: F)
+where
+    F: Fn(Backend) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for b in Backend::all() {
+        f(b).await;
+    }
+}
+
 pub fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("oip-test-{tag}-{}-{}", std::process::id(), rand_suffix()));
     let _ = std::fs::remove_dir_all(&d);
