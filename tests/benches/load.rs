@@ -29,7 +29,7 @@ struct Run {
     p99: Duration,
 }
 
-async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims: bool) -> Run {
+async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims: bool, run: u64) -> Run {
     let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
     let template = example(0);
     let started = Instant::now();
@@ -43,7 +43,7 @@ async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims:
             let mut i = 0u64;
             while Instant::now() < until {
                 i += 1;
-                let n = c * 10_000_000 + i;
+                let n = run * 1_000_000_000 + c * 10_000_000 + i;
                 let mut req = http.post(format!("{url}{path}")).bearer_auth(&token);
                 if claims {
                     let mut body = template.clone();
@@ -99,10 +99,10 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
         .expect("json");
     let token = t["token"].as_str().expect("token").to_string();
     // Warm up both routes.
-    drive(&url, &token, "/v1/baseline", 1, false).await;
-    drive(&url, &token, "/v1/claims", 1, true).await;
-    let base = drive(&url, &token, "/v1/baseline", seconds, false).await;
-    let claims = drive(&url, &token, "/v1/claims", seconds, true).await;
+    drive(&url, &token, "/v1/baseline", 1, false, 1).await;
+    drive(&url, &token, "/v1/claims", 1, true, 2).await;
+    let base = drive(&url, &token, "/v1/baseline", seconds, false, 3).await;
+    let claims = drive(&url, &token, "/v1/claims", seconds, true, 4).await;
     let rate = |r: &Run| r.ok as f64 / r.seconds;
     for (name, r) in [("baseline (insert one row)", &base), ("claims (validate+decide+store)", &claims)] {
         println!(
