@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Writes the standard case files of a region: policies/<region>/cases/*.json.
 
-An oracle independent of the Rust SDK: it reads the figures from shared/domain/parameters.json,
+An oracle independent of the Rust SDK: it reads the figures from policies/tools/parameters.json (a copy of shared/domain/parameters.json),
 works each amount out with plain integer arithmetic, and writes the arithmetic into the case's
 description, so a reviewer can check every figure by hand. The Rust policy must agree, natively
 and through the engine (cargo test at the root runs both).
 
-    python3 policies/tools/casegen.py CN-SC [--params ../shared/domain/parameters.json]
+    python3 policies/tools/casegen.py CN-SC [--params policies/tools/parameters.json]
 
 Re-run it after changing a figure in parameters.json and review the diff of the case files.
 """

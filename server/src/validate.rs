@@ -510,11 +510,9 @@ mod tests {
     use super::*;
 
     fn example() -> Value {
-        let mut v: Value = serde_json::from_str(include_str!("../../../shared/domain/claim-example.json")).unwrap();
-        v.as_object_mut().unwrap().remove("_notes");
-        // The shared example's number fails its own check character (…1234 should end in 7).
-        v["worker"]["id_number"] = "510104199003071237".into();
-        v
+        // docs/claim-example.json: the shared example with a valid check character (the shared
+        // example's …1234 fails its own check; it should end in 7).
+        serde_json::from_str(include_str!("../../docs/claim-example.json")).unwrap()
     }
 
     fn now() -> Timestamp {
