@@ -1,7 +1,7 @@
 //! Group commit: one task owns the writes that must be durable before a client hears 201.
-//! Each job waits on a oneshot; the task takes every job queued, runs them in one transaction
-//! (each job inside its own savepoint, so one bad job cannot sink its neighbours), commits
-//! once — one fsync for the whole batch — and then answers every job.
+//! Each job waits on a oneshot; the task takes every job queued, runs them in one transaction,
+//! commits once — one fsync for the whole batch — and then answers every job. If a job fails,
+//! the batch is run again with a savepoint per job, so one bad job cannot sink its neighbours.
 //!
 //! The writer also appends the jobs' audit entries and platform events. Their sequence numbers
 //! and the audit hash chain come from the `chain_head` row, read (and on PostgreSQL locked)
@@ -129,61 +129,78 @@ struct Head {
     event_seq: i64,
 }
 
-async fn run_job(db: &Db, txn: &sea_orm::DatabaseTransaction, job: &Job, head: &mut Head) -> Result<bool, DbErr> {
-    let sp = txn.begin().await?;
+async fn run_job(db: &Db, txn: &sea_orm::DatabaseTransaction, job: &Job, head: &mut Head, careful: bool) -> Result<bool, DbErr> {
+    let (inserted, next) = if careful {
+        // Inside its own savepoint: a failure rolls back this job alone.
+        let sp = txn.begin().await?;
+        let r = apply(db, &sp, job, head).await?;
+        sp.commit().await?;
+        r
+    } else {
+        apply(db, txn, job, head).await?
+    };
+    *head = next;
+    Ok(inserted)
+}
+
+/// Runs a job's statements and appends its log rows; returns whether it applied and the
+/// chain head after it (the caller adopts the head only once the job is safely done).
+async fn apply<C: ConnectionTrait>(db: &Db, conn: &C, job: &Job, head: &Head) -> Result<(bool, Head), DbErr> {
     let inserted = match &job.guard {
-        Some(g) => sp.query_one_raw(g.clone()).await?.is_some(),
+        Some(g) => conn.query_one_raw(g.clone()).await?.is_some(),
         None => true,
     };
     let mut next = Head { audit_seq: head.audit_seq, audit_hash: head.audit_hash.clone(), event_seq: head.event_seq };
-    if inserted {
-        for s in &job.then {
-            sp.execute_raw(s.clone()).await?;
-        }
-        let at = crate::now().to_string();
-        for a in &job.audit {
-            next.audit_seq += 1;
-            let before = a.before.as_ref().map(Value::to_string).unwrap_or_default();
-            let after = a.after.as_ref().map(Value::to_string).unwrap_or_default();
-            let claim = a.claim_id.clone().unwrap_or_default();
-            let hash = audit_hash(&next.audit_hash, next.audit_seq, &at, &a.actor, &a.action, &claim, &before, &after);
-            sp.execute_raw(db.stmt(
-                "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                vec![
-                    next.audit_seq.into(),
-                    at.clone().into(),
-                    a.actor.clone().into(),
-                    a.action.clone().into(),
-                    a.claim_id.clone().into(),
-                    a.before.as_ref().map(Value::to_string).into(),
-                    a.after.as_ref().map(Value::to_string).into(),
-                    next.audit_hash.clone().into(),
-                    hash.clone().into(),
-                ],
-            ))
-            .await?;
-            next.audit_hash = hash;
-        }
+    if !inserted {
+        return Ok((false, next));
+    }
+    for s in &job.then {
+        conn.execute_raw(s.clone()).await?;
+    }
+    let at = crate::now().to_string();
+    for a in &job.audit {
+        next.audit_seq += 1;
+        let before = a.before.as_ref().map(Value::to_string).unwrap_or_default();
+        let after = a.after.as_ref().map(Value::to_string).unwrap_or_default();
+        let claim = a.claim_id.clone().unwrap_or_default();
+        let hash = audit_hash(&next.audit_hash, next.audit_seq, &at, &a.actor, &a.action, &claim, &before, &after);
+        conn.execute_raw(db.stmt(
+            "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                next.audit_seq.into(),
+                at.clone().into(),
+                a.actor.clone().into(),
+                a.action.clone().into(),
+                a.claim_id.clone().into(),
+                a.before.as_ref().map(Value::to_string).into(),
+                a.after.as_ref().map(Value::to_string).into(),
+                next.audit_hash.clone().into(),
+                hash.clone().into(),
+            ],
+        ))
+        .await?;
+        next.audit_hash = hash;
+    }
+    if !job.events.is_empty() {
+        // One multi-row insert for the job's events.
+        let mut values = Vec::with_capacity(job.events.len() * 6);
         for e in &job.events {
             next.event_seq += 1;
-            sp.execute_raw(db.stmt(
-                "INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES (?, ?, ?, ?, ?, ?)",
-                vec![
-                    next.event_seq.into(),
-                    e.platform.clone().into(),
-                    e.claim_id.clone().into(),
-                    e.kind.clone().into(),
-                    e.payload.to_string().into(),
-                    at.clone().into(),
-                ],
-            ))
-            .await?;
+            values.extend([
+                next.event_seq.into(),
+                e.platform.clone().into(),
+                e.claim_id.clone().into(),
+                e.kind.clone().into(),
+                e.payload.to_string().into(),
+                at.clone().into(),
+            ]);
         }
+        let rows = vec!["(?, ?, ?, ?, ?, ?)"; job.events.len()].join(", ");
+        conn.execute_raw(db.stmt(&format!("INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES {rows}"), values))
+            .await?;
     }
-    sp.commit().await?;
-    *head = next;
-    Ok(inserted)
+    Ok((true, next))
 }
 
 async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, DbErr> {
@@ -199,7 +216,18 @@ async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, 
     })
 }
 
+/// Runs a batch without savepoints (the common case: a handful of round trips fewer per job);
+/// if any job fails, the whole transaction is dropped and the batch runs again with a
+/// savepoint per job, so that only the failing job fails.
 async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<bool, DbErr>> {
+    let fast = run_batch_in(db, batch, false).await;
+    if fast.iter().all(Result::is_ok) {
+        return fast;
+    }
+    run_batch_in(db, batch, true).await
+}
+
+async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<bool, DbErr>> {
     let txn = match db.conn.begin().await {
         Ok(t) => t,
         Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
@@ -219,7 +247,13 @@ async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<bool, DbErr>> {
     for job in batch {
         // A failed job's savepoint is rolled back when it is dropped.
         let h = head.as_mut().unwrap_or(&mut scratch);
-        results.push(run_job(db, &txn, job, h).await);
+        let r = run_job(db, &txn, job, h, careful).await;
+        let failed = r.is_err();
+        results.push(r);
+        if failed && !careful {
+            // The transaction is unusable now (PostgreSQL); the caller retries carefully.
+            return batch.iter().map(|_| Err(DbErr::Custom("batch retried job by job".into()))).collect();
+        }
     }
     if let (Some(h), Some(start)) = (&head, start) {
         if (h.audit_seq, h.event_seq) != start {
