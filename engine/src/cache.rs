@@ -65,7 +65,10 @@ impl DiskCache {
         let component = self
             .deserialize_checked(engine, &with_checksum(&serialized))
             .map_or_else(|| compile(engine, bytes), Ok)?;
-        let tmp = self.dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        // A name no other writer uses, in this process or another, then an atomic rename.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.dir.join(format!(".{sha256}.{}.{n}.tmp", std::process::id()));
         std::fs::write(&tmp, with_checksum(&serialized))?;
         std::fs::rename(&tmp, &path)?;
         Ok((component, false))

@@ -20,6 +20,9 @@ pub struct Config {
     pub bootstrap_token: Option<String>,
     /// Key file for identity-number encryption; default `<data_dir>/oip.key`.
     pub key_file: Option<PathBuf>,
+    /// Where compiled policy code is cached; default `<data_dir>/compiled`. Entries are keyed
+    /// by module digest and engine build, and checksummed, so several servers may share one.
+    pub compiled_cache_dir: Option<PathBuf>,
     /// Extra policy modules to deploy at start (beside the built-in ones), e.g. a module a
     /// provincial IT team is trying out locally.
     pub policies: Vec<PathBuf>,
@@ -54,6 +57,7 @@ impl Config {
             database_url: None,
             bootstrap_token: None,
             key_file: None,
+            compiled_cache_dir: None,
             policies: Vec::new(),
             body_limit_bytes: 256 << 10,
             request_timeout: Duration::from_secs(30),

@@ -107,7 +107,7 @@ impl AppState {
         let keys = Keys::load_or_create(&config.key_path())?;
         let host = PolicyHost::new(HostConfig {
             limits: Limits::default(),
-            cache_dir: Some(config.data_dir.join("compiled")),
+            cache_dir: Some(config.compiled_cache_dir.clone().unwrap_or_else(|| config.data_dir.join("compiled"))),
         })?;
         let decider = Decider::new(host);
         let writer = Writer::start(db.clone());
