@@ -9,7 +9,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002Baseline), Box::new(M0003Workflow), Box::new(M0004Webhooks), Box::new(M0005DuplicateIndex)]
+        vec![Box::new(M0001Initial), Box::new(M0002Baseline), Box::new(M0003Workflow), Box::new(M0004Webhooks), Box::new(M0005DuplicateIndex), Box::new(M0006DropShortIndex)]
     }
 }
 
@@ -233,5 +233,22 @@ impl MigrationName for M0005DuplicateIndex {
 impl MigrationTrait for M0005DuplicateIndex {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, "CREATE INDEX claims_duplicate ON claims (worker_hash, incident_at, region, id)").await
+    }
+}
+
+/// The shorter worker index is subsumed by `claims_duplicate`; dropped so that no planner
+/// picks it and sorts.
+struct M0006DropShortIndex;
+
+impl MigrationName for M0006DropShortIndex {
+    fn name(&self) -> &str {
+        "m0006_drop_short_index"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0006DropShortIndex {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, "DROP INDEX claims_worker").await
     }
 }

@@ -129,23 +129,52 @@ struct Head {
     event_seq: i64,
 }
 
-async fn run_job(db: &Db, txn: &sea_orm::DatabaseTransaction, job: &Job, head: &mut Head, careful: bool) -> Result<bool, DbErr> {
+/// Rows of the log tables, gathered so that a whole batch inserts them at once.
+#[derive(Default)]
+struct LogRows {
+    audit: Vec<Vec<sea_orm::Value>>,
+    events: Vec<Vec<sea_orm::Value>>,
+}
+
+const AUDIT_INSERT: &str = "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ";
+const AUDIT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const EVENTS_INSERT: &str = "INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES ";
+const EVENTS_ROW: &str = "(?, ?, ?, ?, ?, ?)";
+
+impl LogRows {
+    /// Inserts the gathered rows with multi-row statements (200 rows each).
+    async fn flush<C: ConnectionTrait>(self, db: &Db, conn: &C) -> Result<(), DbErr> {
+        for (head, row, rows) in [(AUDIT_INSERT, AUDIT_ROW, self.audit), (EVENTS_INSERT, EVENTS_ROW, self.events)] {
+            for chunk in rows.chunks(200) {
+                let sql = format!("{head}{}", vec![row; chunk.len()].join(", "));
+                conn.execute_raw(db.stmt(&sql, chunk.iter().flatten().cloned().collect())).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn run_job(db: &Db, txn: &sea_orm::DatabaseTransaction, job: &Job, head: &mut Head, logs: &mut LogRows, careful: bool) -> Result<bool, DbErr> {
+    let mut mine = LogRows::default();
     let (inserted, next) = if careful {
-        // Inside its own savepoint: a failure rolls back this job alone.
+        // Inside its own savepoint, logs included: a failure rolls back this job alone.
         let sp = txn.begin().await?;
-        let r = apply(db, &sp, job, head).await?;
+        let r = apply(&sp, job, head, &mut mine).await?;
+        std::mem::take(&mut mine).flush(db, &sp).await?;
         sp.commit().await?;
         r
     } else {
-        apply(db, txn, job, head).await?
+        apply(txn, job, head, &mut mine).await?
     };
+    logs.audit.append(&mut mine.audit);
+    logs.events.append(&mut mine.events);
     *head = next;
     Ok(inserted)
 }
 
-/// Runs a job's statements and appends its log rows; returns whether it applied and the
+/// Runs a job's statements and gathers its log rows; returns whether it applied and the
 /// chain head after it (the caller adopts the head only once the job is safely done).
-async fn apply<C: ConnectionTrait>(db: &Db, conn: &C, job: &Job, head: &Head) -> Result<(bool, Head), DbErr> {
+async fn apply<C: ConnectionTrait>(conn: &C, job: &Job, head: &Head, logs: &mut LogRows) -> Result<(bool, Head), DbErr> {
     let inserted = match &job.guard {
         Some(g) => conn.query_one_raw(g.clone()).await?.is_some(),
         None => true,
@@ -164,41 +193,29 @@ async fn apply<C: ConnectionTrait>(db: &Db, conn: &C, job: &Job, head: &Head) ->
         let after = a.after.as_ref().map(Value::to_string).unwrap_or_default();
         let claim = a.claim_id.clone().unwrap_or_default();
         let hash = audit_hash(&next.audit_hash, next.audit_seq, &at, &a.actor, &a.action, &claim, &before, &after);
-        conn.execute_raw(db.stmt(
-            "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            vec![
-                next.audit_seq.into(),
-                at.clone().into(),
-                a.actor.clone().into(),
-                a.action.clone().into(),
-                a.claim_id.clone().into(),
-                a.before.as_ref().map(Value::to_string).into(),
-                a.after.as_ref().map(Value::to_string).into(),
-                next.audit_hash.clone().into(),
-                hash.clone().into(),
-            ],
-        ))
-        .await?;
+        logs.audit.push(vec![
+            next.audit_seq.into(),
+            at.clone().into(),
+            a.actor.clone().into(),
+            a.action.clone().into(),
+            a.claim_id.clone().into(),
+            a.before.as_ref().map(Value::to_string).into(),
+            a.after.as_ref().map(Value::to_string).into(),
+            next.audit_hash.clone().into(),
+            hash.clone().into(),
+        ]);
         next.audit_hash = hash;
     }
-    if !job.events.is_empty() {
-        // One multi-row insert for the job's events.
-        let mut values = Vec::with_capacity(job.events.len() * 6);
-        for e in &job.events {
-            next.event_seq += 1;
-            values.extend([
-                next.event_seq.into(),
-                e.platform.clone().into(),
-                e.claim_id.clone().into(),
-                e.kind.clone().into(),
-                e.payload.to_string().into(),
-                at.clone().into(),
-            ]);
-        }
-        let rows = vec!["(?, ?, ?, ?, ?, ?)"; job.events.len()].join(", ");
-        conn.execute_raw(db.stmt(&format!("INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES {rows}"), values))
-            .await?;
+    for e in &job.events {
+        next.event_seq += 1;
+        logs.events.push(vec![
+            next.event_seq.into(),
+            e.platform.clone().into(),
+            e.claim_id.clone().into(),
+            e.kind.clone().into(),
+            e.payload.to_string().into(),
+            at.clone().into(),
+        ]);
     }
     Ok((true, next))
 }
@@ -244,16 +261,26 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<bool,
     let start = head.as_ref().map(|h| (h.audit_seq, h.event_seq));
     let mut results = Vec::with_capacity(batch.len());
     let mut scratch = Head { audit_seq: 0, audit_hash: String::new(), event_seq: 0 };
+    // Without savepoints, the whole batch's log rows go in at the end, a few statements in all.
+    let mut log_rows = LogRows::default();
     for job in batch {
         // A failed job's savepoint is rolled back when it is dropped.
         let h = head.as_mut().unwrap_or(&mut scratch);
-        let r = run_job(db, &txn, job, h, careful).await;
+        let mut sink = LogRows::default();
+        let r = run_job(db, &txn, job, h, &mut sink, careful).await;
+        if !careful {
+            log_rows.audit.append(&mut sink.audit);
+            log_rows.events.append(&mut sink.events);
+        }
         let failed = r.is_err();
         results.push(r);
         if failed && !careful {
             // The transaction is unusable now (PostgreSQL); the caller retries carefully.
             return batch.iter().map(|_| Err(DbErr::Custom("batch retried job by job".into()))).collect();
         }
+    }
+    if let Err(e) = log_rows.flush(db, &txn).await {
+        return batch.iter().map(|_| Err(clone_err(&e))).collect();
     }
     if let (Some(h), Some(start)) = (&head, start) {
         if (h.audit_seq, h.event_seq) != start {
