@@ -14,8 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("engine/ has a parent").to_path_buf();
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .expect("engine/ has a parent")
+        .to_path_buf();
     let guest = root.join("policies");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     // OUT_DIR is <target>/<profile>/build/<pkg>/out (one level deeper with --target).
@@ -32,7 +36,10 @@ fn main() {
     watch(&guest.join("Cargo.toml"));
     watch(&guest.join("Cargo.lock"));
     watch(&guest.join(".cargo"));
-    for dir in crate_dirs(&guest).into_iter().chain(crate_dirs(&root.join("plugins"))) {
+    for dir in crate_dirs(&guest)
+        .into_iter()
+        .chain(crate_dirs(&root.join("plugins")))
+    {
         watch(&dir.join("Cargo.toml"));
         watch(&dir.join("src"));
         watch(&dir.join("wit"));
@@ -46,7 +53,14 @@ fn main() {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&guest)
-        .args(["build", "--release", "--workspace", "--target", "wasm32-unknown-unknown", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--workspace",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--target-dir",
+        ])
         .arg(&guest_target);
     for (key, _) in env::vars_os() {
         let key_s = key.to_string_lossy();
@@ -67,15 +81,24 @@ fn main() {
             cmd.env_remove(&key);
         }
     }
-    let status = cmd.status().expect("could not run cargo for the guest workspace");
-    assert!(status.success(), "building the guest workspace (policies/) for wasm32 failed");
+    let status = cmd
+        .status()
+        .expect("could not run cargo for the guest workspace");
+    assert!(
+        status.success(),
+        "building the guest workspace (policies/) for wasm32 failed"
+    );
 
     let wasm_dir = guest_target.join("wasm32-unknown-unknown/release");
     let mut src = String::new();
     src.push_str("/// The region policies built from `policies/`, as core modules with their WIT metadata.\n");
     src.push_str("pub static POLICIES: &[Builtin] = &[\n");
     for dir in crate_dirs(&guest) {
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         if !name.starts_with("cn-") {
             continue;
         }

@@ -32,7 +32,11 @@ fn measure(n: usize, mut f: impl FnMut()) -> (Duration, Duration, f64) {
     }
     let total = started.elapsed();
     samples.sort();
-    (percentile(&samples, 0.50), percentile(&samples, 0.99), n as f64 / total.as_secs_f64())
+    (
+        percentile(&samples, 0.50),
+        percentile(&samples, 0.99),
+        n as f64 / total.as_secs_f64(),
+    )
 }
 
 fn us(d: Duration) -> String {
@@ -40,14 +44,29 @@ fn us(d: Duration) -> String {
 }
 
 fn main() {
-    let n: usize = std::env::var("OIP_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
-    let wasm = POLICIES.iter().find(|p| p.region == "CN-SC").expect("CN-SC built in").wasm;
-    let case = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/cn-sc/cases/covered_grade9_inpatient.json");
-    let facts: Facts = oip_sdk::cases::load(std::path::Path::new(case)).expect("case").facts;
+    let n: usize = std::env::var("OIP_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let wasm = POLICIES
+        .iter()
+        .find(|p| p.region == "CN-SC")
+        .expect("CN-SC built in")
+        .wasm;
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/cn-sc/cases/covered_grade9_inpatient.json"
+    );
+    let facts: Facts = oip_sdk::cases::load(std::path::Path::new(case))
+        .expect("case")
+        .facts;
 
     let cache_dir = std::env::temp_dir().join(format!("oip-bench-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&cache_dir);
-    let config = HostConfig { limits: Limits::default(), cache_dir: Some(cache_dir.clone()) };
+    let config = HostConfig {
+        limits: Limits::default(),
+        cache_dir: Some(cache_dir.clone()),
+    };
     let host = PolicyHost::new(config.clone()).expect("host");
     let t = Instant::now();
     let policy = host.load(wasm).expect("load");
@@ -71,12 +90,21 @@ fn main() {
         black_box(reused.decide(black_box(&facts)).expect("decide"));
     });
     let (native50, native99, native_rate) = measure(n, || {
-        black_box(<oip_policy_cn_sc::Sichuan as Policy>::decide(black_box(&facts)).expect("decide"));
+        black_box(
+            <oip_policy_cn_sc::Sichuan as Policy>::decide(black_box(&facts)).expect("decide"),
+        );
     });
 
     println!("oip-engine decide benchmark: CN-SC, claim example (grade 9, inpatient), n = {n}");
-    println!("module: {} bytes (core), {} bytes (component)", wasm.len(), policy.component_bytes().len());
-    println!("{:<28} {:>11} {:>11} {:>12} {:>10}", "path", "p50", "p99", "per second", "p50 ratio");
+    println!(
+        "module: {} bytes (core), {} bytes (component)",
+        wasm.len(),
+        policy.component_bytes().len()
+    );
+    println!(
+        "{:<28} {:>11} {:>11} {:>12} {:>10}",
+        "path", "p50", "p99", "per second", "p50 ratio"
+    );
     for (name, p50, p99, rate) in [
         ("native call", native50, native99, native_rate),
         ("reused instance", reused50, reused99, reused_rate),

@@ -61,15 +61,20 @@ impl DiskCache {
         }
         let serialized = engine
             .precompile_component(bytes)
-            .map_err(|e| Error::Invalid { reason: format!("{e:#}") })?;
+            .map_err(|e| Error::Invalid {
+                reason: format!("{e:#}"),
+            })?;
+        let file = with_checksum(&serialized);
         let component = self
-            .deserialize_checked(engine, &with_checksum(&serialized))
+            .deserialize_checked(engine, &file)
             .map_or_else(|| compile(engine, bytes), Ok)?;
         // A name no other writer uses, in this process or another, then an atomic rename.
         static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = self.dir.join(format!(".{sha256}.{}.{n}.tmp", std::process::id()));
-        std::fs::write(&tmp, with_checksum(&serialized))?;
+        let tmp = self
+            .dir
+            .join(format!(".{sha256}.{}.{n}.tmp", std::process::id()));
+        std::fs::write(&tmp, &file)?;
         std::fs::rename(&tmp, &path)?;
         Ok((component, false))
     }
@@ -82,7 +87,10 @@ impl DiskCache {
         // SAFETY: `payload` was produced by `Engine::precompile_component` of an engine with the
         // same compatibility hash (it is in the file name), and its SHA-256 matches the one we
         // wrote beside it, so these are bytes this engine produced itself, unaltered.
-        #[expect(unsafe_code, reason = "deserializing compiled code this engine wrote and checksummed")]
+        #[expect(
+            unsafe_code,
+            reason = "deserializing compiled code this engine wrote and checksummed"
+        )]
         let component = unsafe { Component::deserialize(engine, payload) };
         component.ok()
     }

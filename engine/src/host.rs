@@ -108,7 +108,9 @@ pub struct PolicyHost {
 
 impl std::fmt::Debug for PolicyHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyHost").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("PolicyHost")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -166,7 +168,10 @@ impl PolicyHost {
             linker,
             limits,
             cache,
-            _ticker: Ticker { stop, handle: Some(handle) },
+            _ticker: Ticker {
+                stop,
+                handle: Some(handle),
+            },
         })
     }
 
@@ -184,7 +189,9 @@ impl PolicyHost {
         } else if wasmparser::Parser::is_core_wasm(bytes) {
             componentize(bytes)?
         } else {
-            return Err(Error::Invalid { reason: "neither a component nor a core module".into() });
+            return Err(Error::Invalid {
+                reason: "neither a component nor a core module".into(),
+            });
         };
         let sha256 = sha256_hex(&component_bytes);
         let started = Instant::now();
@@ -192,13 +199,20 @@ impl PolicyHost {
             Some(cache) => cache.load_or_compile(&self.engine, &sha256, &component_bytes)?,
             None => (compile(&self.engine, &component_bytes)?, false),
         };
-        let stats = LoadStats { from_cache, compile: started.elapsed() };
+        let stats = LoadStats {
+            from_cache,
+            compile: started.elapsed(),
+        };
         check_interface(&self.engine, &component)?;
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| Error::Invalid { reason: format!("{e:#}") })?;
-        let pre = PolicyModulePre::new(pre).map_err(|e| Error::Invalid { reason: format!("{e:#}") })?;
+            .map_err(|e| Error::Invalid {
+                reason: format!("{e:#}"),
+            })?;
+        let pre = PolicyModulePre::new(pre).map_err(|e| Error::Invalid {
+            reason: format!("{e:#}"),
+        })?;
         let mut policy = LoadedPolicy {
             label: format!("module {}", &sha256[..12]),
             sha256,
@@ -208,7 +222,9 @@ impl PolicyHost {
             stats,
         };
         let manifest: PolicyManifest = self
-            .with_instance(&policy, |m, store| m.oip_policy_policy().call_manifest(store))?
+            .with_instance(&policy, |m, store| {
+                m.oip_policy_policy().call_manifest(store)
+            })?
             .convert();
         if !wit_version_supported(&manifest.wit_version) {
             return Err(Error::Incompatible {
@@ -216,8 +232,12 @@ impl PolicyHost {
                 found: manifest.wit_version.clone(),
             });
         }
-        policy.label =
-            format!("{} {} ({})", manifest.policy_id, manifest.version, &policy.sha256[..12]);
+        policy.label = format!(
+            "{} {} ({})",
+            manifest.policy_id,
+            manifest.version,
+            &policy.sha256[..12]
+        );
         policy.manifest = manifest;
         Ok(Arc::new(policy))
     }
@@ -242,7 +262,12 @@ impl PolicyHost {
         span.record("duration_us", started.elapsed().as_micros() as u64);
         let decision: Decision = match result.convert() {
             Ok(d) => d,
-            Err(error) => return Err(Error::Guest { policy: policy.label.clone(), error }),
+            Err(error) => {
+                return Err(Error::Guest {
+                    policy: policy.label.clone(),
+                    error,
+                });
+            }
         };
         let size = decision_json(&decision).len();
         if size > self.limits.output_bytes {
@@ -252,16 +277,30 @@ impl PolicyHost {
                 size,
             });
         }
-        Ok(Evaluated { decision, provenance: provenance(policy, &canonical) })
+        Ok(Evaluated {
+            decision,
+            provenance: provenance(policy, &canonical),
+        })
     }
 
     /// An instance kept across calls, for the benchmark's comparison only: production
     /// decisions always use [`decide`](Self::decide), because a reused instance carries state
     /// from one claim to the next.
-    pub fn reused_instance<'a>(&'a self, policy: &'a LoadedPolicy) -> Result<ReusedInstance<'a>, Error> {
+    pub fn reused_instance<'a>(
+        &'a self,
+        policy: &'a LoadedPolicy,
+    ) -> Result<ReusedInstance<'a>, Error> {
         let mut store = self.store();
-        let instance = policy.pre.instantiate(&mut store).map_err(|e| classify(e, policy, &store, &self.limits))?;
-        Ok(ReusedInstance { host: self, policy, store, instance })
+        let instance = policy
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(e, policy, &store, &self.limits))?;
+        Ok(ReusedInstance {
+            host: self,
+            policy,
+            store,
+            instance,
+        })
     }
 
     fn store(&self) -> Store<StoreState> {
@@ -283,7 +322,12 @@ impl PolicyHost {
         let _ = store.set_fuel(self.limits.fuel);
         // The next tick may come at any moment, so one more tick than the division guarantees
         // the call at least its full time (and at most one tick more).
-        let ticks = self.limits.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) + 1;
+        let ticks = self
+            .limits
+            .timeout
+            .as_nanos()
+            .div_ceil(EPOCH_TICK.as_nanos())
+            + 1;
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
         store.epoch_deadline_trap();
     }
@@ -320,7 +364,10 @@ impl ReusedInstance<'_> {
             .oip_policy_policy()
             .call_decide(&mut self.store, &wit_facts)
             .map_err(|e| classify(e, self.policy, &self.store, &self.host.limits))?;
-        r.convert().map_err(|error| Error::Guest { policy: self.policy.label.clone(), error })
+        r.convert().map_err(|error| Error::Guest {
+            policy: self.policy.label.clone(),
+            error,
+        })
     }
 }
 
@@ -336,20 +383,44 @@ fn provenance(policy: &LoadedPolicy, canonical_facts: &[u8]) -> Provenance {
 }
 
 /// Tells a runtime failure apart by type: the limiter's record, then wasmtime's trap code.
-fn classify(e: wasmtime::Error, policy: &LoadedPolicy, store: &Store<StoreState>, limits: &Limits) -> Error {
+fn classify(
+    e: wasmtime::Error,
+    policy: &LoadedPolicy,
+    store: &Store<StoreState>,
+    limits: &Limits,
+) -> Error {
     let label = policy.label.clone();
-    if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
-        return Error::Busy { limit: limits.instances };
+    if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
+        return Error::Busy {
+            limit: limits.instances,
+        };
     }
     if store.data().hit_memory_limit {
-        return Error::MemoryLimit { policy: label, limit: limits.memory_bytes };
+        return Error::MemoryLimit {
+            policy: label,
+            limit: limits.memory_bytes,
+        };
     }
     match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => Error::OutOfFuel { policy: label, limit: limits.fuel },
-        Some(Trap::Interrupt) => Error::Timeout { policy: label, limit: limits.timeout },
+        Some(Trap::OutOfFuel) => Error::OutOfFuel {
+            policy: label,
+            limit: limits.fuel,
+        },
+        Some(Trap::Interrupt) => Error::Timeout {
+            policy: label,
+            limit: limits.timeout,
+        },
         Some(Trap::StackOverflow) => Error::StackOverflow { policy: label },
-        Some(trap) => Error::Trap { policy: label, message: trap.to_string() },
-        None => Error::Trap { policy: label, message: format!("{e:#}") },
+        Some(trap) => Error::Trap {
+            policy: label,
+            message: trap.to_string(),
+        },
+        None => Error::Trap {
+            policy: label,
+            message: format!("{e:#}"),
+        },
     }
 }
 
@@ -358,7 +429,9 @@ fn componentize(core: &[u8]) -> Result<Vec<u8>, Error> {
     // panic), and this is bytes from outside.
     wasmparser::Validator::new()
         .validate_all(core)
-        .map_err(|e| Error::Invalid { reason: format!("invalid core module: {e}") })?;
+        .map_err(|e| Error::Invalid {
+            reason: format!("invalid core module: {e}"),
+        })?;
     let encode = || {
         wit_component::ComponentEncoder::default()
             .validate(true)
@@ -370,12 +443,16 @@ fn componentize(core: &[u8]) -> Result<Vec<u8>, Error> {
         Ok(Err(e)) => Err(Error::Invalid {
             reason: format!("cannot make a component of this core module: {e:#}"),
         }),
-        Err(_) => Err(Error::Invalid { reason: "cannot make a component of this core module".into() }),
+        Err(_) => Err(Error::Invalid {
+            reason: "cannot make a component of this core module".into(),
+        }),
     }
 }
 
 pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, Error> {
-    Component::new(engine, bytes).map_err(|e| Error::Invalid { reason: format!("{e:#}") })
+    Component::new(engine, bytes).map_err(|e| Error::Invalid {
+        reason: format!("{e:#}"),
+    })
 }
 
 fn wit_version_supported(version: &str) -> bool {
@@ -387,7 +464,9 @@ fn wit_version_supported(version: &str) -> bool {
 fn check_interface(engine: &Engine, component: &Component) -> Result<(), Error> {
     let ty = component.component_type();
     if let Some((name, _)) = ty.imports(engine).next() {
-        return Err(Error::ForbiddenImport { name: name.to_string() });
+        return Err(Error::ForbiddenImport {
+            name: name.to_string(),
+        });
     }
     let found: Vec<String> = ty
         .exports(engine)
@@ -409,7 +488,11 @@ fn empty_manifest() -> PolicyManifest {
         version: String::new(),
         wit_version: String::new(),
         name: oip_types::Text::new("", ""),
-        effective_from: oip_types::Date { year: 1970, month: 1, day: 1 },
+        effective_from: oip_types::Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        },
         effective_to: None,
         parameters: Vec::new(),
         citations: Vec::new(),

@@ -29,7 +29,12 @@ impl Entry {
     pub fn from_manifest(policy: Arc<LoadedPolicy>, sequence: u64) -> Entry {
         let m = policy.manifest();
         let (from, to) = (m.effective_from, m.effective_to);
-        Entry { policy, from, to, sequence }
+        Entry {
+            policy,
+            from,
+            to,
+            sequence,
+        }
     }
 
     fn covers(&self, region: &str, date: Date) -> bool {
@@ -65,10 +70,11 @@ impl Registry {
     /// [`Error::NoPolicyInForce`](crate::Error::NoPolicyInForce).
     pub fn policy_for(&self, facts: &oip_types::Facts) -> Result<Arc<LoadedPolicy>, crate::Error> {
         let date = facts.incident.occurred_at.beijing_date();
-        self.lookup(&facts.region, date).ok_or_else(|| crate::Error::NoPolicyInForce {
-            region: facts.region.clone(),
-            date: date.to_string(),
-        })
+        self.lookup(&facts.region, date)
+            .ok_or_else(|| crate::Error::NoPolicyInForce {
+                region: facts.region.clone(),
+                date: date.to_string(),
+            })
     }
 
     /// Adds an entry (atomically). An entry with the same digest is replaced.
@@ -89,7 +95,10 @@ impl Registry {
         let mut found = false;
         self.entries.rcu(|old| {
             found = old.iter().any(|e| e.policy.sha256() == sha256);
-            old.iter().filter(|e| e.policy.sha256() != sha256).cloned().collect::<Vec<_>>()
+            old.iter()
+                .filter(|e| e.policy.sha256() != sha256)
+                .cloned()
+                .collect::<Vec<_>>()
         });
         found
     }
@@ -106,8 +115,12 @@ impl Registry {
 
     /// The regions with at least one entry, sorted.
     pub fn regions(&self) -> Vec<String> {
-        let mut r: Vec<String> =
-            self.entries.load().iter().map(|e| e.policy.manifest().region.clone()).collect();
+        let mut r: Vec<String> = self
+            .entries
+            .load()
+            .iter()
+            .map(|e| e.policy.manifest().region.clone())
+            .collect();
         r.sort();
         r.dedup();
         r

@@ -39,16 +39,23 @@ fn run_region(region: &str) -> usize {
     let host = host(Limits::default());
     let module = host.load(builtin(region)).expect("load");
     assert_eq!(module.manifest().region, region);
-    let dir = format!("{}/../policies/{}/cases", env!("CARGO_MANIFEST_DIR"), region.to_lowercase());
+    let dir = format!(
+        "{}/../policies/{}/cases",
+        env!("CARGO_MANIFEST_DIR"),
+        region.to_lowercase()
+    );
     let cases = load_dir(&dir).expect("cases");
     assert!(cases.len() >= 20, "{region}: only {} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
         let native_result = native(region)(&case.facts);
-        let engine_result = host.decide(&module, &case.facts).map(|e| e.decision).map_err(|e| match e {
-            oip_engine::Error::Guest { error, .. } => error,
-            other => panic!("{}: engine error {other}", case.path.display()),
-        });
+        let engine_result = host
+            .decide(&module, &case.facts)
+            .map(|e| e.decision)
+            .map_err(|e| match e {
+                oip_engine::Error::Guest { error, .. } => error,
+                other => panic!("{}: engine error {other}", case.path.display()),
+            });
         if let Err(e) = check(case, &engine_result) {
             failures.push(format!("engine: {e}"));
         }
@@ -64,18 +71,26 @@ fn run_region(region: &str) -> usize {
             failures.push(format!("{}: native and engine differ", case.path.display()));
         }
     }
-    assert!(failures.is_empty(), "{region}: {} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{region}: {} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     cases.len()
 }
 
 const REGIONS: [&str; 18] = [
-    "CN-BJ", "CN-SH", "CN-JS", "CN-GD", "CN-HI", "CN-CQ", "CN-SC", "CN-TJ", "CN-HE", "CN-LN", "CN-ZJ",
-    "CN-AH", "CN-FJ", "CN-SD", "CN-HB", "CN-GX", "CN-NX", "CN-HN",
+    "CN-BJ", "CN-SH", "CN-JS", "CN-GD", "CN-HI", "CN-CQ", "CN-SC", "CN-TJ", "CN-HE", "CN-LN",
+    "CN-ZJ", "CN-AH", "CN-FJ", "CN-SD", "CN-HB", "CN-GX", "CN-NX", "CN-HN",
 ];
 
 #[test]
 fn every_region_has_a_built_in_module() {
-    let built: Vec<&str> = oip_engine::builtin::POLICIES.iter().map(|p| p.region).collect();
+    let built: Vec<&str> = oip_engine::builtin::POLICIES
+        .iter()
+        .map(|p| p.region)
+        .collect();
     for r in REGIONS {
         assert!(built.contains(&r), "{r} is not built in");
     }
@@ -94,17 +109,30 @@ fn fast_tracks_are_regional_code() {
     assert!(oip_policy_cn_bj::qualifies(&example_outpatient("CN-BJ")));
     assert!(oip_policy_cn_hi::qualifies(&example_outpatient("CN-HI")));
     let host = host(Limits::default());
-    for (region, fast) in [("CN-BJ", true), ("CN-HI", true), ("CN-SH", false), ("CN-SC", false)] {
+    for (region, fast) in [
+        ("CN-BJ", true),
+        ("CN-HI", true),
+        ("CN-SH", false),
+        ("CN-SC", false),
+    ] {
         let m = host.load(builtin(region)).expect("load");
-        let d = host.decide(&m, &example_outpatient(region)).expect("decide");
+        let d = host
+            .decide(&m, &example_outpatient(region))
+            .expect("decide");
         assert_eq!(d.decision.fast_track, fast, "{region}");
     }
 }
 
 fn example_outpatient(region: &str) -> Facts {
-    let dir = format!("{}/../policies/{}/cases", env!("CARGO_MANIFEST_DIR"), region.to_lowercase());
+    let dir = format!(
+        "{}/../policies/{}/cases",
+        env!("CARGO_MANIFEST_DIR"),
+        region.to_lowercase()
+    );
     let path = format!("{dir}/covered_order_accident_outpatient.json");
-    oip_sdk::cases::load(std::path::Path::new(&path)).expect("case").facts
+    oip_sdk::cases::load(std::path::Path::new(&path))
+        .expect("case")
+        .facts
 }
 
 #[test]
@@ -136,5 +164,8 @@ fn a_claim_in_each_region_is_decided_by_its_own_module_inside_its_window_only() 
     }
     let mut elsewhere = example_outpatient("CN-SC");
     elsewhere.region = "CN-JL".into();
-    assert!(matches!(registry.policy_for(&elsewhere), Err(oip_engine::Error::NoPolicyInForce { .. })));
+    assert!(matches!(
+        registry.policy_for(&elsewhere),
+        Err(oip_engine::Error::NoPolicyInForce { .. })
+    ));
 }

@@ -18,7 +18,11 @@ fn a_core_module_is_componentized_and_reads_its_manifest() {
     assert_eq!(m.wit_version, "1.0.0");
     assert_eq!(m.effective_from, Date::new(2022, 7, 1).unwrap());
     assert!(m.citations.iter().any(|c| c.id == "gsbx-37"));
-    assert!(m.parameters.iter().any(|p| p.name == "avg_monthly_wage.CN-SC.2024" && p.value == Some(764_600)));
+    assert!(
+        m.parameters
+            .iter()
+            .any(|p| p.name == "avg_monthly_wage.CN-SC.2024" && p.value == Some(764_600))
+    );
     // The digest is of the component; loading that component again is the same version.
     assert_eq!(p.sha256(), sha256_hex(p.component_bytes()));
     let again = host.load(p.component_bytes()).expect("load component");
@@ -29,7 +33,10 @@ fn a_core_module_is_componentized_and_reads_its_manifest() {
 fn the_disk_cache_is_used_on_the_second_load_and_survives_corruption() {
     let dir = std::env::temp_dir().join(format!("oip-cache-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let config = HostConfig { limits: Limits::default(), cache_dir: Some(dir.clone()) };
+    let config = HostConfig {
+        limits: Limits::default(),
+        cache_dir: Some(dir.clone()),
+    };
     let first = PolicyHost::new(config.clone()).expect("host");
     let a = first.load(builtin("CN-SC")).expect("load");
     assert!(!a.stats().from_cache);
@@ -69,7 +76,10 @@ fn same_bytes_and_same_facts_give_byte_identical_decisions() {
     assert_eq!(decision_json(&a.decision), decision_json(&b.decision));
     assert_eq!(a.provenance, b.provenance);
     assert_eq!(a.provenance.sha256, p1.sha256());
-    assert_eq!(a.provenance.facts_sha256, sha256_hex(&canonical_facts(&facts).1));
+    assert_eq!(
+        a.provenance.facts_sha256,
+        sha256_hex(&canonical_facts(&facts).1)
+    );
     // The order of documents does not change the canonical facts or the decision.
     let mut shuffled = facts.clone();
     shuffled.documents.reverse();
@@ -79,7 +89,13 @@ fn same_bytes_and_same_facts_give_byte_identical_decisions() {
     // A different fact changes the hash.
     let mut other = facts;
     other.medical.inpatient_days += 1;
-    assert_ne!(one.decide(&p1, &other).expect("decide").provenance.facts_sha256, a.provenance.facts_sha256);
+    assert_ne!(
+        one.decide(&p1, &other)
+            .expect("decide")
+            .provenance
+            .facts_sha256,
+        a.provenance.facts_sha256
+    );
 }
 
 #[test]
@@ -91,21 +107,44 @@ fn the_registry_picks_the_version_in_force_and_swaps_atomically() {
     assert!(reg.lookup("CN-SC", day).is_none());
     reg.activate(Entry::from_manifest(old.clone(), 1));
     assert_eq!(reg.lookup("CN-SC", day).unwrap().sha256(), old.sha256());
-    assert!(reg.lookup("CN-SC", Date::new(2022, 6, 30).unwrap()).is_none(), "before the window");
+    assert!(
+        reg.lookup("CN-SC", Date::new(2022, 6, 30).unwrap())
+            .is_none(),
+        "before the window"
+    );
     assert!(reg.lookup("CN-BJ", day).is_none(), "another region");
 
     // A second version (here: the hostile fixture standing in, registered for CN-SC dates by
     // its window) activated later supersedes the first for the dates it covers.
     let newer = load_fixture(&host, "hostile");
     let held: Arc<_> = reg.lookup("CN-SC", day).unwrap(); // an in-flight decision holds this
-    reg.activate(Entry { policy: old.clone(), from: Date::new(2022, 7, 1).unwrap(), to: None, sequence: 1 });
-    reg.activate(Entry { policy: newer.clone(), from: Date::new(2025, 1, 1).unwrap(), to: None, sequence: 2 });
+    reg.activate(Entry {
+        policy: old.clone(),
+        from: Date::new(2022, 7, 1).unwrap(),
+        to: None,
+        sequence: 1,
+    });
+    reg.activate(Entry {
+        policy: newer.clone(),
+        from: Date::new(2025, 1, 1).unwrap(),
+        to: None,
+        sequence: 2,
+    });
     // The hostile manifest says CN-JL, so it covers CN-JL only: CN-SC keeps the old one.
     assert_eq!(reg.lookup("CN-SC", day).unwrap().sha256(), old.sha256());
     assert_eq!(reg.lookup("CN-JL", day).unwrap().sha256(), newer.sha256());
-    assert!(reg.lookup("CN-JL", Date::new(2024, 12, 31).unwrap()).is_none());
+    assert!(
+        reg.lookup("CN-JL", Date::new(2024, 12, 31).unwrap())
+            .is_none()
+    );
     assert_eq!(held.sha256(), old.sha256());
-    assert_eq!(host.decide(&held, &example_facts()).expect("decide").decision.outcome, Outcome::Covered);
+    assert_eq!(
+        host.decide(&held, &example_facts())
+            .expect("decide")
+            .decision
+            .outcome,
+        Outcome::Covered
+    );
     // Rolling back is deactivating.
     assert!(reg.deactivate(newer.sha256()));
     assert!(reg.lookup("CN-JL", day).is_none());
@@ -118,11 +157,27 @@ fn a_newer_activation_supersedes_an_older_one_for_overlapping_dates() {
     let p = host.load(builtin("CN-SC")).expect("load");
     let component = host.load(p.component_bytes()).expect("same module again");
     let reg = Registry::new();
-    reg.activate(Entry { policy: p.clone(), from: Date::new(2022, 7, 1).unwrap(), to: None, sequence: 1 });
+    reg.activate(Entry {
+        policy: p.clone(),
+        from: Date::new(2022, 7, 1).unwrap(),
+        to: None,
+        sequence: 1,
+    });
     assert_eq!(reg.entries().len(), 1);
     // The same digest activated again replaces its entry (new window), it does not duplicate.
-    reg.activate(Entry { policy: component, from: Date::new(2023, 1, 1).unwrap(), to: None, sequence: 5 });
+    reg.activate(Entry {
+        policy: component,
+        from: Date::new(2023, 1, 1).unwrap(),
+        to: None,
+        sequence: 5,
+    });
     assert_eq!(reg.entries().len(), 1);
-    assert!(reg.lookup("CN-SC", Date::new(2022, 8, 1).unwrap()).is_none());
-    assert!(reg.lookup("CN-SC", Date::new(2023, 8, 1).unwrap()).is_some());
+    assert!(
+        reg.lookup("CN-SC", Date::new(2022, 8, 1).unwrap())
+            .is_none()
+    );
+    assert!(
+        reg.lookup("CN-SC", Date::new(2023, 8, 1).unwrap())
+            .is_some()
+    );
 }

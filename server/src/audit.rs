@@ -30,16 +30,25 @@ pub async fn verify(db: &Db) -> Result<Verdict, sea_orm::DbErr> {
             // The head records how far the chain reached: a truncated tail shows here.
             let head = db.chain_head_seq().await?;
             if head != after {
-                return Ok(Verdict::Broken { seq: after + 1, problem: format!("the chain ends at {after} but its head says {head}") });
+                return Ok(Verdict::Broken {
+                    seq: after + 1,
+                    problem: format!("the chain ends at {after} but its head says {head}"),
+                });
             }
             return Ok(Verdict::Intact(checked));
         }
         for e in page {
             if e.seq != expected_seq {
-                return Ok(Verdict::Broken { seq: e.seq, problem: format!("expected entry {expected_seq}: an entry is missing") });
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    problem: format!("expected entry {expected_seq}: an entry is missing"),
+                });
             }
             if e.prev_hash != prev {
-                return Ok(Verdict::Broken { seq: e.seq, problem: "its previous-hash does not match the entry before it".into() });
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    problem: "its previous-hash does not match the entry before it".into(),
+                });
             }
             let h = audit_hash(
                 &prev,
@@ -52,7 +61,11 @@ pub async fn verify(db: &Db) -> Result<Verdict, sea_orm::DbErr> {
                 e.after.as_deref().unwrap_or_default(),
             );
             if h != e.hash {
-                return Ok(Verdict::Broken { seq: e.seq, problem: "its contents do not match its hash (edited after it was written)".into() });
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    problem: "its contents do not match its hash (edited after it was written)"
+                        .into(),
+                });
             }
             prev = e.hash;
             expected_seq += 1;

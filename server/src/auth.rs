@@ -40,9 +40,15 @@ impl Role {
 
     /// From the stored name.
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Platform, Role::Adjuster, Role::PolicyAdmin, Role::Auditor, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Platform,
+            Role::Adjuster,
+            Role::PolicyAdmin,
+            Role::Auditor,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -62,7 +68,11 @@ pub struct Principal {
 impl Principal {
     /// Refuses unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::Forbidden) }
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 
     /// Whether the caller may see a claim of `platform` in `region`.
@@ -88,7 +98,10 @@ impl Principal {
 pub fn new_token() -> String {
     let mut b = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    format!("oip_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
+    format!(
+        "oip_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    )
 }
 
 /// The stored form of a token.
@@ -99,7 +112,9 @@ pub fn token_hash(token: &str) -> String {
 /// The bearer token of an `Authorization` header value.
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let h = header?;
-    let t = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))?;
+    let t = h
+        .strip_prefix("Bearer ")
+        .or_else(|| h.strip_prefix("bearer "))?;
     let t = t.trim();
     (!t.is_empty()).then_some(t)
 }

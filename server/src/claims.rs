@@ -61,7 +61,11 @@ pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
     let started = Instant::now();
     match state.decider.decide(facts.clone()).await {
         Ok(e) => {
-            state.metrics.decision(&facts.region, outcome_code(e.decision.outcome), started.elapsed());
+            state.metrics.decision(
+                &facts.region,
+                outcome_code(e.decision.outcome),
+                started.elapsed(),
+            );
             Attempt::Decided(Box::new(e))
         }
         Err(EngineError::NoPolicyInForce { .. }) => Attempt::NoPolicy,
@@ -74,7 +78,13 @@ pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
 }
 
 /// A decision row for an evaluation.
-pub fn decision_row(claim_id: &str, kind: &str, e: &Evaluated, facts_json: &str, replaces: Option<String>) -> DecisionRow {
+pub fn decision_row(
+    claim_id: &str,
+    kind: &str,
+    e: &Evaluated,
+    facts_json: &str,
+    replaces: Option<String>,
+) -> DecisionRow {
     DecisionRow {
         id: new_id("dec"),
         claim_id: claim_id.to_string(),
@@ -96,18 +106,30 @@ pub fn request_sha256(body: &Value) -> String {
 
 /// Intake: the claim stored and its decision, or the existing claim for a repeated key.
 /// Returns the claim JSON and whether it was created now.
-pub async fn submit(state: &AppState, actor: &str, platform: &str, key: &str, body: &Value) -> Result<(Value, bool), ApiError> {
+pub async fn submit(
+    state: &AppState,
+    actor: &str,
+    platform: &str,
+    key: &str,
+    body: &Value,
+) -> Result<(Value, bool), ApiError> {
     let request_sha = request_sha256(body);
     if let Some(existing) = state.db.claim_by_key(platform, key).await? {
-        return existing_for_key(state, existing, &request_sha).await.map(|v| (v, false));
+        return existing_for_key(state, existing, &request_sha)
+            .await
+            .map(|v| (v, false));
     }
     let valid: ValidClaim = validate::claim(body, now()).map_err(ApiError::Invalid)?;
     let (facts, facts_bytes) = canonical_facts(&valid.facts);
     let facts_json = String::from_utf8(facts_bytes).unwrap_or_default();
-    let worker_json = serde_json::to_vec(&valid.worker).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let worker_json =
+        serde_json::to_vec(&valid.worker).map_err(|e| ApiError::Internal(e.to_string()))?;
     let worker_hash = state.keys.keyed_hash(&valid.worker.id_number);
     let incident_at = facts.incident.occurred_at.0;
-    let duplicate = state.db.duplicate_of(&worker_hash, incident_at, &facts.region).await?;
+    let duplicate = state
+        .db
+        .duplicate_of(&worker_hash, incident_at, &facts.region)
+        .await?;
     let id = new_id("clm");
     let created = now().to_string();
 
@@ -155,20 +177,29 @@ pub async fn submit(state: &AppState, actor: &str, platform: &str, key: &str, bo
         }
     }
     let sealed = state.keys.seal(&worker_json);
-    let guard = state.db.insert_claim_stmt(&claim, &sealed, &worker_hash, next_attempt_at);
+    let guard = state
+        .db
+        .insert_claim_stmt(&claim, &sealed, &worker_hash, next_attempt_at);
     let audit = vec![AuditDraft {
         actor: actor.to_string(),
         action: "claim.created".into(),
         claim_id: Some(claim.id.clone()),
         before: None,
-        after: Some(json!({ "status": claim.status, "decision_id": claim.decision_id, "workflow": claim.workflow })),
+        after: Some(
+            json!({ "status": claim.status, "decision_id": claim.decision_id, "workflow": claim.workflow }),
+        ),
     }];
     let events = lifecycle_events(&claim, decision.as_ref(), true);
-    let inserted = state.writer.submit_logged(Some(guard), then, audit, events).await?;
+    let inserted = state
+        .writer
+        .submit_logged(Some(guard), then, audit, events)
+        .await?;
     if !inserted {
         // Another request won the race for this key (or this claim reference).
         return match state.db.claim_by_key(platform, key).await? {
-            Some(existing) => existing_for_key(state, existing, &request_sha).await.map(|v| (v, false)),
+            Some(existing) => existing_for_key(state, existing, &request_sha)
+                .await
+                .map(|v| (v, false)),
             None => Err(ApiError::DuplicateClaimRef),
         };
     }
@@ -179,7 +210,11 @@ pub async fn submit(state: &AppState, actor: &str, platform: &str, key: &str, bo
     Ok((claim_json(&claim, decision.as_ref()), true))
 }
 
-async fn existing_for_key(state: &AppState, existing: ClaimRow, request_sha: &str) -> Result<Value, ApiError> {
+async fn existing_for_key(
+    state: &AppState,
+    existing: ClaimRow,
+    request_sha: &str,
+) -> Result<Value, ApiError> {
     if existing.request_sha256 != request_sha {
         return Err(ApiError::IdempotencyConflict);
     }
@@ -192,7 +227,12 @@ async fn existing_for_key(state: &AppState, existing: ClaimRow, request_sha: &st
 
 /// Decides a stored claim again on (possibly amended) facts and stores the outcome; `kind`
 /// says why (`supplement`, `retry`, `automatic`, `redecide`).
-pub async fn decide_again(state: &AppState, claim: &ClaimRow, facts: &Facts, kind: &str) -> Result<(ClaimRow, Option<DecisionRow>), ApiError> {
+pub async fn decide_again(
+    state: &AppState,
+    claim: &ClaimRow,
+    facts: &Facts,
+    kind: &str,
+) -> Result<(ClaimRow, Option<DecisionRow>), ApiError> {
     let (facts, bytes) = canonical_facts(facts);
     let facts_json = String::from_utf8(bytes).unwrap_or_default();
     let t = now();
@@ -224,7 +264,9 @@ pub async fn decide_again(state: &AppState, claim: &ClaimRow, facts: &Facts, kin
         action: format!("claim.decided.{kind}"),
         claim_id: Some(claim.id.clone()),
         before: Some(json!({ "status": claim.status, "decision_id": claim.decision_id })),
-        after: Some(json!({ "status": updated.status, "decision_id": updated.decision_id, "last_error": updated.last_error })),
+        after: Some(
+            json!({ "status": updated.status, "decision_id": updated.decision_id, "last_error": updated.last_error }),
+        ),
     }];
     let events = lifecycle_events(&updated, decision.as_ref(), false);
     stmts.push(state.db.update_claim_stmt(
@@ -237,12 +279,19 @@ pub async fn decide_again(state: &AppState, claim: &ClaimRow, facts: &Facts, kin
         next,
         &updated.updated_at,
     ));
-    state.writer.submit_logged(None, stmts, audit, events).await?;
+    state
+        .writer
+        .submit_logged(None, stmts, audit, events)
+        .await?;
     Ok((updated, decision))
 }
 
 /// The events a platform sees when a claim is stored or decided again.
-pub fn lifecycle_events(claim: &ClaimRow, decision: Option<&DecisionRow>, created: bool) -> Vec<EventDraft> {
+pub fn lifecycle_events(
+    claim: &ClaimRow,
+    decision: Option<&DecisionRow>,
+    created: bool,
+) -> Vec<EventDraft> {
     let event = |kind: &str, payload: Value| EventDraft {
         platform: claim.platform.clone(),
         claim_id: claim.id.clone(),
@@ -251,13 +300,22 @@ pub fn lifecycle_events(claim: &ClaimRow, decision: Option<&DecisionRow>, create
     };
     let mut out = Vec::new();
     if created {
-        out.push(event("claim.created", json!({ "platform_claim_ref": claim.platform_claim_ref })));
+        out.push(event(
+            "claim.created",
+            json!({ "platform_claim_ref": claim.platform_claim_ref }),
+        ));
     }
     if let Some(d) = decision {
-        out.push(event("decision.made", json!({ "decision_id": d.id, "outcome": d.outcome })));
+        out.push(event(
+            "decision.made",
+            json!({ "decision_id": d.id, "outcome": d.outcome }),
+        ));
         if d.outcome == "needs_information" {
             let body: Value = serde_json::from_str(&d.body).unwrap_or_default();
-            out.push(event("supplement.requested", json!({ "missing_documents": body["missing_documents"], "decision_id": d.id })));
+            out.push(event(
+                "supplement.requested",
+                json!({ "missing_documents": body["missing_documents"], "decision_id": d.id }),
+            ));
         }
     }
     out.push(event("status.changed", json!({ "status": claim.status })));
@@ -317,12 +375,24 @@ pub async fn replay(state: &AppState, d: &DecisionRow) -> Result<Value, ApiError
         .await
         .map_err(ApiError::Internal)?
         .ok_or_else(|| ApiError::Internal(format!("module {} is not stored", d.policy_sha256)))?;
-    let facts: Facts = serde_json::from_str(&d.facts).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let e = state.decider.decide_with(module, facts).await.map_err(|e| ApiError::Engine(e.to_string()))?;
+    let facts: Facts =
+        serde_json::from_str(&d.facts).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let e = state
+        .decider
+        .decide_with(module, facts)
+        .await
+        .map_err(|e| ApiError::Engine(e.to_string()))?;
     let again = String::from_utf8(decision_json(&e.decision)).unwrap_or_default();
     let stored_prov: Value = serde_json::from_str(&d.provenance).unwrap_or(Value::Null);
-    let identical = again == d.body && stored_prov["facts_sha256"] == json!(e.provenance.facts_sha256);
-    let mut replayed = DecisionRow { body: again, provenance: serde_json::to_string(&e.provenance).unwrap_or_default(), ..d.clone() };
+    let identical =
+        again == d.body && stored_prov["facts_sha256"] == json!(e.provenance.facts_sha256);
+    let mut replayed = DecisionRow {
+        body: again,
+        provenance: serde_json::to_string(&e.provenance).unwrap_or_default(),
+        ..d.clone()
+    };
     replayed.kind = "replay".into();
-    Ok(json!({ "identical": identical, "decision_id": d.id, "decision": decision_json_value(&replayed) }))
+    Ok(
+        json!({ "identical": identical, "decision_id": d.id, "decision": decision_json_value(&replayed) }),
+    )
 }

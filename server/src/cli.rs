@@ -2,13 +2,17 @@
 //! flags), sets up tracing, binds, and hands over to [`crate::run`]. Lives in the library so
 //! that the integration tests can run the very same entry point as a separate process.
 
-use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, FileConfig};
+use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "oip", version, about = "Occupational injury protection claims engine (职业伤害保障)")]
+#[command(
+    name = "oip",
+    version,
+    about = "Occupational injury protection claims engine (职业伤害保障)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,15 +67,28 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
         Some(p) => FileConfig::read(p).map_err(anyhow::Error::msg)?,
         None => FileConfig::default(),
     };
-    let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("oip-data"));
+    let data_dir = args
+        .data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("oip-data"));
     let mut c = Config::new(data_dir);
     if let Some(b) = args.bind.or(file.bind) {
         c.bind = b;
     }
-    c.database_url = args.database_url.or(file.database_url).filter(|u| !u.is_empty());
-    c.bootstrap_token = args.bootstrap_token.or(file.bootstrap_token).filter(|t| !t.is_empty());
+    c.database_url = args
+        .database_url
+        .or(file.database_url)
+        .filter(|u| !u.is_empty());
+    c.bootstrap_token = args
+        .bootstrap_token
+        .or(file.bootstrap_token)
+        .filter(|t| !t.is_empty());
     c.key_file = args.key_file.or(file.key_file);
-    c.policies = if args.policies.is_empty() { file.policies.unwrap_or_default() } else { args.policies };
+    c.policies = if args.policies.is_empty() {
+        file.policies.unwrap_or_default()
+    } else {
+        args.policies
+    };
     if let Some(n) = file.body_limit_bytes {
         c.body_limit_bytes = n;
     }
@@ -87,7 +104,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -99,14 +117,18 @@ async fn shutdown_signal() {
 
 /// Runs the command line with the process's arguments.
 pub fn main() -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run_cli())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run_cli())
 }
 
 async fn run_cli() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,wasmtime=warn,cranelift=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,sqlx=warn,sea_orm=warn,wasmtime=warn,cranelift=warn".into()
+            }),
         )
         .init();
     match Cli::parse().command {
@@ -115,7 +137,9 @@ async fn run_cli() -> anyhow::Result<()> {
             crate::migrate(&c).await?;
             tracing::info!("migrations applied");
         }
-        Command::Audit { command: AuditCommand::Verify(args) } => {
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => {
             let c = config(args)?;
             let db = crate::db::Db::connect(&c.database_url()).await?;
             match crate::audit::verify(&db).await? {

@@ -74,14 +74,19 @@ impl Config {
 
     /// The key file's path.
     pub fn key_path(&self) -> PathBuf {
-        self.key_file.clone().unwrap_or_else(|| self.data_dir.join("oip.key"))
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("oip.key"))
     }
 
     /// The database URL in use (SQLite in the data directory by default).
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("oip.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("oip.db").display()
+            ),
         }
     }
 }

@@ -15,7 +15,8 @@ use std::path::Path;
 #[derive(Clone)]
 pub struct Keys {
     cipher: Aes256Gcm,
-    mac_key: [u8; 32],
+    /// HMAC-SHA256, keyed once; cloned for each hash.
+    mac: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -41,7 +42,10 @@ impl Keys {
             Err(e) => return Err(e),
         };
         Keys::from_bytes(&bytes).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: a key file holds 64 bytes", path.display()))
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: a key file holds 64 bytes", path.display()),
+            )
         })
     }
 
@@ -51,9 +55,8 @@ impl Keys {
             return None;
         }
         let cipher = Aes256Gcm::new_from_slice(&bytes[..32]).ok()?;
-        let mut mac_key = [0u8; 32];
-        mac_key.copy_from_slice(&bytes[32..]);
-        Some(Keys { cipher, mac_key })
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&bytes[32..]).ok()?;
+        Some(Keys { cipher, mac })
     }
 
     /// Encrypts: 12-byte random nonce followed by the ciphertext, hex-encoded.
@@ -61,7 +64,10 @@ impl Keys {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         // Encryption with a valid key and nonce cannot fail for inputs of this size.
-        let ct = self.cipher.encrypt(Nonce::from_slice(&nonce), plain).unwrap_or_default();
+        let ct = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain)
+            .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         hex::encode(out)
@@ -76,18 +82,29 @@ impl Keys {
 
     /// Keyed hash of an identity number, for lookups and duplicate detection.
     pub fn keyed_hash(&self, value: &str) -> String {
-        // HMAC accepts keys of any length.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key");
+        let mut mac = self.mac.clone();
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
+}
+
+/// HMAC-SHA256 of `data` under `key`, in hex (`None` only if the key were refused, which
+/// HMAC never does).
+pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> Option<String> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
+    mac.update(data);
+    Some(hex::encode(mac.finalize().into_bytes()))
 }
 
 #[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -110,7 +127,10 @@ mod tests {
         assert!(!s1.contains("5101041990"));
         assert_eq!(k.open(&s1).unwrap(), b"510104199003071237");
         assert_eq!(k.keyed_hash("x"), k.keyed_hash("x"));
-        assert_ne!(k.keyed_hash("x"), Keys::from_bytes(&[8u8; 64]).unwrap().keyed_hash("x"));
+        assert_ne!(
+            k.keyed_hash("x"),
+            Keys::from_bytes(&[8u8; 64]).unwrap().keyed_hash("x")
+        );
         let mut tampered = s1.clone();
         tampered.replace_range(30..32, if &s1[30..32] == "00" { "01" } else { "00" });
         assert!(k.open(&tampered).is_none());

@@ -56,7 +56,12 @@ impl Decider {
 
     /// A module by digest, from memory or the database.
     pub async fn module(&self, db: &Db, sha256: &str) -> Result<Option<Arc<LoadedPolicy>>, String> {
-        if let Some(p) = self.modules.lock().unwrap_or_else(|e| e.into_inner()).get(sha256) {
+        if let Some(p) = self
+            .modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sha256)
+        {
             return Ok(Some(p.clone()));
         }
         let Some(bytes) = db.policy_bytes(sha256).await.map_err(|e| e.to_string())? else {
@@ -76,12 +81,26 @@ impl Decider {
     }
 
     /// Decides with a given module, on a blocking thread, holding an instance permit.
-    pub async fn decide_with(&self, policy: Arc<LoadedPolicy>, facts: Facts) -> Result<Evaluated, Error> {
-        let permit = self.permits.clone().acquire_owned().await.map_err(|e| Error::Internal(e.to_string()))?;
+    pub async fn decide_with(
+        &self,
+        policy: Arc<LoadedPolicy>,
+        facts: Facts,
+    ) -> Result<Evaluated, Error> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
         self.run(permit, policy, facts).await
     }
 
-    async fn run(&self, permit: tokio::sync::OwnedSemaphorePermit, policy: Arc<LoadedPolicy>, facts: Facts) -> Result<Evaluated, Error> {
+    async fn run(
+        &self,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        policy: Arc<LoadedPolicy>,
+        facts: Facts,
+    ) -> Result<Evaluated, Error> {
         let host = self.host.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -98,7 +117,9 @@ impl Decider {
             .permits
             .clone()
             .try_acquire_owned()
-            .map_err(|_| Error::Busy { limit: self.host.limits().instances })?;
+            .map_err(|_| Error::Busy {
+                limit: self.host.limits().instances,
+            })?;
         self.run(permit, policy, facts).await
     }
 
@@ -114,19 +135,34 @@ impl Decider {
         for row in rows.iter().filter(|r| r.status == "active") {
             match self.module(db, &row.sha256).await {
                 Ok(Some(policy)) => entries.push(entry(policy, row)),
-                Ok(None) => tracing::error!(sha256 = %row.sha256, "active policy has no stored bytes"),
-                Err(e) => tracing::error!(sha256 = %row.sha256, error = %e, "active policy does not load"),
+                Ok(None) => {
+                    tracing::error!(sha256 = %row.sha256, "active policy has no stored bytes")
+                }
+                Err(e) => {
+                    tracing::error!(sha256 = %row.sha256, error = %e, "active policy does not load")
+                }
             }
         }
         self.registry.replace(entries);
         *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) = fp;
-        tracing::info!(regions = self.registry.regions().len(), "policy registry loaded");
+        tracing::info!(
+            regions = self.registry.regions().len(),
+            "policy registry loaded"
+        );
         Ok(true)
     }
 }
 
 fn entry(policy: Arc<LoadedPolicy>, row: &PolicyRow) -> Entry {
     let from = Date::parse(&row.effective_from).unwrap_or(policy.manifest().effective_from);
-    let to = row.effective_to.as_deref().and_then(|t| Date::parse(t).ok());
-    Entry { policy, from, to, sequence: u64::try_from(row.sequence).unwrap_or(0) }
+    let to = row
+        .effective_to
+        .as_deref()
+        .and_then(|t| Date::parse(t).ok());
+    Entry {
+        policy,
+        from,
+        to,
+        sequence: u64::try_from(row.sequence).unwrap_or(0),
+    }
 }

@@ -19,7 +19,10 @@ pub struct FieldProblem {
 impl FieldProblem {
     /// A problem at a path.
     pub fn new(path: impl Into<String>, problem: impl Into<String>) -> FieldProblem {
-        FieldProblem { path: path.into(), problem: problem.into() }
+        FieldProblem {
+            path: path.into(),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -96,23 +99,108 @@ impl ApiError {
     pub fn parts(&self) -> (StatusCode, &'static str, String, String) {
         use ApiError::*;
         match self {
-            Malformed(d) => (StatusCode::BAD_REQUEST, "malformed_request", format!("请求格式错误：{d}"), format!("malformed request: {d}")),
-            Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_claim", "申请内容有误，请修正所列字段。".into(), "the claim is invalid; see the fields listed".into()),
-            MissingHeader(h) => (StatusCode::BAD_REQUEST, "missing_header", format!("缺少请求头 {h}"), format!("the {h} header is required")),
-            Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "需要有效的访问令牌。".into(), "a valid bearer token is required".into()),
-            Forbidden => (StatusCode::FORBIDDEN, "forbidden", "无权执行此操作。".into(), "this token may not do that".into()),
-            NotFound => (StatusCode::NOT_FOUND, "not_found", "未找到。".into(), "not found".into()),
-            IdempotencyConflict => (StatusCode::CONFLICT, "idempotency_key_reused", "该幂等键已用于不同的请求内容。".into(), "this Idempotency-Key was used with a different body".into()),
-            DuplicateClaimRef => (StatusCode::CONFLICT, "duplicate_platform_claim_ref", "平台案件编号已存在。".into(), "platform_claim_ref is already used by another claim".into()),
-            Conflict(d) => (StatusCode::CONFLICT, "invalid_transition", format!("当前状态不允许此操作：{d}"), format!("not allowed in the current status: {d}")),
-            SameAdjuster => (StatusCode::CONFLICT, "different_adjuster_required", "须由另一名经办人员审批（四眼原则）。".into(), "another adjuster must do this (four eyes)".into()),
-            NoPolicyInForce { region, date } => (StatusCode::UNPROCESSABLE_ENTITY, "no_policy_in_force", format!("{region} 在 {date} 没有生效的政策模块。"), format!("no policy is in force for {region} on {date}")),
-            PolicyError { message, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "policy_error", message.0.clone(), message.1.clone()),
-            Engine(_) => (StatusCode::BAD_GATEWAY, "engine_error", "政策模块运行失败。".into(), "the policy module failed".into()),
-            Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy", "系统繁忙，请稍后重试。".into(), "all decision slots are busy; retry shortly".into()),
-            DatabaseUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库暂不可用，请稍后重试。".into(), "the database is unavailable; retry shortly".into()),
-            PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求内容过大。".into(), "the request body is too large".into()),
-            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误。".into(), "internal error".into()),
+            Malformed(d) => (
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                format!("请求格式错误：{d}"),
+                format!("malformed request: {d}"),
+            ),
+            Invalid(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_claim",
+                "申请内容有误，请修正所列字段。".into(),
+                "the claim is invalid; see the fields listed".into(),
+            ),
+            MissingHeader(h) => (
+                StatusCode::BAD_REQUEST,
+                "missing_header",
+                format!("缺少请求头 {h}"),
+                format!("the {h} header is required"),
+            ),
+            Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "需要有效的访问令牌。".into(),
+                "a valid bearer token is required".into(),
+            ),
+            Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "无权执行此操作。".into(),
+                "this token may not do that".into(),
+            ),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "未找到。".into(),
+                "not found".into(),
+            ),
+            IdempotencyConflict => (
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "该幂等键已用于不同的请求内容。".into(),
+                "this Idempotency-Key was used with a different body".into(),
+            ),
+            DuplicateClaimRef => (
+                StatusCode::CONFLICT,
+                "duplicate_platform_claim_ref",
+                "平台案件编号已存在。".into(),
+                "platform_claim_ref is already used by another claim".into(),
+            ),
+            Conflict(d) => (
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                format!("当前状态不允许此操作：{d}"),
+                format!("not allowed in the current status: {d}"),
+            ),
+            SameAdjuster => (
+                StatusCode::CONFLICT,
+                "different_adjuster_required",
+                "须由另一名经办人员审批（四眼原则）。".into(),
+                "another adjuster must do this (four eyes)".into(),
+            ),
+            NoPolicyInForce { region, date } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no_policy_in_force",
+                format!("{region} 在 {date} 没有生效的政策模块。"),
+                format!("no policy is in force for {region} on {date}"),
+            ),
+            PolicyError { message, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "policy_error",
+                message.0.clone(),
+                message.1.clone(),
+            ),
+            Engine(_) => (
+                StatusCode::BAD_GATEWAY,
+                "engine_error",
+                "政策模块运行失败。".into(),
+                "the policy module failed".into(),
+            ),
+            Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "系统繁忙，请稍后重试。".into(),
+                "all decision slots are busy; retry shortly".into(),
+            ),
+            DatabaseUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "数据库暂不可用，请稍后重试。".into(),
+                "the database is unavailable; retry shortly".into(),
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求内容过大。".into(),
+                "the request body is too large".into(),
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "内部错误。".into(),
+                "internal error".into(),
+            ),
         }
     }
 }
@@ -144,10 +232,22 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(f) => f.clone(),
             _ => Vec::new(),
         };
-        if let ApiError::PolicyError { field: Some(f), code: c, .. } = &self {
+        if let ApiError::PolicyError {
+            field: Some(f),
+            code: c,
+            ..
+        } = &self
+        {
             fields.push(FieldProblem::new(f.clone(), c.clone()));
         }
-        let body = Body { error: Inner { code, message: en, message_zh: zh, fields: &fields } };
+        let body = Body {
+            error: Inner {
+                code,
+                message: en,
+                message_zh: zh,
+                fields: &fields,
+            },
+        };
         (status, Json(body)).into_response()
     }
 }
@@ -156,7 +256,9 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> ApiError {
         use sea_orm::DbErr;
         match &e {
-            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => ApiError::DatabaseUnavailable(e.to_string()),
+            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => {
+                ApiError::DatabaseUnavailable(e.to_string())
+            }
             _ => ApiError::Internal(e.to_string()),
         }
     }

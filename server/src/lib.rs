@@ -7,6 +7,7 @@
 //! shutdown future resolves. `main` only parses configuration and binds.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod cli;
@@ -16,12 +17,11 @@ pub mod db;
 pub mod decider;
 pub mod error;
 pub mod metrics;
+pub mod notice;
 pub mod validate;
 pub mod webhooks;
 mod workers;
 pub mod workflow;
-pub mod notice;
-pub mod audit;
 
 use crate::auth::{Principal, Role};
 use crate::config::Config;
@@ -107,7 +107,12 @@ impl AppState {
         let keys = Keys::load_or_create(&config.key_path())?;
         let host = PolicyHost::new(HostConfig {
             limits: Limits::default(),
-            cache_dir: Some(config.compiled_cache_dir.clone().unwrap_or_else(|| config.data_dir.join("compiled"))),
+            cache_dir: Some(
+                config
+                    .compiled_cache_dir
+                    .clone()
+                    .unwrap_or_else(|| config.data_dir.join("compiled")),
+            ),
         })?;
         let decider = Decider::new(host);
         let writer = Writer::start(db.clone());
@@ -122,7 +127,11 @@ impl AppState {
             wake: tokio::sync::Notify::new(),
         }));
         state.bootstrap().await?;
-        state.decider.sync(&state.db).await.map_err(anyhow::Error::msg)?;
+        state
+            .decider
+            .sync(&state.db)
+            .await
+            .map_err(anyhow::Error::msg)?;
         workers::spawn(state.clone());
         Ok(state)
     }
@@ -132,7 +141,14 @@ impl AppState {
             if !self.db.has_admin().await? {
                 let t = Timestamp(now().0).to_string();
                 self.db
-                    .insert_token(&new_id("tok"), &auth::token_hash(token), Role::Admin.as_str(), None, "[]", &t)
+                    .insert_token(
+                        &new_id("tok"),
+                        &auth::token_hash(token),
+                        Role::Admin.as_str(),
+                        None,
+                        "[]",
+                        &t,
+                    )
                     .await?;
                 tracing::info!("bootstrap admin token created");
             }
@@ -141,12 +157,24 @@ impl AppState {
             for (i, b) in oip_engine::builtin::POLICIES.iter().enumerate() {
                 self.deploy(b.wasm, "builtin", i as i64 + 1).await?;
             }
-            tracing::info!(count = oip_engine::builtin::POLICIES.len(), "built-in policies deployed");
+            tracing::info!(
+                count = oip_engine::builtin::POLICIES.len(),
+                "built-in policies deployed"
+            );
         }
+        let mut next = self
+            .db
+            .policies(None)
+            .await?
+            .iter()
+            .map(|p| p.sequence)
+            .max()
+            .unwrap_or(0)
+            + 1;
         for path in &self.config.policies {
             let bytes = std::fs::read(path)?;
-            let next = self.db.policies(None).await?.iter().map(|p| p.sequence).max().unwrap_or(0) + 1;
             self.deploy(&bytes, "config", next).await?;
+            next += 1;
         }
         Ok(())
     }
@@ -175,7 +203,12 @@ impl AppState {
     /// The caller behind a bearer token (cached for two seconds).
     pub async fn principal(&self, token: &str) -> Result<Option<Principal>, sea_orm::DbErr> {
         let hash = auth::token_hash(token);
-        if let Some((p, at)) = self.tokens.read().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+        if let Some((p, at)) = self
+            .tokens
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&hash)
+        {
             if at.elapsed() < Duration::from_secs(2) {
                 return Ok(p.clone());
             }
@@ -191,13 +224,19 @@ impl AppState {
                 regions: serde_json::from_str(&row.regions).unwrap_or_default(),
             })
         });
-        self.tokens.write().unwrap_or_else(|e| e.into_inner()).insert(hash, (p.clone(), Instant::now()));
+        self.tokens
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(hash, (p.clone(), Instant::now()));
         Ok(p)
     }
 
     /// Forgets cached tokens (after a revocation).
     pub fn forget_tokens(&self) {
-        self.tokens.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.tokens
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Wakes the background worker (a policy changed, a claim needs another look).
@@ -213,5 +252,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

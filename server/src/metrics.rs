@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
-const BUCKETS: [f64; 12] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
+const BUCKETS: [f64; 12] = [
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -34,17 +36,32 @@ fn escape(v: &str) -> String {
 
 impl Metrics {
     fn inc(&self, name: &'static str, labels: String) {
-        *self.counters.lock().unwrap_or_else(|e| e.into_inner()).entry((name, labels)).or_default() += 1;
+        *self
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((name, labels))
+            .or_default() += 1;
     }
 
     /// One HTTP request.
     pub fn request(&self, route: &str, status: u16) {
-        self.inc("oip_http_requests_total", format!("route=\"{}\",status=\"{status}\"", escape(route)));
+        self.inc(
+            "oip_http_requests_total",
+            format!("route=\"{}\",status=\"{status}\"", escape(route)),
+        );
     }
 
     /// One decision.
     pub fn decision(&self, region: &str, outcome: &str, took: Duration) {
-        self.inc("oip_decisions_total", format!("region=\"{}\",outcome=\"{}\"", escape(region), escape(outcome)));
+        self.inc(
+            "oip_decisions_total",
+            format!(
+                "region=\"{}\",outcome=\"{}\"",
+                escape(region),
+                escape(outcome)
+            ),
+        );
         let mut h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
         let secs = took.as_secs_f64();
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -58,7 +75,10 @@ impl Metrics {
 
     /// One engine error.
     pub fn engine_error(&self, region: &str, code: &str) {
-        self.inc("oip_engine_errors_total", format!("region=\"{}\",code=\"{}\"", escape(region), escape(code)));
+        self.inc(
+            "oip_engine_errors_total",
+            format!("region=\"{}\",code=\"{}\"", escape(region), escape(code)),
+        );
     }
 
     /// The Prometheus text exposition.
@@ -73,7 +93,11 @@ impl Metrics {
             }
             let _ = writeln!(out, "{name}{{{labels}}} {v}");
         }
-        for name in ["oip_http_requests_total", "oip_decisions_total", "oip_engine_errors_total"] {
+        for name in [
+            "oip_http_requests_total",
+            "oip_decisions_total",
+            "oip_engine_errors_total",
+        ] {
             if !counters.keys().any(|(n, _)| *n == name) {
                 let _ = writeln!(out, "# TYPE {name} counter");
             }
@@ -82,9 +106,17 @@ impl Metrics {
         let h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(out, "# TYPE oip_decision_seconds histogram");
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "oip_decision_seconds_bucket{{le=\"{b}\"}} {}", h.counts[i]);
+            let _ = writeln!(
+                out,
+                "oip_decision_seconds_bucket{{le=\"{b}\"}} {}",
+                h.counts[i]
+            );
         }
-        let _ = writeln!(out, "oip_decision_seconds_bucket{{le=\"+Inf\"}} {}", h.count);
+        let _ = writeln!(
+            out,
+            "oip_decision_seconds_bucket{{le=\"+Inf\"}} {}",
+            h.count
+        );
         let _ = writeln!(out, "oip_decision_seconds_sum {}", h.sum);
         let _ = writeln!(out, "oip_decision_seconds_count {}", h.count);
         out

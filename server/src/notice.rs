@@ -7,7 +7,10 @@ use oip_sdk::money::yuan;
 use serde_json::Value;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn item_name(item: &str, en: bool) -> &'static str {
@@ -35,18 +38,29 @@ fn item_name(item: &str, en: bool) -> &'static str {
 
 /// Renders the notice of a claim's current decision (and its review state).
 pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> String {
-    let body: Value = decision.and_then(|d| serde_json::from_str(&d.body).ok()).unwrap_or(Value::Null);
-    let prov: Value = decision.and_then(|d| serde_json::from_str(&d.provenance).ok()).unwrap_or(Value::Null);
+    let body: Value = decision
+        .and_then(|d| serde_json::from_str(&d.body).ok())
+        .unwrap_or(Value::Null);
+    let prov: Value = decision
+        .and_then(|d| serde_json::from_str(&d.provenance).ok())
+        .unwrap_or(Value::Null);
     let w = Workflow::of(claim);
     let t = |zh: &str, en_s: &str| if en { en_s.to_string() } else { zh.to_string() };
     let outcome = body["outcome"].as_str().unwrap_or("");
-    let refused = claim.status == crate::workflow::DENIED || (outcome == "not_covered" && claim.status != crate::workflow::APPROVED);
+    let refused = claim.status == crate::workflow::DENIED
+        || (outcome == "not_covered" && claim.status != crate::workflow::APPROVED);
     let title = if outcome == "needs_information" || claim.status == "needs_information" {
         t("职业伤害保障补正材料告知书", "Notice to supply documents")
     } else if refused {
-        t("职业伤害不予确认结论书", "Decision: occupational injury not recognised")
+        t(
+            "职业伤害不予确认结论书",
+            "Decision: occupational injury not recognised",
+        )
     } else {
-        t("职业伤害确认结论书", "Decision: occupational injury recognised")
+        t(
+            "职业伤害确认结论书",
+            "Decision: occupational injury recognised",
+        )
     };
     let lang = if en { "en" } else { "zh-CN" };
     let mut h = String::new();
@@ -71,7 +85,12 @@ pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> Str
     ));
     h.push_str(&format!("<h2>{}</h2><ul>", t("认定理由", "Grounds")));
     for r in body["reasons"].as_array().into_iter().flatten() {
-        let text = if en { r["en"].as_str() } else { r["zh"].as_str() }.unwrap_or_default();
+        let text = if en {
+            r["en"].as_str()
+        } else {
+            r["zh"].as_str()
+        }
+        .unwrap_or_default();
         h.push_str(&format!(
             "<li>{} <small>({}; {})</small></li>",
             esc(text),
@@ -81,9 +100,18 @@ pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> Str
     }
     h.push_str("</ul>");
     if claim.status == crate::workflow::DENIED {
-        h.push_str(&format!("<p>{}</p>", t("经办机构经复核，决定不予支付待遇。", "After review, the handling office decided to pay no benefits.")));
+        h.push_str(&format!(
+            "<p>{}</p>",
+            t(
+                "经办机构经复核，决定不予支付待遇。",
+                "After review, the handling office decided to pay no benefits."
+            )
+        ));
     }
-    let lines = w.approved_benefits.clone().unwrap_or_else(|| body["benefits"].clone());
+    let lines = w
+        .approved_benefits
+        .clone()
+        .unwrap_or_else(|| body["benefits"].clone());
     if !refused && lines.as_array().is_some_and(|a| !a.is_empty()) {
         h.push_str(&format!(
             "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -99,16 +127,35 @@ pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> Str
                 continue;
             }
             let provisional = l["provisional"].as_bool().unwrap_or(false);
-            let amount = l["amount_fen"].as_u64().map(yuan).unwrap_or_else(|| t("待核定", "to be set"));
-            let period = if l["period"] == "monthly" { t("（每月）", " (monthly)") } else { String::new() };
-            let payer = if l["payer"] == "platform" { t("平台企业", "Platform") } else { t("职业伤害保障基金", "Fund") };
-            let formula = if en { l["formula"]["en"].as_str() } else { l["formula"]["zh"].as_str() }.unwrap_or_default();
+            let amount = l["amount_fen"]
+                .as_u64()
+                .map(yuan)
+                .unwrap_or_else(|| t("待核定", "to be set"));
+            let period = if l["period"] == "monthly" {
+                t("（每月）", " (monthly)")
+            } else {
+                String::new()
+            };
+            let payer = if l["payer"] == "platform" {
+                t("平台企业", "Platform")
+            } else {
+                t("职业伤害保障基金", "Fund")
+            };
+            let formula = if en {
+                l["formula"]["en"].as_str()
+            } else {
+                l["formula"]["zh"].as_str()
+            }
+            .unwrap_or_default();
             let mut basis = esc(l["citation"]["title"].as_str().unwrap_or_default());
             for p in l["parameters"].as_array().into_iter().flatten() {
                 basis.push_str(&format!(
                     "<br><small>{}: {} {} — {} [{}]</small>",
                     esc(p["name"].as_str().unwrap_or_default()),
-                    p["value"].as_i64().map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
+                    p["value"]
+                        .as_i64()
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "—".into()),
                     esc(p["unit"].as_str().unwrap_or_default()),
                     esc(p["source"].as_str().unwrap_or_default()),
                     esc(p["confidence"].as_str().unwrap_or_default())
@@ -122,22 +169,36 @@ pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> Str
                     esc(ch["reason_code"].as_str().unwrap_or_default())
                 ));
             }
-            let note = if en { l["note"]["en"].as_str() } else { l["note"]["zh"].as_str() };
+            let note = if en {
+                l["note"]["en"].as_str()
+            } else {
+                l["note"]["zh"].as_str()
+            };
             let class = if provisional { " class=\"prov\"" } else { "" };
             h.push_str(&format!(
                 "<tr{class}><td>{}{}</td><td>{}{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
                 esc(item_name(l["item"].as_str().unwrap_or_default(), en)),
-                if provisional { t("（预发）", " (provisional)") } else { String::new() },
+                if provisional {
+                    t("（预发）", " (provisional)")
+                } else {
+                    String::new()
+                },
                 esc(&amount),
                 esc(&period),
                 esc(&payer),
                 esc(formula),
-                note.map(|n| format!("<br><small>{}</small>", esc(n))).unwrap_or_default(),
+                note.map(|n| format!("<br><small>{}</small>", esc(n)))
+                    .unwrap_or_default(),
                 basis
             ));
         }
         h.push_str("</table>");
-        if lines.as_array().into_iter().flatten().any(|l| l["provisional"] == true) {
+        if lines
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|l| l["provisional"] == true)
+        {
             h.push_str(&format!(
                 "<p class=\"prov\">{}</p>",
                 t(
@@ -147,19 +208,33 @@ pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> Str
             ));
         }
     }
-    let missing = body["missing_documents"].as_array().cloned().unwrap_or_default();
+    let missing = body["missing_documents"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if !missing.is_empty() {
-        h.push_str(&format!("<h2>{}</h2><ul>", t("需一次性补正的材料", "Documents to supply, all at once")));
+        h.push_str(&format!(
+            "<h2>{}</h2><ul>",
+            t("需一次性补正的材料", "Documents to supply, all at once")
+        ));
         for m in missing {
             h.push_str(&format!("<li>{}</li>", esc(m.as_str().unwrap_or_default())));
         }
         h.push_str("</ul>");
     }
     if let Some(d) = body["due"]["determination"].as_str() {
-        h.push_str(&format!("<p>{} {}</p>", t("作出结论期限：", "Determination due by:"), esc(d)));
+        h.push_str(&format!(
+            "<p>{} {}</p>",
+            t("作出结论期限：", "Determination due by:"),
+            esc(d)
+        ));
     }
     if let Some(d) = body["due"]["payment"].as_str() {
-        h.push_str(&format!("<p>{} {}</p>", t("待遇支付期限：", "Payment due by:"), esc(d)));
+        h.push_str(&format!(
+            "<p>{} {}</p>",
+            t("待遇支付期限：", "Payment due by:"),
+            esc(d)
+        ));
     }
     h.push_str(&format!(
         "<h2>{}</h2><p>{}</p>",

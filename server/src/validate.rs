@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 
 /// ISO 3166-2:CN codes of the provincial-level divisions.
 pub const REGIONS: &[&str] = &[
-    "CN-AH", "CN-BJ", "CN-CQ", "CN-FJ", "CN-GD", "CN-GS", "CN-GX", "CN-GZ", "CN-HA", "CN-HB", "CN-HE",
-    "CN-HI", "CN-HK", "CN-HL", "CN-HN", "CN-JL", "CN-JS", "CN-JX", "CN-LN", "CN-MO", "CN-NM", "CN-NX",
-    "CN-QH", "CN-SC", "CN-SD", "CN-SH", "CN-SN", "CN-SX", "CN-TJ", "CN-TW", "CN-XJ", "CN-XZ", "CN-YN",
-    "CN-ZJ",
+    "CN-AH", "CN-BJ", "CN-CQ", "CN-FJ", "CN-GD", "CN-GS", "CN-GX", "CN-GZ", "CN-HA", "CN-HB",
+    "CN-HE", "CN-HI", "CN-HK", "CN-HL", "CN-HN", "CN-JL", "CN-JS", "CN-JX", "CN-LN", "CN-MO",
+    "CN-NM", "CN-NX", "CN-QH", "CN-SC", "CN-SD", "CN-SH", "CN-SN", "CN-SX", "CN-TJ", "CN-TW",
+    "CN-XJ", "CN-XZ", "CN-YN", "CN-ZJ",
 ];
 
 /// The worker's personal data: never given to a policy, encrypted at rest, never logged.
@@ -72,7 +72,11 @@ pub fn id_number_problem(id: &str) -> Option<&'static str> {
     if Date::parse(&format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..])).is_err() {
         return Some("characters 7-14 must be a real birth date");
     }
-    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(c, w)| u32::from(c - b'0') * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
     let expected = CHECK[(sum % 11) as usize];
     if b[17].to_ascii_uppercase() != expected {
         return Some("check character does not match");
@@ -90,11 +94,21 @@ impl V {
     }
 
     fn join(path: &str, key: &str) -> String {
-        if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
     }
 
     /// An object at `path`, checking its keys against `allowed`.
-    fn object<'v>(&mut self, v: Option<&'v Value>, path: &str, allowed: &[&str], required: bool) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(
+        &mut self,
+        v: Option<&'v Value>,
+        path: &str,
+        allowed: &[&str],
+        required: bool,
+    ) -> Option<&'v Map<String, Value>> {
         match v {
             None | Some(Value::Null) => {
                 if required {
@@ -117,7 +131,14 @@ impl V {
         }
     }
 
-    fn string(&mut self, m: &Map<String, Value>, path: &str, key: &str, required: bool, max: usize) -> Option<String> {
+    fn string(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+        max: usize,
+    ) -> Option<String> {
         let p = Self::join(path, key);
         match m.get(key) {
             None | Some(Value::Null) => {
@@ -142,12 +163,21 @@ impl V {
         }
     }
 
-    fn timestamp(&mut self, m: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<Timestamp> {
+    fn timestamp(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<Timestamp> {
         let s = self.string(m, path, key, required, 64)?;
         match Timestamp::parse_rfc3339(&s) {
             Ok(t) => Some(t),
             Err(e) => {
-                self.bad(&Self::join(path, key), format!("{e} (RFC 3339 with an offset, e.g. 2025-08-01T10:15:00+08:00)"));
+                self.bad(
+                    &Self::join(path, key),
+                    format!("{e} (RFC 3339 with an offset, e.g. 2025-08-01T10:15:00+08:00)"),
+                );
                 None
             }
         }
@@ -186,25 +216,51 @@ impl V {
         }
     }
 
-    fn uint(&mut self, m: &Map<String, Value>, path: &str, key: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    fn uint(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<u64> {
         let p = Self::join(path, key);
         match m.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(v) if range.contains(&v) => Some(v),
                 _ => {
-                    self.bad(&p, format!("must be an integer from {} to {}", range.start(), range.end()));
+                    self.bad(
+                        &p,
+                        format!(
+                            "must be an integer from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    );
                     None
                 }
             },
             Some(_) => {
-                self.bad(&p, format!("must be an integer from {} to {}", range.start(), range.end()));
+                self.bad(
+                    &p,
+                    format!(
+                        "must be an integer from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
                 None
             }
         }
     }
 
-    fn boolean(&mut self, m: &Map<String, Value>, path: &str, key: &str, default: Option<bool>) -> bool {
+    fn boolean(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        default: Option<bool>,
+    ) -> bool {
         let p = Self::join(path, key);
         match (m.get(key), default) {
             (Some(Value::Bool(b)), _) => *b,
@@ -220,13 +276,23 @@ impl V {
         }
     }
 
-    fn choice<T: Copy>(&mut self, m: &Map<String, Value>, path: &str, key: &str, table: &[(&str, T)], required: bool) -> Option<T> {
+    fn choice<T: Copy>(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        table: &[(&str, T)],
+        required: bool,
+    ) -> Option<T> {
         let s = self.string(m, path, key, required, 64)?;
         match table.iter().find(|(name, _)| *name == s) {
             Some((_, t)) => Some(*t),
             None => {
                 let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-                self.bad(&Self::join(path, key), format!("must be one of: {}", names.join(", ")));
+                self.bad(
+                    &Self::join(path, key),
+                    format!("must be one of: {}", names.join(", ")),
+                );
                 None
             }
         }
@@ -254,8 +320,11 @@ const FAULTS: &[(&str, WorkerFault)] = &[
     ("full", WorkerFault::Full),
     ("undetermined", WorkerFault::Undetermined),
 ];
-const CARE: &[(&str, CareLevel)] =
-    &[("partial", CareLevel::Partial), ("most", CareLevel::Most), ("complete", CareLevel::Complete)];
+const CARE: &[(&str, CareLevel)] = &[
+    ("partial", CareLevel::Partial),
+    ("most", CareLevel::Most),
+    ("complete", CareLevel::Complete),
+];
 const RELATIONS: &[(&str, Relation)] = &[
     ("spouse", Relation::Spouse),
     ("child", Relation::Child),
@@ -299,7 +368,10 @@ pub fn documents(v: Option<&Value>, path: &str, problems: &mut Vec<FieldProblem>
                 let code = item.as_str().unwrap_or_default();
                 match Document::ALL.iter().find(|d| document_code(**d) == code) {
                     Some(d) => out.push(*d),
-                    None => problems.push(FieldProblem::new(format!("{path}[{i}]"), "unknown document code")),
+                    None => problems.push(FieldProblem::new(
+                        format!("{path}[{i}]"),
+                        "unknown document code",
+                    )),
                 }
             }
         }
@@ -310,13 +382,29 @@ pub fn documents(v: Option<&Value>, path: &str, problems: &mut Vec<FieldProblem>
 
 /// Validates a claim report. `now` bounds the timestamps (nothing may lie in the future).
 pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProblem>> {
-    let mut v = V { problems: Vec::new() };
+    let mut v = V {
+        problems: Vec::new(),
+    };
     let top = [
-        "platform_claim_ref", "region", "industry", "worker", "order", "incident", "exclusions", "medical",
-        "assessment", "death", "dependants", "application", "documents",
+        "platform_claim_ref",
+        "region",
+        "industry",
+        "worker",
+        "order",
+        "incident",
+        "exclusions",
+        "medical",
+        "assessment",
+        "death",
+        "dependants",
+        "application",
+        "documents",
     ];
     let Some(root) = v.object(Some(body), "", &top, true) else {
-        return Err(vec![FieldProblem::new("", "the body must be a JSON object")]);
+        return Err(vec![FieldProblem::new(
+            "",
+            "the body must be a JSON object",
+        )]);
     };
     let claim_ref = v.string(root, "", "platform_claim_ref", true, 128);
     let region = v.string(root, "", "region", true, 8);
@@ -327,7 +415,12 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
     }
     let industry = v.choice(root, "", "industry", INDUSTRIES, true);
 
-    let worker = v.object(root.get("worker"), "worker", &["id_number", "name", "birth_date", "phone"], true);
+    let worker = v.object(
+        root.get("worker"),
+        "worker",
+        &["id_number", "name", "birth_date", "phone"],
+        true,
+    );
     let worker = worker.and_then(|w| {
         let id = v.string(w, "worker", "id_number", true, 18);
         if let Some(problem) = id.as_deref().and_then(id_number_problem) {
@@ -336,10 +429,20 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
         let name = v.string(w, "worker", "name", true, 64);
         let birth_date = v.date(w, "worker", "birth_date").map(|d| d.to_string());
         let phone = v.string(w, "worker", "phone", false, 32);
-        Some(Worker { id_number: id?.to_ascii_uppercase(), name: name?, birth_date, phone })
+        Some(Worker {
+            id_number: id?.to_ascii_uppercase(),
+            name: name?,
+            birth_date,
+            phone,
+        })
     });
 
-    let order = v.object(root.get("order"), "order", &["order_id", "accepted_at", "completed_at"], true);
+    let order = v.object(
+        root.get("order"),
+        "order",
+        &["order_id", "accepted_at", "completed_at"],
+        true,
+    );
     let (order_id, accepted, completed) = match order {
         Some(o) => (
             v.string(o, "order", "order_id", true, 128),
@@ -352,7 +455,14 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
     let incident = v.object(
         root.get("incident"),
         "incident",
-        &["occurred_at", "kind", "on_reasonable_route", "worker_fault", "location", "description"],
+        &[
+            "occurred_at",
+            "kind",
+            "on_reasonable_route",
+            "worker_fault",
+            "location",
+            "description",
+        ],
         true,
     );
     let mut narrative = Map::new();
@@ -366,40 +476,76 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
                 narrative.insert(key.into(), Value::String(s));
             }
         }
-        Some(Incident { occurred_at: occurred?, kind: kind?, on_reasonable_route: route, worker_fault: fault })
+        Some(Incident {
+            occurred_at: occurred?,
+            kind: kind?,
+            on_reasonable_route: route,
+            worker_fault: fault,
+        })
     });
     if let Some(id) = &order_id {
         narrative.insert("order_id".into(), Value::String(id.clone()));
     }
 
-    let ex = v.object(root.get("exclusions"), "exclusions", &["intentional_crime", "intoxicated_or_drugged", "self_harm"], false);
+    let ex = v.object(
+        root.get("exclusions"),
+        "exclusions",
+        &["intentional_crime", "intoxicated_or_drugged", "self_harm"],
+        false,
+    );
     let exclusions = match ex {
         Some(e) => Exclusions {
             intentional_crime: v.boolean(e, "exclusions", "intentional_crime", Some(false)),
-            intoxicated_or_drugged: v.boolean(e, "exclusions", "intoxicated_or_drugged", Some(false)),
+            intoxicated_or_drugged: v.boolean(
+                e,
+                "exclusions",
+                "intoxicated_or_drugged",
+                Some(false),
+            ),
             self_harm: v.boolean(e, "exclusions", "self_harm", Some(false)),
         },
-        None => Exclusions { intentional_crime: false, intoxicated_or_drugged: false, self_harm: false },
+        None => Exclusions {
+            intentional_crime: false,
+            intoxicated_or_drugged: false,
+            self_harm: false,
+        },
     };
 
     let med_keys = [
-        "first_treatment_at", "outpatient_fen", "inpatient_fen", "out_of_catalogue_fen", "inpatient_days",
+        "first_treatment_at",
+        "outpatient_fen",
+        "inpatient_fen",
+        "out_of_catalogue_fen",
+        "inpatient_days",
         "treated_outside_region",
     ];
     let empty = Map::new();
-    let m = v.object(root.get("medical"), "medical", &med_keys, false).unwrap_or(&empty);
+    let m = v
+        .object(root.get("medical"), "medical", &med_keys, false)
+        .unwrap_or(&empty);
     let medical = Medical {
         first_treatment_at: v.timestamp(m, "medical", "first_treatment_at", false),
         outpatient_fen: v.fen(m, "medical", "outpatient_fen"),
         inpatient_fen: v.fen(m, "medical", "inpatient_fen"),
         out_of_catalogue_fen: v.fen(m, "medical", "out_of_catalogue_fen"),
-        inpatient_days: v.uint(m, "medical", "inpatient_days", 0..=3650).unwrap_or(0) as u32,
+        inpatient_days: v
+            .uint(m, "medical", "inpatient_days", 0..=3650)
+            .unwrap_or(0) as u32,
         treated_outside_region: v.boolean(m, "medical", "treated_outside_region", Some(false)),
     };
 
-    let a = v.object(root.get("assessment"), "assessment", &["disability_grade", "care_level", "assessed_at"], false).unwrap_or(&empty);
+    let a = v
+        .object(
+            root.get("assessment"),
+            "assessment",
+            &["disability_grade", "care_level", "assessed_at"],
+            false,
+        )
+        .unwrap_or(&empty);
     let assessment = Assessment {
-        disability_grade: v.uint(a, "assessment", "disability_grade", 1..=10).map(|g| g as u8),
+        disability_grade: v
+            .uint(a, "assessment", "disability_grade", 1..=10)
+            .map(|g| g as u8),
         care_level: v.choice(a, "assessment", "care_level", CARE, false),
         assessed_at: v.date(a, "assessment", "assessed_at"),
     };
@@ -415,13 +561,23 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let p = format!("dependants[{i}]");
-                if let Some(d) = v.object(Some(item), &p, &["relation", "birth_date", "orphan", "lone_elderly"], true) {
+                if let Some(d) = v.object(
+                    Some(item),
+                    &p,
+                    &["relation", "birth_date", "orphan", "lone_elderly"],
+                    true,
+                ) {
                     let relation = v.choice(d, &p, "relation", RELATIONS, true);
                     let birth_date = v.date(d, &p, "birth_date");
                     let orphan = v.boolean(d, &p, "orphan", Some(false));
                     let lone_elderly = v.boolean(d, &p, "lone_elderly", Some(false));
                     if let Some(relation) = relation {
-                        dependants.push(Dependant { relation, birth_date, orphan, lone_elderly });
+                        dependants.push(Dependant {
+                            relation,
+                            birth_date,
+                            orphan,
+                            lone_elderly,
+                        });
                     }
                 }
             }
@@ -429,15 +585,28 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
         Some(_) => v.bad("dependants", "must be a list"),
     }
     if !dependants.is_empty() && death.is_none() {
-        v.bad("dependants", "dependants are claimed only for a deceased worker");
+        v.bad(
+            "dependants",
+            "dependants are claimed only for a deceased worker",
+        );
     }
 
-    let app = v.object(root.get("application"), "application", &["applicant", "applied_at", "late_statement"], true);
+    let app = v.object(
+        root.get("application"),
+        "application",
+        &["applicant", "applied_at", "late_statement"],
+        true,
+    );
     let application = app.and_then(|a| {
         let applicant = v.choice(a, "application", "applicant", APPLICANTS, true);
         let applied = v.timestamp(a, "application", "applied_at", true);
         let late = v.boolean(a, "application", "late_statement", Some(false));
-        Some(Application { applicant: applicant?, applied_at: applied?, late_statement: late, complete_at: None })
+        Some(Application {
+            applicant: applicant?,
+            applied_at: applied?,
+            late_statement: late,
+            complete_at: None,
+        })
     });
     let docs = documents(root.get("documents"), "documents", &mut v.problems);
 
@@ -451,7 +620,10 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
     }
     if let Some(i) = &incident {
         if accepted.is_some_and(|acc| acc > i.occurred_at) {
-            v.bad("order.accepted_at", "the order must be accepted before the incident");
+            v.bad(
+                "order.accepted_at",
+                "the order must be accepted before the incident",
+            );
         }
         if i.occurred_at > future {
             v.bad("incident.occurred_at", "must not be in the future");
@@ -466,8 +638,14 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
                 v.bad("death.died_at", "must not be before the incident");
             }
         }
-        if medical.first_treatment_at.is_some_and(|t| t < i.occurred_at) {
-            v.bad("medical.first_treatment_at", "must not be before the incident");
+        if medical
+            .first_treatment_at
+            .is_some_and(|t| t < i.occurred_at)
+        {
+            v.bad(
+                "medical.first_treatment_at",
+                "must not be before the incident",
+            );
         }
         if i.kind == IncidentKind::TrafficAccident && i.worker_fault.is_none() {
             // Allowed: the policy asks for the liability finding. Nothing to refuse here.
@@ -480,27 +658,44 @@ pub fn claim(body: &Value, now: Timestamp) -> Result<ValidClaim, Vec<FieldProble
     if !v.problems.is_empty() {
         return Err(v.problems);
     }
-    match (claim_ref, region, industry, worker, accepted, incident, application) {
-        (Some(claim_ref), Some(region), Some(industry), Some(worker), Some(accepted_at), Some(incident), Some(application)) => {
-            Ok(ValidClaim {
-                platform_claim_ref: claim_ref,
-                facts: Facts {
-                    region,
-                    industry,
-                    order: OrderTask { accepted_at, completed_at: completed },
-                    incident,
-                    exclusions,
-                    medical,
-                    assessment,
-                    death,
-                    dependants,
-                    application,
-                    documents: docs,
+    match (
+        claim_ref,
+        region,
+        industry,
+        worker,
+        accepted,
+        incident,
+        application,
+    ) {
+        (
+            Some(claim_ref),
+            Some(region),
+            Some(industry),
+            Some(worker),
+            Some(accepted_at),
+            Some(incident),
+            Some(application),
+        ) => Ok(ValidClaim {
+            platform_claim_ref: claim_ref,
+            facts: Facts {
+                region,
+                industry,
+                order: OrderTask {
+                    accepted_at,
+                    completed_at: completed,
                 },
-                worker,
-                narrative: Value::Object(narrative),
-            })
-        }
+                incident,
+                exclusions,
+                medical,
+                assessment,
+                death,
+                dependants,
+                application,
+                documents: docs,
+            },
+            worker,
+            narrative: Value::Object(narrative),
+        }),
         _ => Err(vec![FieldProblem::new("", "incomplete claim")]),
     }
 }
@@ -520,7 +715,12 @@ mod tests {
     }
 
     fn problems(v: &Value) -> Vec<String> {
-        claim(v, now()).err().unwrap_or_default().into_iter().map(|p| format!("{}: {}", p.path, p.problem)).collect()
+        claim(v, now())
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.problem))
+            .collect()
     }
 
     #[test]
@@ -530,7 +730,10 @@ mod tests {
         assert_eq!(c.facts.medical.inpatient_fen, 3_580_000);
         assert_eq!(c.worker.id_number, "510104199003071237");
         assert_eq!(mask_id(&c.worker.id_number), "5101**********1237");
-        assert_eq!(id_number_problem("510104199003071234"), Some("check character does not match"));
+        assert_eq!(
+            id_number_problem("510104199003071234"),
+            Some("check character does not match")
+        );
         assert_eq!(id_number_problem("11010519491231002X"), None);
     }
 
@@ -555,15 +758,25 @@ mod tests {
             "surprise: unknown field",
             "documents[0]: unknown document code",
         ] {
-            assert!(p.iter().any(|x| x == expected), "missing {expected:?} in {p:#?}");
+            assert!(
+                p.iter().any(|x| x == expected),
+                "missing {expected:?} in {p:#?}"
+            );
         }
-        assert!(p.iter().any(|x| x.starts_with("incident.occurred_at:")), "{p:#?}");
+        assert!(
+            p.iter().any(|x| x.starts_with("incident.occurred_at:")),
+            "{p:#?}"
+        );
     }
 
     #[test]
     fn the_order_must_open_before_the_incident() {
         let mut v = example();
         v["order"]["accepted_at"] = "2025-08-01T10:20:00+08:00".into();
-        assert!(problems(&v).iter().any(|p| p.starts_with("order.accepted_at")));
+        assert!(
+            problems(&v)
+                .iter()
+                .any(|p| p.starts_with("order.accepted_at"))
+        );
     }
 }

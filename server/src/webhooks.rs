@@ -4,16 +4,12 @@
 //! event is delivered at least once, even across restarts; receivers de-duplicate by `seq`.
 
 use crate::{AppState, now};
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 use std::time::Duration;
 
 /// The signature header value of a body.
-pub fn signature(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+pub fn signature(secret: &[u8], body: &[u8]) -> Option<String> {
+    crate::crypto::hmac_sha256_hex(secret, body).map(|h| format!("sha256={h}"))
 }
 
 /// Seconds before the next attempt after `failures` failures: 1 s doubling, at most 5 minutes.
@@ -23,19 +19,33 @@ pub fn backoff(failures: i64) -> i64 {
 
 /// One delivery pass over the webhooks that are due.
 pub(crate) async fn pass(state: &AppState, http: &reqwest::Client) -> Result<(), String> {
-    let due = state.db.webhooks_due(now().0).await.map_err(|e| e.to_string())?;
+    let due = state
+        .db
+        .webhooks_due(now().0)
+        .await
+        .map_err(|e| e.to_string())?;
     for (platform, url, sealed, delivered, failures) in due {
-        let events = state.db.events(&platform, delivered, 100).await.map_err(|e| e.to_string())?;
-        let Some(last) = events.last().and_then(|e| e["seq"].as_i64()) else { continue };
+        let events = state
+            .db
+            .events(&platform, delivered, 100)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(last) = events.last().and_then(|e| e["seq"].as_i64()) else {
+            continue;
+        };
         let Some(secret) = state.keys.open(&sealed) else {
             tracing::error!(%platform, "webhook secret does not decrypt");
             continue;
         };
-        let body = serde_json::to_vec(&json!({ "platform": platform, "items": events })).map_err(|e| e.to_string())?;
+        let body = serde_json::to_vec(&json!({ "platform": platform, "items": events }))
+            .map_err(|e| e.to_string())?;
+        let Some(sig) = signature(&secret, &body) else {
+            continue;
+        };
         let result = http
             .post(&url)
             .header("Content-Type", "application/json")
-            .header("X-Oip-Signature", signature(&secret, &body))
+            .header("X-Oip-Signature", sig)
             .header("X-Oip-Delivery", format!("{}-{last}", delivered + 1))
             .timeout(Duration::from_secs(10))
             .body(body)
@@ -44,13 +54,31 @@ pub(crate) async fn pass(state: &AppState, http: &reqwest::Client) -> Result<(),
         let outcome = match result {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
-            Err(e) => Err(if e.is_timeout() { "timeout".to_string() } else { "connection failed".to_string() }),
+            Err(e) => Err(if e.is_timeout() {
+                "timeout".to_string()
+            } else {
+                "connection failed".to_string()
+            }),
         };
         let r = match outcome {
-            Ok(()) => state.db.webhook_attempted(&platform, last, 0, 0, None).await,
+            Ok(()) => {
+                state
+                    .db
+                    .webhook_attempted(&platform, last, 0, 0, None)
+                    .await
+            }
             Err(e) => {
                 tracing::warn!(%platform, error = %e, "webhook delivery failed");
-                state.db.webhook_attempted(&platform, delivered, failures + 1, now().0 + backoff(failures), Some(&e)).await
+                state
+                    .db
+                    .webhook_attempted(
+                        &platform,
+                        delivered,
+                        failures + 1,
+                        now().0 + backoff(failures),
+                        Some(&e),
+                    )
+                    .await
             }
         };
         r.map_err(|e| e.to_string())?;

@@ -42,14 +42,22 @@ pub(crate) fn spawn(state: AppState) {
 }
 
 async fn pass(state: &AppState) -> Result<(), String> {
-    let due = state.db.claims_due(now().0, 100).await.map_err(|e| e.to_string())?;
+    let due = state
+        .db
+        .claims_due(now().0, 100)
+        .await
+        .map_err(|e| e.to_string())?;
     for claim in due {
         let facts: Facts = serde_json::from_str(&claim.facts).map_err(|e| e.to_string())?;
         if let Err(e) = decide_again(state, &claim, &facts, "retry").await {
             tracing::warn!(claim = %claim.id, error = %e, "retry failed");
         }
     }
-    let waiting = state.db.claims_without_policy(500).await.map_err(|e| e.to_string())?;
+    let waiting = state
+        .db
+        .claims_without_policy(500)
+        .await
+        .map_err(|e| e.to_string())?;
     for claim in waiting {
         let facts: Facts = serde_json::from_str(&claim.facts).map_err(|e| e.to_string())?;
         if state.decider.registry().policy_for(&facts).is_ok() {

@@ -104,7 +104,11 @@ pub struct Workflow {
 impl Workflow {
     /// From a claim's stored JSON.
     pub fn of(claim: &ClaimRow) -> Workflow {
-        claim.workflow.as_deref().and_then(|w| serde_json::from_str(w).ok()).unwrap_or_default()
+        claim
+            .workflow
+            .as_deref()
+            .and_then(|w| serde_json::from_str(w).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -118,7 +122,10 @@ pub fn sampled(claim_id: &str, share_bp: u64) -> bool {
 /// Straight-through processing: a covered fast-track decision is approved at once; a share
 /// of those is sampled into the quality-review queue. Returns the workflow state, or None.
 pub fn straight_through(state: &AppState, claim_id: &str, d: &Decision) -> Option<Value> {
-    if !state.config.straight_through || !d.fast_track || d.outcome != oip_engine::types::Outcome::Covered {
+    if !state.config.straight_through
+        || !d.fast_track
+        || d.outcome != oip_engine::types::Outcome::Covered
+    {
         return None;
     }
     let w = Workflow {
@@ -168,7 +175,10 @@ pub struct LineChange {
 fn reason_ok(code: Option<&str>, note: Option<&str>, path: &str, problems: &mut Vec<FieldProblem>) {
     match code {
         Some(c) if REASON_CODES.contains(&c) => {}
-        Some(_) => problems.push(FieldProblem::new(format!("{path}reason_code"), format!("must be one of: {}", REASON_CODES.join(", ")))),
+        Some(_) => problems.push(FieldProblem::new(
+            format!("{path}reason_code"),
+            format!("must be one of: {}", REASON_CODES.join(", ")),
+        )),
         None => problems.push(FieldProblem::new(format!("{path}reason_code"), "required")),
     }
     if note.is_none_or(|n| n.trim().is_empty()) {
@@ -182,9 +192,17 @@ pub fn apply_changes(recommended: &Value, changes: &[LineChange]) -> Result<Valu
     let mut problems = Vec::new();
     let mut lines: Vec<Value> = recommended.as_array().cloned().unwrap_or_default();
     for (i, ch) in changes.iter().enumerate() {
-        reason_ok(Some(&ch.reason_code), Some(&ch.note), &format!("benefits[{i}]."), &mut problems);
+        reason_ok(
+            Some(&ch.reason_code),
+            Some(&ch.note),
+            &format!("benefits[{i}]."),
+            &mut problems,
+        );
         let change = json!({ "reason_code": ch.reason_code, "note": ch.note });
-        match lines.iter_mut().find(|l| l["item"] == ch.item.as_str() && l.get("removed").is_none()) {
+        match lines
+            .iter_mut()
+            .find(|l| l["item"] == ch.item.as_str() && l.get("removed").is_none())
+        {
             Some(line) => {
                 let original = line["amount_fen"].clone();
                 match ch.amount_fen {
@@ -196,8 +214,14 @@ pub fn apply_changes(recommended: &Value, changes: &[LineChange]) -> Result<Valu
             }
             None => match ch.amount_fen {
                 Some(a) => {
-                    if !oip_engine::types::BenefitItem::ALL.iter().any(|b| serde_json::to_value(b).ok() == Some(json!(ch.item))) {
-                        problems.push(FieldProblem::new(format!("benefits[{i}].item"), "unknown benefit item"));
+                    if !oip_engine::types::BenefitItem::ALL
+                        .iter()
+                        .any(|b| serde_json::to_value(b).ok() == Some(json!(ch.item)))
+                    {
+                        problems.push(FieldProblem::new(
+                            format!("benefits[{i}].item"),
+                            "unknown benefit item",
+                        ));
                     }
                     lines.push(json!({
                         "item": ch.item,
@@ -209,7 +233,10 @@ pub fn apply_changes(recommended: &Value, changes: &[LineChange]) -> Result<Valu
                         "change": change,
                     }));
                 }
-                None => problems.push(FieldProblem::new(format!("benefits[{i}].item"), "no such line to remove")),
+                None => problems.push(FieldProblem::new(
+                    format!("benefits[{i}].item"),
+                    "no such line to remove",
+                )),
             },
         }
     }
@@ -233,7 +260,12 @@ pub fn lump_sum_fen(lines: &Value) -> u64 {
 }
 
 fn threshold(state: &AppState, region: &str) -> u64 {
-    state.config.four_eyes_thresholds.get(region).copied().unwrap_or(state.config.four_eyes_threshold_fen)
+    state
+        .config
+        .four_eyes_thresholds
+        .get(region)
+        .copied()
+        .unwrap_or(state.config.four_eyes_threshold_fen)
 }
 
 /// What a review does: the new status and workflow, and what to record.
@@ -246,7 +278,12 @@ struct Step {
 }
 
 /// Carries out a review action by an adjuster on a claim of its region.
-pub async fn review(state: &AppState, who: &Principal, claim: &ClaimRow, req: ReviewRequest) -> Result<Value, ApiError> {
+pub async fn review(
+    state: &AppState,
+    who: &Principal,
+    claim: &ClaimRow,
+    req: ReviewRequest,
+) -> Result<Value, ApiError> {
     let mut w = Workflow::of(claim);
     let me = who.token_id.clone();
     let recommended: Value = match &claim.decision_id {
@@ -260,19 +297,34 @@ pub async fn review(state: &AppState, who: &Principal, claim: &ClaimRow, req: Re
         None => Value::Array(vec![]),
     };
     let from = claim.status.as_str();
-    let invalid = || ApiError::Conflict(format!("{} is not allowed when the claim is {from}", req.action));
+    let invalid = || {
+        ApiError::Conflict(format!(
+            "{} is not allowed when the claim is {from}",
+            req.action
+        ))
+    };
     let mut problems = Vec::new();
     let step = match (req.action.as_str(), from) {
         ("approve" | "override", PENDING_REVIEW | APPEALED) => {
-            if from == APPEALED && w.appeal.as_ref().and_then(|a| a.decided_by.as_deref()) == Some(me.as_str()) {
+            if from == APPEALED
+                && w.appeal.as_ref().and_then(|a| a.decided_by.as_deref()) == Some(me.as_str())
+            {
                 return Err(ApiError::SameAdjuster);
             }
             let lines = if req.action == "override" {
                 let changes = req.benefits.as_deref().unwrap_or_default();
                 if changes.is_empty() {
-                    problems.push(FieldProblem::new("benefits", "an override changes at least one line"));
+                    problems.push(FieldProblem::new(
+                        "benefits",
+                        "an override changes at least one line",
+                    ));
                 }
-                reason_ok(req.reason_code.as_deref(), req.note.as_deref(), "", &mut problems);
+                reason_ok(
+                    req.reason_code.as_deref(),
+                    req.note.as_deref(),
+                    "",
+                    &mut problems,
+                );
                 if !problems.is_empty() {
                     return Err(ApiError::Invalid(problems));
                 }
@@ -290,12 +342,24 @@ pub async fn review(state: &AppState, who: &Principal, claim: &ClaimRow, req: Re
                     reason_code: req.reason_code.clone(),
                     note: req.note.clone(),
                 });
-                Step { status: AWAITING_SECOND.into(), workflow: w, benefits: Some(lines), documents: None, events: vec![] }
+                Step {
+                    status: AWAITING_SECOND.into(),
+                    workflow: w,
+                    benefits: Some(lines),
+                    documents: None,
+                    events: vec![],
+                }
             } else {
                 finish_appeal(&mut w, from, APPROVED, &me);
                 w.decided_by = Some(me.clone());
                 w.approved_benefits = Some(lines.clone());
-                Step { status: APPROVED.into(), workflow: w, benefits: Some(lines), documents: None, events: vec![] }
+                Step {
+                    status: APPROVED.into(),
+                    workflow: w,
+                    benefits: Some(lines),
+                    documents: None,
+                    events: vec![],
+                }
             }
         }
         ("approve", AWAITING_SECOND) => {
@@ -308,27 +372,56 @@ pub async fn review(state: &AppState, who: &Principal, claim: &ClaimRow, req: Re
             w.decided_by = Some(p.by.clone());
             w.approved_benefits = Some(p.benefits.clone());
             w.proposal = None;
-            Step { status: APPROVED.into(), workflow: w, benefits: Some(p.benefits), documents: None, events: vec![] }
+            Step {
+                status: APPROVED.into(),
+                workflow: w,
+                benefits: Some(p.benefits),
+                documents: None,
+                events: vec![],
+            }
         }
         ("approve", APPROVED) if w.quality_review => {
             // The sampled straight-through approval passed its quality review.
             w.quality_review = false;
-            Step { status: APPROVED.into(), workflow: w, benefits: None, documents: None, events: vec![] }
+            Step {
+                status: APPROVED.into(),
+                workflow: w,
+                benefits: None,
+                documents: None,
+                events: vec![],
+            }
         }
         ("deny", PENDING_REVIEW | APPEALED | AWAITING_SECOND) => {
-            if from == APPEALED && w.appeal.as_ref().and_then(|a| a.decided_by.as_deref()) == Some(me.as_str()) {
+            if from == APPEALED
+                && w.appeal.as_ref().and_then(|a| a.decided_by.as_deref()) == Some(me.as_str())
+            {
                 return Err(ApiError::SameAdjuster);
             }
-            reason_ok(req.reason_code.as_deref(), req.note.as_deref(), "", &mut problems);
+            reason_ok(
+                req.reason_code.as_deref(),
+                req.note.as_deref(),
+                "",
+                &mut problems,
+            );
             if !problems.is_empty() {
                 return Err(ApiError::Invalid(problems));
             }
-            let via = if w.appeal.is_some() && from != PENDING_REVIEW { APPEALED } else { from };
+            let via = if w.appeal.is_some() && from != PENDING_REVIEW {
+                APPEALED
+            } else {
+                from
+            };
             finish_appeal(&mut w, via, DENIED, &me);
             w.decided_by = Some(me.clone());
             w.proposal = None;
             w.approved_benefits = None;
-            Step { status: DENIED.into(), workflow: w, benefits: None, documents: None, events: vec![] }
+            Step {
+                status: DENIED.into(),
+                workflow: w,
+                benefits: None,
+                documents: None,
+                events: vec![],
+            }
         }
         ("request_information", PENDING_REVIEW) => {
             let docs = validate::documents(req.documents.as_ref(), "documents", &mut problems);
@@ -345,11 +438,22 @@ pub async fn review(state: &AppState, who: &Principal, claim: &ClaimRow, req: Re
                 workflow: w,
                 benefits: None,
                 documents: Some(docs_json.clone()),
-                events: vec![("supplement.requested".into(), json!({ "missing_documents": docs_json, "note": req.note }))],
+                events: vec![(
+                    "supplement.requested".into(),
+                    json!({ "missing_documents": docs_json, "note": req.note }),
+                )],
             }
         }
-        ("close", APPROVED) => Step { status: CLOSED.into(), workflow: w, benefits: None, documents: None, events: vec![] },
-        ("approve" | "override" | "deny" | "request_information" | "close", _) => return Err(invalid()),
+        ("close", APPROVED) => Step {
+            status: CLOSED.into(),
+            workflow: w,
+            benefits: None,
+            documents: None,
+            events: vec![],
+        },
+        ("approve" | "override" | "deny" | "request_information" | "close", _) => {
+            return Err(invalid());
+        }
         _ => {
             return Err(ApiError::Invalid(vec![FieldProblem::new(
                 "action",
@@ -357,7 +461,16 @@ pub async fn review(state: &AppState, who: &Principal, claim: &ClaimRow, req: Re
             )]));
         }
     };
-    commit(state, who, claim, &req.action, req.reason_code.as_deref(), req.note.as_deref(), step).await
+    commit(
+        state,
+        who,
+        claim,
+        &req.action,
+        req.reason_code.as_deref(),
+        req.note.as_deref(),
+        step,
+    )
+    .await
 }
 
 /// Links an appeal's outcome to the decision appealed against.
@@ -387,8 +500,11 @@ async fn commit(
     step: Step,
 ) -> Result<Value, ApiError> {
     let t = now().to_string();
-    let wjson = serde_json::to_string(&step.workflow).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let guard = state.db.transition_stmt(&claim.id, &claim.status, &step.status, &wjson, &t);
+    let wjson =
+        serde_json::to_string(&step.workflow).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let guard = state
+        .db
+        .transition_stmt(&claim.id, &claim.status, &step.status, &wjson, &t);
     let review_id = new_id("rev");
     let then = vec![state.db.insert_review_stmt(
         &review_id,
@@ -407,13 +523,22 @@ async fn commit(
         actor: who.token_id.clone(),
         action: format!("review.{action}"),
         claim_id: Some(claim.id.clone()),
-        before: Some(json!({ "status": claim.status, "workflow": claim.workflow.as_deref().and_then(|w| serde_json::from_str::<Value>(w).ok()) })),
-        after: Some(json!({ "status": step.status, "workflow": step.workflow, "review_id": review_id, "reason_code": reason })),
+        before: Some(
+            json!({ "status": claim.status, "workflow": claim.workflow.as_deref().and_then(|w| serde_json::from_str::<Value>(w).ok()) }),
+        ),
+        after: Some(
+            json!({ "status": step.status, "workflow": step.workflow, "review_id": review_id, "reason_code": reason }),
+        ),
     }];
     let mut events: Vec<EventDraft> = step
         .events
         .into_iter()
-        .map(|(kind, payload)| EventDraft { platform: claim.platform.clone(), claim_id: claim.id.clone(), kind, payload })
+        .map(|(kind, payload)| EventDraft {
+            platform: claim.platform.clone(),
+            claim_id: claim.id.clone(),
+            kind,
+            payload,
+        })
         .collect();
     if step.status != claim.status {
         events.push(EventDraft {
@@ -423,19 +548,35 @@ async fn commit(
             payload: json!({ "status": step.status, "from": claim.status }),
         });
     }
-    if !state.writer.submit_logged(Some(guard), then, audit, events).await? {
-        return Err(ApiError::Conflict("the claim changed meanwhile; read it again".into()));
+    if !state
+        .writer
+        .submit_logged(Some(guard), then, audit, events)
+        .await?
+    {
+        return Err(ApiError::Conflict(
+            "the claim changed meanwhile; read it again".into(),
+        ));
     }
     Ok(json!({ "review_id": review_id, "status": step.status, "review": step.workflow }))
 }
 
 /// Files an appeal (platform, on behalf of the worker) against an approval or a denial.
-pub async fn appeal(state: &AppState, who: &Principal, claim: &ClaimRow, grounds: &str) -> Result<Value, ApiError> {
+pub async fn appeal(
+    state: &AppState,
+    who: &Principal,
+    claim: &ClaimRow,
+    grounds: &str,
+) -> Result<Value, ApiError> {
     if claim.status != APPROVED && claim.status != DENIED {
-        return Err(ApiError::Conflict(format!("appeal is not allowed when the claim is {}", claim.status)));
+        return Err(ApiError::Conflict(format!(
+            "appeal is not allowed when the claim is {}",
+            claim.status
+        )));
     }
     if grounds.trim().is_empty() {
-        return Err(ApiError::Invalid(vec![FieldProblem::new("grounds", "required")]));
+        return Err(ApiError::Invalid(vec![FieldProblem::new(
+            "grounds", "required",
+        )]));
     }
     let mut w = Workflow::of(claim);
     w.appeal = Some(Appeal {

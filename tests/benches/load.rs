@@ -15,7 +15,11 @@ const CLIENTS: usize = 64;
 const ADMIN: &str = "bench-admin";
 
 fn example(n: u64) -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/claim-example.json")).expect("example");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/claim-example.json"
+    ))
+    .expect("example");
     let mut v: Value = serde_json::from_str(&text).expect("json");
     v["platform_claim_ref"] = format!("LOAD-{n}").into();
     v
@@ -29,14 +33,29 @@ struct Run {
     p99: Duration,
 }
 
-async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims: bool, run: u64) -> Run {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+async fn drive(
+    url: &str,
+    token: &str,
+    path: &'static str,
+    seconds: u64,
+    claims: bool,
+    run: u64,
+) -> Run {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
     let template = example(0);
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for c in 0..CLIENTS as u64 {
-        let (http, url, token, template) = (http.clone(), url.to_string(), token.to_string(), template.clone());
+        let (http, url, token, template) = (
+            http.clone(),
+            url.to_string(),
+            token.to_string(),
+            template.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0usize;
@@ -48,7 +67,9 @@ async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims:
                 if claims {
                     let mut body = template.clone();
                     body["platform_claim_ref"] = format!("LOAD-{n}").into();
-                    req = req.header("Idempotency-Key", format!("load-{n}")).json(&body);
+                    req = req
+                        .header("Idempotency-Key", format!("load-{n}"))
+                        .json(&body);
                 }
                 let t = Instant::now();
                 match req.send().await {
@@ -71,8 +92,18 @@ async fn drive(url: &str, token: &str, path: &'static str, seconds: u64, claims:
     }
     let seconds = started.elapsed().as_secs_f64();
     all.sort();
-    let pick = |p: f64| all.get(((all.len() as f64 - 1.0) * p) as usize).copied().unwrap_or_default();
-    Run { ok: all.len(), errors, seconds, p50: pick(0.5), p99: pick(0.99) }
+    let pick = |p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Run {
+        ok: all.len(),
+        errors,
+        seconds,
+        p50: pick(0.5),
+        p99: pick(0.99),
+    }
 }
 
 async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
@@ -83,7 +114,9 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
     c.database_url = database_url;
     c.baseline_route = true;
     let state = oip_server::AppState::start(c).await.expect("server");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(oip_server::run(listener, state, std::future::pending()));
     let http = reqwest::Client::new();
@@ -104,7 +137,10 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
     let base = drive(&url, &token, "/v1/baseline", seconds, false, 3).await;
     let claims = drive(&url, &token, "/v1/claims", seconds, true, 4).await;
     let rate = |r: &Run| r.ok as f64 / r.seconds;
-    for (name, r) in [("baseline (insert one row)", &base), ("claims (validate+decide+store)", &claims)] {
+    for (name, r) in [
+        ("baseline (insert one row)", &base),
+        ("claims (validate+decide+store)", &claims),
+    ] {
         println!(
             "{label:<10} {name:<32} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ok {:>7}  errors {}",
             rate(r),
@@ -114,7 +150,10 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
             r.errors
         );
     }
-    println!("{label:<10} claims / baseline throughput: {:.2}", rate(&claims) / rate(&base));
+    println!(
+        "{label:<10} claims / baseline throughput: {:.2}",
+        rate(&claims) / rate(&base)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -122,14 +161,22 @@ async fn fresh_pg(base: &str) -> String {
     use sea_orm::ConnectionTrait;
     let name = format!("oip_load_{}", std::process::id());
     let db = sea_orm::Database::connect(base).await.expect("PostgreSQL");
-    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
     let (prefix, _) = base.rsplit_once('/').expect("url");
     format!("{prefix}/{name}")
 }
 
 fn main() {
-    let seconds: u64 = std::env::var("OIP_LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let seconds: u64 = std::env::var("OIP_LOAD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         println!("oip load benchmark: {CLIENTS} concurrent clients, {seconds} s per run, server and clients in one process on 127.0.0.1");
         bench("sqlite", None, seconds).await;

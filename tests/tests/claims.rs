@@ -18,32 +18,72 @@ async fn a_claim_is_stored_decided_and_read_back() {
         assert_eq!(c["region"], "CN-SC");
         assert_eq!(c["platform_claim_ref"], "MT-TEST-1");
         assert_eq!(c["worker"]["id_number"], "5101**********1237");
-        assert!(!c.to_string().contains("510104199003071237"), "the identity number leaks");
+        assert!(
+            !c.to_string().contains("510104199003071237"),
+            "the identity number leaks"
+        );
         assert!(!c.to_string().contains("张兴伟"), "the name leaks");
         let d = &c["decision"];
         assert_eq!(d["outcome"], "covered");
         assert_eq!(d["reasons"][0]["code"], "order_accident");
-        assert!(d["reasons"][0]["zh"].as_str().is_some_and(|t| !t.is_empty()));
-        let items: Vec<&str> = d["benefits"].as_array().unwrap().iter().map(|l| l["item"].as_str().unwrap()).collect();
-        assert_eq!(items, ["medical", "hospital_meal_subsidy", "one_off_disability_subsidy"]);
+        assert!(
+            d["reasons"][0]["zh"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+        );
+        let items: Vec<&str> = d["benefits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["item"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            items,
+            [
+                "medical",
+                "hospital_meal_subsidy",
+                "one_off_disability_subsidy"
+            ]
+        );
         assert_eq!(d["benefits"][0]["amount_fen"], 3_700_000);
-        assert_eq!(d["benefits"][2]["amount_fen"], 6_881_400, "9 × 7,646.00 yuan");
+        assert_eq!(
+            d["benefits"][2]["amount_fen"], 6_881_400,
+            "9 × 7,646.00 yuan"
+        );
         assert_eq!(d["benefits"][2]["period"], "lump_sum");
         assert_eq!(d["policy"]["region"], "CN-SC");
         assert_eq!(d["policy"]["sha256"].as_str().unwrap().len(), 64);
         assert_eq!(d["due"]["determination"], "2025-09-15");
 
         let id = c["id"].as_str().unwrap();
-        let (st, again) = s.call("GET", &format!("/v1/claims/{id}"), &mt, None, None).await;
+        let (st, again) = s
+            .call("GET", &format!("/v1/claims/{id}"), &mt, None, None)
+            .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(again["decision"]["id"], d["id"]);
-        let (st, list) = s.call("GET", &format!("/v1/claims/{id}/decisions"), &mt, None, None).await;
+        let (st, list) = s
+            .call(
+                "GET",
+                &format!("/v1/claims/{id}/decisions"),
+                &mt,
+                None,
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
         // Replay: the same module bytes on the same canonical facts, byte for byte.
         let did = d["id"].as_str().unwrap();
-        let (st, r) = s.call("POST", &format!("/v1/decisions/{did}/replay"), &mt, None, None).await;
+        let (st, r) = s
+            .call(
+                "POST",
+                &format!("/v1/decisions/{did}/replay"),
+                &mt,
+                None,
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::OK, "{r}");
         assert_eq!(r["identical"], true);
         assert_eq!(r["decision"]["benefits"], d["benefits"]);
@@ -72,7 +112,9 @@ async fn idempotency_keys_and_claim_references() {
         assert_eq!(st, StatusCode::CONFLICT, "{e}");
         assert_eq!(e["error"]["code"], "duplicate_platform_claim_ref");
         // No key at all.
-        let (st, e) = s.call("POST", "/v1/claims", &mt, Some(example(4)), None).await;
+        let (st, e) = s
+            .call("POST", "/v1/claims", &mt, Some(example(4)), None)
+            .await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert_eq!(e["error"]["code"], "missing_header");
         // Another platform may use the same key and reference: keys are per platform.
@@ -99,14 +141,26 @@ async fn fifty_clients_racing_with_one_key_make_one_claim() {
         for _ in 0..50 {
             let (http, url, mt, body) = (s.http.clone(), s.url.clone(), mt.clone(), body.clone());
             tasks.push(tokio::spawn(async move {
-                call(&http, &url, "POST", "/v1/claims", &mt, Some(body), Some("race")).await
+                call(
+                    &http,
+                    &url,
+                    "POST",
+                    "/v1/claims",
+                    &mt,
+                    Some(body),
+                    Some("race"),
+                )
+                .await
             }));
         }
         let mut ids = std::collections::HashSet::new();
         let mut created = 0;
         for t in tasks {
             let (st, v) = t.await.unwrap();
-            assert!(st == StatusCode::CREATED || st == StatusCode::OK, "{st}: {v}");
+            assert!(
+                st == StatusCode::CREATED || st == StatusCode::OK,
+                "{st}: {v}"
+            );
             created += usize::from(st == StatusCode::CREATED);
             ids.insert(v["id"].as_str().unwrap().to_string());
         }
@@ -120,7 +174,14 @@ async fn fifty_clients_racing_with_one_key_make_one_claim() {
 }
 
 fn problem_paths(v: &Value) -> Vec<String> {
-    v["error"]["fields"].as_array().map(|a| a.iter().map(|f| f["path"].as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    v["error"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["path"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,22 +190,73 @@ async fn each_validation_error_names_its_field() {
     let mt = s.platform("meituan").await;
     let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
         ("region", Box::new(|v| v["region"] = "SC".into())),
-        ("worker.id_number", Box::new(|v| v["worker"]["id_number"] = "510104199003071234".into())),
-        ("worker.id_number", Box::new(|v| v["worker"]["id_number"] = "5101041990".into())),
-        ("order.accepted_at", Box::new(|v| v["order"]["accepted_at"] = "2025-08-01 10:02".into())),
-        ("incident.occurred_at", Box::new(|v| v["incident"]["occurred_at"] = "2025-08-01T10:15:00".into())),
-        ("order.accepted_at", Box::new(|v| v["order"]["accepted_at"] = "2025-08-01T10:20:00+08:00".into())),
-        ("medical.outpatient_fen", Box::new(|v| v["medical"]["outpatient_fen"] = json!(-1))),
-        ("medical.inpatient_fen", Box::new(|v| v["medical"]["inpatient_fen"] = json!(12.5))),
-        ("assessment.disability_grade", Box::new(|v| v["assessment"]["disability_grade"] = json!(0))),
-        ("assessment.disability_grade", Box::new(|v| v["assessment"]["disability_grade"] = json!(11))),
-        ("industry", Box::new(|v| v["industry"] = "space_travel".into())),
-        ("incident.kind", Box::new(|v| v["incident"]["kind"] = "alien".into())),
-        ("documents[0]", Box::new(|v| v["documents"][0] = "selfie".into())),
+        (
+            "worker.id_number",
+            Box::new(|v| v["worker"]["id_number"] = "510104199003071234".into()),
+        ),
+        (
+            "worker.id_number",
+            Box::new(|v| v["worker"]["id_number"] = "5101041990".into()),
+        ),
+        (
+            "order.accepted_at",
+            Box::new(|v| v["order"]["accepted_at"] = "2025-08-01 10:02".into()),
+        ),
+        (
+            "incident.occurred_at",
+            Box::new(|v| v["incident"]["occurred_at"] = "2025-08-01T10:15:00".into()),
+        ),
+        (
+            "order.accepted_at",
+            Box::new(|v| v["order"]["accepted_at"] = "2025-08-01T10:20:00+08:00".into()),
+        ),
+        (
+            "medical.outpatient_fen",
+            Box::new(|v| v["medical"]["outpatient_fen"] = json!(-1)),
+        ),
+        (
+            "medical.inpatient_fen",
+            Box::new(|v| v["medical"]["inpatient_fen"] = json!(12.5)),
+        ),
+        (
+            "assessment.disability_grade",
+            Box::new(|v| v["assessment"]["disability_grade"] = json!(0)),
+        ),
+        (
+            "assessment.disability_grade",
+            Box::new(|v| v["assessment"]["disability_grade"] = json!(11)),
+        ),
+        (
+            "industry",
+            Box::new(|v| v["industry"] = "space_travel".into()),
+        ),
+        (
+            "incident.kind",
+            Box::new(|v| v["incident"]["kind"] = "alien".into()),
+        ),
+        (
+            "documents[0]",
+            Box::new(|v| v["documents"][0] = "selfie".into()),
+        ),
         ("nickname", Box::new(|v| v["nickname"] = "x".into())),
-        ("worker.email", Box::new(|v| v["worker"]["email"] = "x@example.com".into())),
-        ("platform_claim_ref", Box::new(|v| v.as_object_mut().unwrap().remove("platform_claim_ref").map(|_| ()).unwrap_or(()))),
-        ("incident.occurred_at", Box::new(|v| v["incident"]["occurred_at"] = "2099-01-01T10:00:00+08:00".into())),
+        (
+            "worker.email",
+            Box::new(|v| v["worker"]["email"] = "x@example.com".into()),
+        ),
+        (
+            "platform_claim_ref",
+            Box::new(|v| {
+                v.as_object_mut()
+                    .unwrap()
+                    .remove("platform_claim_ref")
+                    .map(|_| ())
+                    .unwrap_or(())
+            }),
+        ),
+        (
+            "incident.occurred_at",
+            Box::new(|v| v["incident"]["occurred_at"] = "2099-01-01T10:00:00+08:00".into()),
+        ),
     ];
     for (i, (path, edit)) in cases.iter().enumerate() {
         let mut body = example(100 + i as u64);
@@ -152,10 +264,21 @@ async fn each_validation_error_names_its_field() {
         let (st, e) = s.submit(&mt, &format!("v-{i}"), &body).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {e}");
         assert_eq!(e["error"]["code"], "invalid_claim");
-        assert!(problem_paths(&e).iter().any(|p| p == path), "{path} not named in {e}");
+        assert!(
+            problem_paths(&e).iter().any(|p| p == path),
+            "{path} not named in {e}"
+        );
     }
     // Not JSON at all.
-    let resp = s.http.post(format!("{}/v1/claims", s.url)).bearer_auth(&mt).header("Idempotency-Key", "nj").body("{not json").send().await.unwrap();
+    let resp = s
+        .http
+        .post(format!("{}/v1/claims", s.url))
+        .bearer_auth(&mt)
+        .header("Idempotency-Key", "nj")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let e: Value = resp.json().await.unwrap();
     assert_eq!(e["error"]["code"], "malformed_request");
@@ -181,31 +304,100 @@ async fn roles_and_scopes_are_default_deny() {
         let (_, c) = s.submit(&mt, "scope", &example(7)).await;
         let id = c["id"].as_str().unwrap();
         let path = format!("/v1/claims/{id}");
-        assert_eq!(s.call("GET", &path, &mt, None, None).await.0, StatusCode::OK);
-        assert_eq!(s.call("GET", &path, &sc, None, None).await.0, StatusCode::OK);
-        assert_eq!(s.call("GET", &path, &ele, None, None).await.0, StatusCode::NOT_FOUND, "another platform");
-        assert_eq!(s.call("GET", &path, &bj, None, None).await.0, StatusCode::NOT_FOUND, "an adjuster of another region");
+        assert_eq!(
+            s.call("GET", &path, &mt, None, None).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            s.call("GET", &path, &sc, None, None).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            s.call("GET", &path, &ele, None, None).await.0,
+            StatusCode::NOT_FOUND,
+            "another platform"
+        );
+        assert_eq!(
+            s.call("GET", &path, &bj, None, None).await.0,
+            StatusCode::NOT_FOUND,
+            "an adjuster of another region"
+        );
         let (_, l) = s.call("GET", "/v1/claims", &ele, None, None).await;
         assert_eq!(l["items"].as_array().unwrap().len(), 0);
         let (_, l) = s.call("GET", "/v1/claims", &bj, None, None).await;
         assert_eq!(l["items"].as_array().unwrap().len(), 0);
-        let (_, l) = s.call("GET", "/v1/claims?region=CN-SC&status=pending_review", &sc, None, None).await;
+        let (_, l) = s
+            .call(
+                "GET",
+                "/v1/claims?region=CN-SC&status=pending_review",
+                &sc,
+                None,
+                None,
+            )
+            .await;
         assert_eq!(l["items"].as_array().unwrap().len(), 1);
         // Adjusters do not submit; platforms do not issue tokens; nobody anonymous.
-        assert_eq!(s.submit(&sc, "adj", &example(8)).await.0, StatusCode::FORBIDDEN);
-        assert_eq!(s.call("POST", "/v1/tokens", &mt, Some(json!({"role": "admin"})), None).await.0, StatusCode::FORBIDDEN);
-        assert_eq!(s.call("GET", &path, "", None, None).await.0, StatusCode::UNAUTHORIZED);
-        assert_eq!(s.call("GET", &path, "oip_forged", None, None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.submit(&sc, "adj", &example(8)).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            s.call(
+                "POST",
+                "/v1/tokens",
+                &mt,
+                Some(json!({"role": "admin"})),
+                None
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            s.call("GET", &path, "", None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            s.call("GET", &path, "oip_forged", None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         // Token requests are validated.
-        let (st, e) = s.call("POST", "/v1/tokens", ADMIN, Some(json!({"role": "policy_admin", "regions": ["CN-SC", "CN-BJ"]})), None).await;
+        let (st, e) = s
+            .call(
+                "POST",
+                "/v1/tokens",
+                ADMIN,
+                Some(json!({"role": "policy_admin", "regions": ["CN-SC", "CN-BJ"]})),
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
         // Revocation takes effect.
-        let (_, t) = s.call("POST", "/v1/tokens", ADMIN, Some(json!({"role": "auditor"})), None).await;
+        let (_, t) = s
+            .call(
+                "POST",
+                "/v1/tokens",
+                ADMIN,
+                Some(json!({"role": "auditor"})),
+                None,
+            )
+            .await;
         let token = t["token"].as_str().unwrap();
-        assert_eq!(s.call("GET", &path, token, None, None).await.0, StatusCode::OK);
+        assert_eq!(
+            s.call("GET", &path, token, None, None).await.0,
+            StatusCode::OK
+        );
         let tid = t["id"].as_str().unwrap();
-        assert_eq!(s.call("DELETE", &format!("/v1/tokens/{tid}"), ADMIN, None, None).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(s.call("GET", &path, token, None, None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.call("DELETE", &format!("/v1/tokens/{tid}"), ADMIN, None, None)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            s.call("GET", &path, token, None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         s.stop().await;
     })
     .await;
@@ -221,20 +413,49 @@ async fn supplements_decide_the_claim_again() {
         let (st, c) = s.submit(&mt, "supp", &body).await;
         assert_eq!(st, StatusCode::CREATED);
         assert_eq!(c["status"], "needs_information");
-        let missing = c["decision"]["missing_documents"].as_array().unwrap().clone();
+        let missing = c["decision"]["missing_documents"]
+            .as_array()
+            .unwrap()
+            .clone();
         assert_eq!(missing.len(), 6, "{missing:?}");
         let id = c["id"].as_str().unwrap();
         let (st, after) = s
-            .call("POST", &format!("/v1/claims/{id}/supplements"), &mt, Some(json!({ "documents": missing })), None)
+            .call(
+                "POST",
+                &format!("/v1/claims/{id}/supplements"),
+                &mt,
+                Some(json!({ "documents": missing })),
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::OK, "{after}");
         assert_eq!(after["status"], "pending_review");
         assert_eq!(after["decision"]["outcome"], "covered");
         assert_eq!(after["decision"]["replaces"], c["decision"]["id"]);
-        let (_, ds) = s.call("GET", &format!("/v1/claims/{id}/decisions"), &mt, None, None).await;
-        assert_eq!(ds["items"].as_array().unwrap().len(), 2, "decisions are appended");
+        let (_, ds) = s
+            .call(
+                "GET",
+                &format!("/v1/claims/{id}/decisions"),
+                &mt,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            ds["items"].as_array().unwrap().len(),
+            2,
+            "decisions are appended"
+        );
         // Not waiting for information any more.
-        let (st, e) = s.call("POST", &format!("/v1/claims/{id}/supplements"), &mt, Some(json!({ "documents": [] })), None).await;
+        let (st, e) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{id}/supplements"),
+                &mt,
+                Some(json!({ "documents": [] })),
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::CONFLICT);
         assert_eq!(e["error"]["code"], "invalid_transition");
         s.stop().await;
@@ -255,11 +476,17 @@ async fn a_claim_without_a_policy_in_force_is_stored_and_evaluate_stores_nothing
     let (st, e) = s.call("POST", "/v1/evaluate", &mt, Some(body), None).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["error"]["code"], "no_policy_in_force");
-    let (st, e) = s.call("POST", "/v1/evaluate", &mt, Some(example(11)), None).await;
+    let (st, e) = s
+        .call("POST", "/v1/evaluate", &mt, Some(example(11)), None)
+        .await;
     assert_eq!(st, StatusCode::OK, "{e}");
     assert_eq!(e["decision"]["outcome"], "covered");
     let (_, list) = s.call("GET", "/v1/claims", &mt, None, None).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "evaluate stored nothing");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "evaluate stored nothing"
+    );
     s.stop().await;
 }
 
@@ -278,15 +505,26 @@ async fn operations_endpoints() {
     let (st, m) = s.call("GET", "/metrics", "", None, None).await;
     assert_eq!(st, StatusCode::OK);
     let m = m.as_str().unwrap().to_string();
-    assert!(m.contains("oip_decisions_total{region=\"CN-SC\",outcome=\"covered\"} 1"), "{m}");
-    assert!(m.contains("oip_http_requests_total{route=\"/v1/claims\",status=\"201\"} 1"), "{m}");
+    assert!(
+        m.contains("oip_decisions_total{region=\"CN-SC\",outcome=\"covered\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("oip_http_requests_total{route=\"/v1/claims\",status=\"201\"} 1"),
+        "{m}"
+    );
     let (st, regions) = s.call("GET", "/v1/regions", &mt, None, None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(regions["items"].as_array().unwrap().len(), 18);
-    let (st, p) = s.call("GET", "/v1/regions/CN-BJ/policies", &mt, None, None).await;
+    let (st, p) = s
+        .call("GET", "/v1/regions/CN-BJ/policies", &mt, None, None)
+        .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(p["items"][0]["status"], "active");
-    assert_eq!(s.call("GET", "/nowhere", "", None, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        s.call("GET", "/nowhere", "", None, None).await.0,
+        StatusCode::NOT_FOUND
+    );
     s.stop().await;
 }
 
@@ -307,7 +545,9 @@ async fn a_hostile_module_leaves_the_claim_stored_and_retried() {
         let id = claim["id"].as_str().unwrap().to_string();
         // The background worker retries with backoff; the claim stays stored.
         let retried = eventually(Duration::from_secs(20), || async {
-            let (_, v) = s.call("GET", &format!("/v1/claims/{id}"), &mt, None, None).await;
+            let (_, v) = s
+                .call("GET", &format!("/v1/claims/{id}"), &mt, None, None)
+                .await;
             (v["attempts"].as_i64().unwrap_or(0) >= 2).then_some(v)
         })
         .await

@@ -41,9 +41,14 @@ fn start(data_dir: &Path, database_url: Option<&str>) -> Proc {
     let mut child = cmd.spawn().expect("start oip");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
     let url = line.trim().rsplit(' ').next().expect("url").to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line:?}");
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected first line: {line:?}"
+    );
     Proc { child, url }
 }
 
@@ -54,18 +59,44 @@ async fn crash_and_recover(backend: Backend) {
         Backend::Sqlite => None,
     };
     let first = start(&dir, db_url.as_deref());
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-    let (st, t) = call(&http, &first.url, "POST", "/v1/tokens", ADMIN, Some(json!({"role": "platform", "platform": "meituan"})), None).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let (st, t) = call(
+        &http,
+        &first.url,
+        "POST",
+        "/v1/tokens",
+        ADMIN,
+        Some(json!({"role": "platform", "platform": "meituan"})),
+        None,
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED);
     let mt = t["token"].as_str().unwrap().to_string();
-    let (_, a) = call(&http, &first.url, "POST", "/v1/tokens", ADMIN, Some(json!({"role": "auditor"})), None).await;
+    let (_, a) = call(
+        &http,
+        &first.url,
+        "POST",
+        "/v1/tokens",
+        ADMIN,
+        Some(json!({"role": "auditor"})),
+        None,
+    )
+    .await;
     let auditor = a["token"].as_str().unwrap().to_string();
 
     let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut clients = Vec::new();
     for c in 0..32u64 {
-        let (http, url, mt, ack) = (http.clone(), first.url.clone(), mt.clone(), acknowledged.clone());
+        let (http, url, mt, ack) = (
+            http.clone(),
+            first.url.clone(),
+            mt.clone(),
+            acknowledged.clone(),
+        );
         clients.push(tokio::spawn(async move {
             for i in 0..10_000u64 {
                 if Instant::now() > deadline {
@@ -74,14 +105,22 @@ async fn crash_and_recover(backend: Backend) {
                 let n = c * 100_000 + i;
                 let key = format!("crash-{n}");
                 let body = example(n);
-                let resp = http.post(format!("{url}/v1/claims")).bearer_auth(&mt).header("Idempotency-Key", &key).json(&body).send().await;
+                let resp = http
+                    .post(format!("{url}/v1/claims"))
+                    .bearer_auth(&mt)
+                    .header("Idempotency-Key", &key)
+                    .json(&body)
+                    .send()
+                    .await;
                 match resp {
                     Ok(r) if r.status() == StatusCode::CREATED => {
                         let v: serde_json::Value = match r.json().await {
                             Ok(v) => v,
                             Err(_) => break, // killed while answering: not acknowledged
                         };
-                        ack.lock().unwrap().push((key, v["id"].as_str().unwrap().to_string()));
+                        ack.lock()
+                            .unwrap()
+                            .push((key, v["id"].as_str().unwrap().to_string()));
                     }
                     Ok(r) => panic!("unexpected status {}", r.status()),
                     Err(_) => break, // the server is gone
@@ -90,8 +129,14 @@ async fn crash_and_recover(backend: Backend) {
         }));
     }
     // Let them write for a while, then kill the server mid-stream.
-    let enough = eventually(Duration::from_secs(15), || async { (acknowledged.lock().unwrap().len() >= 200).then_some(()) }).await;
-    assert!(enough.is_some(), "too few claims acknowledged before the kill");
+    let enough = eventually(Duration::from_secs(15), || async {
+        (acknowledged.lock().unwrap().len() >= 200).then_some(())
+    })
+    .await;
+    assert!(
+        enough.is_some(),
+        "too few claims acknowledged before the kill"
+    );
     drop(first); // SIGKILL
     for c in clients {
         c.await.unwrap();
@@ -100,8 +145,21 @@ async fn crash_and_recover(backend: Backend) {
 
     let second = start(&dir, db_url.as_deref());
     for (key, id) in &acked {
-        let (st, v) = call(&http, &second.url, "GET", &format!("/v1/claims/{id}"), &mt, None, None).await;
-        assert_eq!(st, StatusCode::OK, "{backend:?}: acknowledged claim {id} ({key}) lost after SIGKILL");
+        let (st, v) = call(
+            &http,
+            &second.url,
+            "GET",
+            &format!("/v1/claims/{id}"),
+            &mt,
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "{backend:?}: acknowledged claim {id} ({key}) lost after SIGKILL"
+        );
         assert_eq!(v["status"], "pending_review");
         assert_eq!(v["decision"]["outcome"], "covered", "{id} has no decision");
     }
@@ -118,16 +176,36 @@ async fn crash_and_recover(backend: Backend) {
             stored += 1;
             assert_eq!(item["status"], "pending_review", "{item}");
             let id = item["id"].as_str().unwrap();
-            let (_, ds) = call(&http, &second.url, "GET", &format!("/v1/claims/{id}/decisions"), &auditor, None, None).await;
-            assert_eq!(ds["items"].as_array().unwrap().len(), 1, "claim {id} without its decision");
+            let (_, ds) = call(
+                &http,
+                &second.url,
+                "GET",
+                &format!("/v1/claims/{id}/decisions"),
+                &auditor,
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(
+                ds["items"].as_array().unwrap().len(),
+                1,
+                "claim {id} without its decision"
+            );
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
         }
     }
-    assert!(stored >= acked.len(), "stored {stored} < acknowledged {}", acked.len());
-    eprintln!("{backend:?}: {} acknowledged, {stored} stored, all intact after SIGKILL", acked.len());
+    assert!(
+        stored >= acked.len(),
+        "stored {stored} < acknowledged {}",
+        acked.len()
+    );
+    eprintln!(
+        "{backend:?}: {} acknowledged, {stored} stored, all intact after SIGKILL",
+        acked.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

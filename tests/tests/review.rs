@@ -15,11 +15,20 @@ async fn server(b: &Backend, threshold_fen: u64) -> TestServer {
 }
 
 async fn review(s: &TestServer, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
-    s.call("POST", &format!("/v1/claims/{id}/review"), token, Some(body), None).await
+    s.call(
+        "POST",
+        &format!("/v1/claims/{id}/review"),
+        token,
+        Some(body),
+        None,
+    )
+    .await
 }
 
 async fn status_of(s: &TestServer, token: &str, id: &str) -> String {
-    let (_, v) = s.call("GET", &format!("/v1/claims/{id}"), token, None, None).await;
+    let (_, v) = s
+        .call("GET", &format!("/v1/claims/{id}"), token, None, None)
+        .await;
     v["status"].as_str().unwrap_or_default().to_string()
 }
 
@@ -146,8 +155,14 @@ async fn fast_track_claims_go_straight_through_and_a_share_is_sampled() {
         body["region"] = "CN-BJ".into();
         body["medical"] = json!({"first_treatment_at": "2025-08-01T10:50:00+08:00", "outpatient_fen": 50000, "inpatient_fen": 0,
                                  "out_of_catalogue_fen": 0, "inpatient_days": 0, "treated_outside_region": false});
-        body["assessment"] = json!({"disability_grade": null, "care_level": null, "assessed_at": null});
-        body["documents"] = json!(["benefit_application_form", "consent_form", "diagnosis", "medical_receipts"]);
+        body["assessment"] =
+            json!({"disability_grade": null, "care_level": null, "assessed_at": null});
+        body["documents"] = json!([
+            "benefit_application_form",
+            "consent_form",
+            "diagnosis",
+            "medical_receipts"
+        ]);
         let (st, c) = s.submit(&mt, &format!("stp-{i}"), &body).await;
         assert_eq!(st, StatusCode::CREATED, "{c}");
         assert_eq!(c["decision"]["fast_track"], true);
@@ -158,7 +173,12 @@ async fn fast_track_claims_go_straight_through_and_a_share_is_sampled() {
     // 5 % of 300 = 15; a binomial 95 % range is about 8..23.
     assert!((6..=26).contains(&sampled), "sampled {sampled} of {n}");
     let (_, q) = s.call("GET", "/v1/review/queue", &bj, None, None).await;
-    let quality: Vec<&Value> = q["items"].as_array().unwrap().iter().filter(|i| i["queue"] == "quality_review").collect();
+    let quality: Vec<&Value> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["queue"] == "quality_review")
+        .collect();
     assert_eq!(quality.len(), sampled);
     // Reviewing a sample clears it from the queue.
     let id = quality[0]["id"].as_str().unwrap().to_string();
@@ -231,21 +251,42 @@ async fn an_events_consumer_resuming_from_its_cursor_misses_nothing_and_sees_not
         let mut cursor = 0i64;
         let mut seen = Vec::new();
         loop {
-            let (_, page) = s.call("GET", &format!("/v1/events?after={cursor}&limit=3"), &mt, None, None).await;
+            let (_, page) = s
+                .call(
+                    "GET",
+                    &format!("/v1/events?after={cursor}&limit=3"),
+                    &mt,
+                    None,
+                    None,
+                )
+                .await;
             let items = page["items"].as_array().unwrap();
             if items.is_empty() {
                 break;
             }
             for e in items {
                 seen.push(e["seq"].as_i64().unwrap());
-                assert!(ids.contains(&e["claim_id"].as_str().unwrap().to_string()), "another platform's event: {e}");
+                assert!(
+                    ids.contains(&e["claim_id"].as_str().unwrap().to_string()),
+                    "another platform's event: {e}"
+                );
             }
             cursor = page["next_cursor"].as_i64().unwrap();
         }
-        let (_, all) = s.call("GET", "/v1/events?limit=1000", &mt, None, None).await;
-        let all: Vec<i64> = all["items"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        let (_, all) = s
+            .call("GET", "/v1/events?limit=1000", &mt, None, None)
+            .await;
+        let all: Vec<i64> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["seq"].as_i64().unwrap())
+            .collect();
         assert_eq!(seen, all);
-        assert!(seen.windows(2).all(|w| w[0] < w[1]), "strictly increasing, no repeats");
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "strictly increasing, no repeats"
+        );
         // 5 claims × (created, decision, status) + 1 status change from the approval.
         assert_eq!(seen.len(), 16, "{seen:?}");
         s.stop().await;
@@ -259,14 +300,32 @@ async fn the_notice_explains_the_decision_in_both_languages() {
     let mt = s.platform("meituan").await;
     let (_, c) = s.submit(&mt, "no", &example(5)).await;
     let id = c["id"].as_str().unwrap();
-    let zh = s.http.get(format!("{}/v1/claims/{id}/notice", s.url)).bearer_auth(&mt).send().await.unwrap().text().await.unwrap();
+    let zh = s
+        .http
+        .get(format!("{}/v1/claims/{id}/notice", s.url))
+        .bearer_auth(&mt)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(zh.contains("职业伤害确认结论书"));
     assert!(zh.contains("68,814.00"), "the one-off subsidy in yuan");
     assert!(zh.contains("预发"), "provisional items are explained");
     assert!(zh.contains("《工伤保险条例》第三十七条"));
     assert!(zh.contains("5101**********1237"));
     assert!(!zh.contains("510104199003071237"));
-    let en = s.http.get(format!("{}/v1/claims/{id}/notice?lang=en", s.url)).bearer_auth(&mt).send().await.unwrap().text().await.unwrap();
+    let en = s
+        .http
+        .get(format!("{}/v1/claims/{id}/notice?lang=en", s.url))
+        .bearer_auth(&mt)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(en.contains("occupational injury recognised"));
     assert!(en.contains("How to appeal"));
     s.stop().await;

@@ -23,7 +23,10 @@ struct Receiver {
 }
 
 async fn receiver() -> (String, Arc<Mutex<Receiver>>) {
-    let got: Arc<Mutex<Receiver>> = Arc::new(Mutex::new(Receiver { refuse: 2, ..Receiver::default() }));
+    let got: Arc<Mutex<Receiver>> = Arc::new(Mutex::new(Receiver {
+        refuse: 2,
+        ..Receiver::default()
+    }));
     let g = got.clone();
     let app = axum::Router::new().route(
         "/hook",
@@ -32,10 +35,13 @@ async fn receiver() -> (String, Arc<Mutex<Receiver>>) {
             async move {
                 let mut r = g.lock().unwrap();
                 r.requests += 1;
-                let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
+                let mut mac =
+                    <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
                 mac.update(&body);
                 let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-                if headers.get("x-oip-signature").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+                if headers.get("x-oip-signature").and_then(|v| v.to_str().ok())
+                    != Some(expected.as_str())
+                {
                     r.bad_signatures += 1;
                     return AxStatus::UNAUTHORIZED;
                 }
@@ -64,16 +70,39 @@ async fn events_reach_the_webhook_signed_at_least_once_across_a_restart() {
         let c = config(&b, "hook").await;
         let s = TestServer::with_config(c.clone()).await;
         let mt = s.platform("meituan").await;
-        let (st, e) = s.call("PUT", "/v1/platforms/meituan/webhook", ADMIN, Some(json!({"url": url, "secret": "short"})), None).await;
+        let (st, e) = s
+            .call(
+                "PUT",
+                "/v1/platforms/meituan/webhook",
+                ADMIN,
+                Some(json!({"url": url, "secret": "short"})),
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-        let (st, e) = s.call("PUT", "/v1/platforms/meituan/webhook", ADMIN, Some(json!({"url": url, "secret": SECRET})), None).await;
+        let (st, e) = s
+            .call(
+                "PUT",
+                "/v1/platforms/meituan/webhook",
+                ADMIN,
+                Some(json!({"url": url, "secret": SECRET})),
+                None,
+            )
+            .await;
         assert_eq!(st, StatusCode::OK, "{e}");
         for i in 0..3 {
             s.submit(&mt, &format!("h{i}"), &example(300 + i)).await;
         }
         // Two refusals first, then delivery after backoff.
-        let first = eventually(Duration::from_secs(20), || async { (got.lock().unwrap().seqs.len() >= 9).then_some(()) }).await;
-        assert!(first.is_some(), "{b:?}: delivered {:?}", got.lock().unwrap().seqs);
+        let first = eventually(Duration::from_secs(20), || async {
+            (got.lock().unwrap().seqs.len() >= 9).then_some(())
+        })
+        .await;
+        assert!(
+            first.is_some(),
+            "{b:?}: delivered {:?}",
+            got.lock().unwrap().seqs
+        );
         s.stop().await;
 
         // While the server is down, nothing; after a restart, the new events follow.
@@ -81,12 +110,23 @@ async fn events_reach_the_webhook_signed_at_least_once_across_a_restart() {
         for i in 3..5 {
             s.submit(&mt, &format!("h{i}"), &example(300 + i)).await;
         }
-        let all = eventually(Duration::from_secs(20), || async { (got.lock().unwrap().seqs.len() >= 15).then_some(()) }).await;
-        assert!(all.is_some(), "{b:?}: delivered {:?}", got.lock().unwrap().seqs);
+        let all = eventually(Duration::from_secs(20), || async {
+            (got.lock().unwrap().seqs.len() >= 15).then_some(())
+        })
+        .await;
+        assert!(
+            all.is_some(),
+            "{b:?}: delivered {:?}",
+            got.lock().unwrap().seqs
+        );
         let r = got.lock().unwrap();
         let mut unique = r.seqs.clone();
         unique.dedup();
-        assert_eq!(unique, (1..=15).collect::<Vec<i64>>(), "every event, in order");
+        assert_eq!(
+            unique,
+            (1..=15).collect::<Vec<i64>>(),
+            "every event, in order"
+        );
         assert_eq!(r.bad_signatures, 0);
         assert!(r.requests >= 3, "the refusals were retried");
         drop(r);

@@ -7,11 +7,19 @@ use oip_engine::{HostConfig, Limits, LoadedPolicy, PolicyHost};
 use std::sync::Arc;
 
 pub fn host(limits: Limits) -> PolicyHost {
-    PolicyHost::new(HostConfig { limits, cache_dir: None }).expect("host")
+    PolicyHost::new(HostConfig {
+        limits,
+        cache_dir: None,
+    })
+    .expect("host")
 }
 
 pub fn builtin(region: &str) -> &'static [u8] {
-    POLICIES.iter().find(|b| b.region == region).map(|b| b.wasm).expect("built-in policy")
+    POLICIES
+        .iter()
+        .find(|b| b.region == region)
+        .map(|b| b.wasm)
+        .expect("built-in policy")
 }
 
 pub fn fixture_bytes(name: &str) -> Vec<u8> {
@@ -24,8 +32,13 @@ pub fn load_fixture(host: &PolicyHost, name: &str) -> Arc<LoadedPolicy> {
 
 /// The claim example's facts (CN-SC), from the Sichuan case files.
 pub fn example_facts() -> Facts {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/cn-sc/cases/covered_grade9_inpatient.json");
-    oip_sdk::cases::load(std::path::Path::new(path)).expect("case").facts
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/cn-sc/cases/covered_grade9_inpatient.json"
+    );
+    oip_sdk::cases::load(std::path::Path::new(path))
+        .expect("case")
+        .facts
 }
 
 /// Facts that make the hostile fixture misbehave: `kind` chooses how, `n` how much.

@@ -34,8 +34,11 @@ struct Line {
 
 impl Line {
     fn finish(self) -> BenefitLine {
-        let provisional =
-            self.provisional || self.parameters.iter().any(|p| p.confidence.is_provisional());
+        let provisional = self.provisional
+            || self
+                .parameters
+                .iter()
+                .any(|p| p.confidence.is_provisional());
         BenefitLine {
             item: self.item,
             payer: self.payer,
@@ -64,10 +67,21 @@ fn months_of_wage(
         period: Period::LumpSum,
         amount: Some(amount),
         formula: Text::new(
-            format!("{months} 个月 × 月平均工资 {} 元 = {} 元", yuan(w.fen), yuan(amount)),
-            format!("{months} months × average monthly wage {} yuan = {} yuan", yuan(w.fen), yuan(amount)),
+            format!(
+                "{months} 个月 × 月平均工资 {} 元 = {} 元",
+                yuan(w.fen),
+                yuan(amount)
+            ),
+            format!(
+                "{months} months × average monthly wage {} yuan = {} yuan",
+                yuan(w.fen),
+                yuan(amount)
+            ),
         ),
-        parameters: vec![w.parameter.clone(), table_parameter(months_name, months, "months")],
+        parameters: vec![
+            w.parameter.clone(),
+            table_parameter(months_name, months, "months"),
+        ],
         cite,
         note: None,
         provisional: false,
@@ -83,7 +97,10 @@ fn medical_line(facts: &Facts) -> Option<Line> {
     let note = (m.out_of_catalogue_fen > 0).then(|| {
         Text::new(
             format!("目录外费用 {} 元不予支付。", yuan(m.out_of_catalogue_fen)),
-            format!("{} yuan outside the catalogues is not paid.", yuan(m.out_of_catalogue_fen)),
+            format!(
+                "{} yuan outside the catalogues is not paid.",
+                yuan(m.out_of_catalogue_fen)
+            ),
         )
     });
     Some(Line {
@@ -125,8 +142,16 @@ fn meal_line(region: &Region, facts: &Facts) -> Option<Line> {
             (
                 Some(amount),
                 Text::new(
-                    format!("住院 {days} 天 × {} 元/天 = {} 元", yuan(per_day), yuan(amount)),
-                    format!("{days} days in hospital × {} yuan/day = {} yuan", yuan(per_day), yuan(amount)),
+                    format!(
+                        "住院 {days} 天 × {} 元/天 = {} 元",
+                        yuan(per_day),
+                        yuan(amount)
+                    ),
+                    format!(
+                        "{days} days in hospital × {} yuan/day = {} yuan",
+                        yuan(per_day),
+                        yuan(amount)
+                    ),
                 ),
                 None,
             )
@@ -135,11 +160,20 @@ fn meal_line(region: &Region, facts: &Facts) -> Option<Line> {
             None,
             Text::new(
                 format!("住院 {days} 天 × 日标准（{} 未公布）", region.name_zh),
-                format!("{days} days in hospital × daily rate (not published for {})", region.name_en),
+                format!(
+                    "{days} days in hospital × daily rate (not published for {})",
+                    region.name_en
+                ),
             ),
             Some(Text::new(
-                format!("{} 的住院伙食补助日标准未找到公开数据，金额由经办人员核定。", region.name_zh),
-                format!("No published daily rate was found for {}; the adjuster sets the amount.", region.name_en),
+                format!(
+                    "{} 的住院伙食补助日标准未找到公开数据，金额由经办人员核定。",
+                    region.name_zh
+                ),
+                format!(
+                    "No published daily rate was found for {}; the adjuster sets the amount.",
+                    region.name_en
+                ),
             )),
         ),
     };
@@ -217,7 +251,12 @@ fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
                 share,
                 Payer::Platform,
                 Text::new(
-                    format!("月平均工资 {} 元 × {} = {} 元/月", yuan(w.fen), percent_text(bp), yuan(share)),
+                    format!(
+                        "月平均工资 {} 元 × {} = {} 元/月",
+                        yuan(w.fen),
+                        percent_text(bp),
+                        yuan(share)
+                    ),
                     format!(
                         "average monthly wage {} yuan × {} = {} yuan/month",
                         yuan(w.fen),
@@ -260,7 +299,12 @@ fn living_care_line(level: CareLevel, w: &Looked) -> Line {
         period: Period::Monthly,
         amount: Some(amount),
         formula: Text::new(
-            format!("生活{zh}不能自理：月平均工资 {} 元 × {} = {} 元/月", yuan(w.fen), percent_text(bp), yuan(amount)),
+            format!(
+                "生活{zh}不能自理：月平均工资 {} 元 × {} = {} 元/月",
+                yuan(w.fen),
+                percent_text(bp),
+                yuan(amount)
+            ),
             format!(
                 "{en} loss of self-care: average monthly wage {} yuan × {} = {} yuan/month",
                 yuan(w.fen),
@@ -268,7 +312,10 @@ fn living_care_line(level: CareLevel, w: &Looked) -> Line {
                 yuan(amount)
             ),
         ),
-        parameters: vec![w.parameter.clone(), table_parameter(format!("living_care_bp.{en}"), bp, "bp")],
+        parameters: vec![
+            w.parameter.clone(),
+            table_parameter(format!("living_care_bp.{en}"), bp, "bp"),
+        ],
         cite: &GSBX_34,
         note: None,
         provisional: false,
@@ -284,7 +331,11 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
     let mut shares_en = Vec::new();
     let mut sum = 0u64;
     for d in &facts.dependants {
-        let base = if d.relation == Relation::Spouse { spouse } else { other };
+        let base = if d.relation == Relation::Spouse {
+            spouse
+        } else {
+            other
+        };
         let bp = base + if d.orphan || d.lone_elderly { extra } else { 0 };
         let share = percent_of(w.fen, bp);
         sum += share;
@@ -295,8 +346,16 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
     let amount = sum.min(cap);
     let note = (sum > cap).then(|| {
         Text::new(
-            format!("合计 {} 元超过月平均工资，按上限 {} 元支付。", yuan(sum), yuan(cap)),
-            format!("The total {} yuan exceeds the monthly wage; the cap {} yuan is paid.", yuan(sum), yuan(cap)),
+            format!(
+                "合计 {} 元超过月平均工资，按上限 {} 元支付。",
+                yuan(sum),
+                yuan(cap)
+            ),
+            format!(
+                "The total {} yuan exceeds the monthly wage; the cap {} yuan is paid.",
+                yuan(sum),
+                yuan(cap)
+            ),
         )
     });
     Some(Line {
@@ -305,7 +364,12 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
         period: Period::Monthly,
         amount: Some(amount),
         formula: Text::new(
-            format!("{} = {} 元/月，合计不超过月平均工资 {} 元", shares_zh.join(" + "), yuan(amount), yuan(cap)),
+            format!(
+                "{} = {} 元/月，合计不超过月平均工资 {} 元",
+                shares_zh.join(" + "),
+                yuan(amount),
+                yuan(cap)
+            ),
             format!(
                 "{} = {} yuan/month, in total not above the monthly wage {} yuan",
                 shares_en.join(" + "),
@@ -317,7 +381,11 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
             w.parameter.clone(),
             table_parameter("dependant_pension_bp.spouse".into(), spouse, "bp"),
             table_parameter("dependant_pension_bp.other".into(), other, "bp"),
-            table_parameter("dependant_pension_bp.orphan_or_lone_elderly_extra".into(), extra, "bp"),
+            table_parameter(
+                "dependant_pension_bp.orphan_or_lone_elderly_extra".into(),
+                extra,
+                "bp",
+            ),
         ],
         cite: &GSBX_39,
         note,
@@ -326,7 +394,9 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
 }
 
 fn death_lines(facts: &Facts, w: &Looked) -> Vec<Line> {
-    let Some(death) = &facts.death else { return Vec::new() };
+    let Some(death) = &facts.death else {
+        return Vec::new();
+    };
     let mut lines = Vec::new();
     let year = death.died_at.beijing_date().year - 1;
     if let Some(income) = lookup_year(NATIONAL_INCOME, "national_urban_disposable_income", year) {

@@ -48,7 +48,10 @@ pub fn add_working_days(start: Date, n: u32) -> Counted {
             date = date.add_days(1);
             beyond |= !knows_year(date.year);
         }
-        return Counted { date, beyond_calendar: beyond };
+        return Counted {
+            date,
+            beyond_calendar: beyond,
+        };
     }
     while left > 0 {
         date = date.add_days(1);
@@ -57,7 +60,10 @@ pub fn add_working_days(start: Date, n: u32) -> Counted {
             left -= 1;
         }
     }
-    Counted { date, beyond_calendar: beyond }
+    Counted {
+        date,
+        beyond_calendar: beyond,
+    }
 }
 
 #[cfg(test)]

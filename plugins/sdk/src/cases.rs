@@ -43,16 +43,27 @@ pub enum Expected {
 /// Reads one case file.
 pub fn load(path: &Path) -> Result<Case, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut v: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let facts = serde_json::from_value(v["facts"].take())
         .map_err(|e| format!("{}: facts: {e}", path.display()))?;
     let description = v["description"].as_str().unwrap_or_default().to_string();
     let expected = match (v.get("expected"), v.get("expected_error")) {
         (Some(d), None) => Expected::Decision(d.clone()),
         (None, Some(e)) => Expected::Error(e.clone()),
-        _ => return Err(format!("{}: give exactly one of expected, expected_error", path.display())),
+        _ => {
+            return Err(format!(
+                "{}: give exactly one of expected, expected_error",
+                path.display()
+            ));
+        }
     };
-    Ok(Case { path: path.to_path_buf(), description, facts, expected })
+    Ok(Case {
+        path: path.to_path_buf(),
+        description,
+        facts,
+        expected,
+    })
 }
 
 /// Reads every `*.json` case in a folder, sorted by name.
@@ -78,9 +89,11 @@ pub fn subset_mismatch(expected: &Value, actual: &Value, at: &str) -> Option<Str
             .zip(a)
             .enumerate()
             .find_map(|(i, (ev, av))| subset_mismatch(ev, av, &format!("{at}[{i}]"))),
-        (Value::Array(e), Value::Array(a)) => {
-            Some(format!("{at}: expected {} items, got {}: {actual}", e.len(), a.len()))
-        }
+        (Value::Array(e), Value::Array(a)) => Some(format!(
+            "{at}: expected {} items, got {}: {actual}",
+            e.len(),
+            a.len()
+        )),
         (e, a) if e == a => None,
         (e, a) => Some(format!("{at}: expected {e}, got {a}")),
     }
@@ -97,7 +110,9 @@ pub fn check(case: &Case, result: &Result<Decision, PolicyError>) -> Result<(), 
             let actual = serde_json::to_value(err).map_err(|e| e.to_string())?;
             subset_mismatch(e, &actual, "error")
         }
-        (Expected::Decision(_), Err(err)) => Some(format!("expected a decision, got error {err:?}")),
+        (Expected::Decision(_), Err(err)) => {
+            Some(format!("expected a decision, got error {err:?}"))
+        }
         (Expected::Error(_), Ok(d)) => Some(format!("expected an error, got decision {d:?}")),
     };
     match mismatch {
@@ -110,7 +125,15 @@ pub fn check(case: &Case, result: &Result<Decision, PolicyError>) -> Result<(), 
 pub fn assert_dir<P: Policy>(dir: &str) {
     let cases = load_dir(dir).unwrap_or_else(|e| panic!("{e}"));
     assert!(!cases.is_empty(), "no cases in {dir}");
-    let failures: Vec<String> =
-        cases.iter().filter_map(|c| check(c, &P::decide(&c.facts)).err()).collect();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| check(c, &P::decide(&c.facts)).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

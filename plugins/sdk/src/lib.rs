@@ -25,7 +25,9 @@ pub use oip_types as types;
 pub use reasons::ReasonDef;
 pub use region::{Cite, Region, Sourced, YearFigure};
 
-use oip_types::{Citation, Date, Decision, Document, Facts, PolicyManifest, PolicyError, Text, WIT_VERSION};
+use oip_types::{
+    Citation, Date, Decision, Document, Facts, PolicyError, PolicyManifest, Text, WIT_VERSION,
+};
 
 /// A region's fast track: a shorter document list and shorter deadlines.
 #[derive(Clone, Debug)]
@@ -63,11 +65,17 @@ pub trait Policy: Sized {
 
 /// The manifest of a region's policy.
 pub fn manifest_of(region: &Region) -> PolicyManifest {
-    let mut citations: Vec<_> = tables::NATIONAL_CITATIONS.iter().map(Cite::to_citation).collect();
+    let mut citations: Vec<_> = tables::NATIONAL_CITATIONS
+        .iter()
+        .map(Cite::to_citation)
+        .collect();
     citations.extend(region.citations.iter().map(Cite::to_citation));
     citations.extend(holidays::YEARS.iter().map(|y| Citation {
         id: format!("holidays-{}", y.year),
-        title: format!("国务院办公厅关于{}年部分节假日安排的通知 (State Council holiday arrangement {})", y.year, y.year),
+        title: format!(
+            "国务院办公厅关于{}年部分节假日安排的通知 (State Council holiday arrangement {})",
+            y.year, y.year
+        ),
         source: y.source.into(),
     }));
     PolicyManifest {
@@ -77,7 +85,10 @@ pub fn manifest_of(region: &Region) -> PolicyManifest {
         wit_version: WIT_VERSION.into(),
         name: Text::new(
             format!("{}新就业形态就业人员职业伤害保障", region.name_zh),
-            format!("{} occupational injury protection for platform workers", region.name_en),
+            format!(
+                "{} occupational injury protection for platform workers",
+                region.name_en
+            ),
         ),
         effective_from: region.effective_from,
         effective_to: region.effective_to,
@@ -132,7 +143,7 @@ macro_rules! export_policy {
                 }
             }
 
-            $crate::bindings::__export_policy_module!(Export with_types_in $crate::bindings);
+    $crate::bindings::__export_policy_module!(Export with_types_in $crate::bindings);
         };
     };
 }

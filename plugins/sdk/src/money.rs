@@ -33,7 +33,11 @@ pub fn yuan(fen: u64) -> String {
 
 /// A percentage in basis points as text, e.g. `7500` → `75%`, `3333` → `33.33%`.
 pub fn percent_text(bp: u64) -> String {
-    if bp % 100 == 0 { format!("{}%", bp / 100) } else { format!("{}.{:02}%", bp / 100, bp % 100) }
+    if bp % 100 == 0 {
+        format!("{}%", bp / 100)
+    } else {
+        format!("{}.{:02}%", bp / 100, bp % 100)
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,11 @@ pub struct Cite {
 impl Cite {
     /// The citation as it crosses the boundary.
     pub fn to_citation(&self) -> Citation {
-        Citation { id: self.id.into(), title: self.title.into(), source: self.source.into() }
+        Citation {
+            id: self.id.into(),
+            title: self.title.into(),
+            source: self.source.into(),
+        }
     }
 }
 
@@ -70,7 +74,12 @@ pub fn lookup_year(table: &[YearFigure], name: &str, year: i32) -> Option<Looked
             .iter()
             .filter(|f| f.year < year)
             .max_by_key(|f| f.year)
-            .or_else(|| table.iter().filter(|f| f.year > year).min_by_key(|f| f.year))
+            .or_else(|| {
+                table
+                    .iter()
+                    .filter(|f| f.year > year)
+                    .min_by_key(|f| f.year)
+            })
     };
     let (figure, confidence, source) = match exact {
         Some(f) => (f, f.confidence, f.source.to_string()),
@@ -79,7 +88,10 @@ pub fn lookup_year(table: &[YearFigure], name: &str, year: i32) -> Option<Looked
             (
                 f,
                 Confidence::Provisional,
-                format!("no figure for {year} yet; {} stands in: {}", f.year, f.source),
+                format!(
+                    "no figure for {year} yet; {} stands in: {}",
+                    f.year, f.source
+                ),
             )
         }
     };

@@ -24,7 +24,11 @@ pub enum Situation {
 }
 
 fn invalid(code: &str, field: &str, zh: &str, en: &str) -> PolicyError {
-    PolicyError { code: code.into(), message: Text::new(zh, en), field: Some(field.into()) }
+    PolicyError {
+        code: code.into(),
+        message: Text::new(zh, en),
+        field: Some(field.into()),
+    }
 }
 
 /// Facts the module cannot interpret are an error, not a decision.
@@ -58,7 +62,11 @@ pub fn check_facts(region: &crate::Region, facts: &Facts) -> Result<(), PolicyEr
             ));
         }
     }
-    if facts.order.completed_at.is_some_and(|c| c < facts.order.accepted_at) {
+    if facts
+        .order
+        .completed_at
+        .is_some_and(|c| c < facts.order.accepted_at)
+    {
         return Err(invalid(
             "invalid_facts",
             "order.completed_at",
@@ -66,7 +74,11 @@ pub fn check_facts(region: &crate::Region, facts: &Facts) -> Result<(), PolicyEr
             "the order was completed before it was accepted",
         ));
     }
-    if facts.death.as_ref().is_some_and(|d| d.died_at < facts.incident.occurred_at) {
+    if facts
+        .death
+        .as_ref()
+        .is_some_and(|d| d.died_at < facts.incident.occurred_at)
+    {
         return Err(invalid(
             "invalid_facts",
             "death.died_at",
@@ -145,8 +157,14 @@ pub fn is_late(facts: &Facts) -> bool {
 /// Step 4: the documents the standard procedure requires for these facts.
 pub fn required_documents(facts: &Facts, late: bool) -> Vec<Document> {
     use Document::*;
-    let mut docs =
-        vec![BenefitApplicationForm, ConsentForm, IdCard, OrderRecord, IncidentStatement, Diagnosis];
+    let mut docs = vec![
+        BenefitApplicationForm,
+        ConsentForm,
+        IdCard,
+        OrderRecord,
+        IncidentStatement,
+        Diagnosis,
+    ];
     let m = &facts.medical;
     if m.outpatient_fen + m.inpatient_fen > 0 {
         docs.push(MedicalReceipts);
@@ -170,8 +188,11 @@ pub fn required_documents(facts: &Facts, late: bool) -> Vec<Document> {
 }
 
 fn missing(required: &[Document], facts: &Facts) -> Vec<Document> {
-    let mut m: Vec<Document> =
-        required.iter().copied().filter(|d| !facts.documents.contains(d)).collect();
+    let mut m: Vec<Document> = required
+        .iter()
+        .copied()
+        .filter(|d| !facts.documents.contains(d))
+        .collect();
     m.sort();
     m.dedup();
     m
@@ -196,8 +217,11 @@ pub fn is_simple(facts: &Facts) -> bool {
 }
 
 fn due_dates(facts: &Facts, fast: Option<&FastTrack>, reasons: &mut Vec<Reason>) -> DueDates {
-    let complete: Date =
-        facts.application.complete_at.unwrap_or(facts.application.applied_at).beijing_date();
+    let complete: Date = facts
+        .application
+        .complete_at
+        .unwrap_or(facts.application.applied_at)
+        .beijing_date();
     let (standard, simple) = DETERMINATION_WORKING_DAYS;
     let days = match fast {
         Some(f) => f.determination_working_days,
@@ -205,11 +229,16 @@ fn due_dates(facts: &Facts, fast: Option<&FastTrack>, reasons: &mut Vec<Reason>)
         None => standard,
     };
     let determination = add_working_days(complete, days);
-    let payment = fast.and_then(|f| f.payment_working_days).map(|n| add_working_days(complete, n));
+    let payment = fast
+        .and_then(|f| f.payment_working_days)
+        .map(|n| add_working_days(complete, n));
     if determination.beyond_calendar || payment.is_some_and(|p| p.beyond_calendar) {
         reasons.push(reasons::CALENDAR_BEYOND_KNOWN.to_reason());
     }
-    DueDates { determination: Some(determination.date), payment: payment.map(|p| p.date) }
+    DueDates {
+        determination: Some(determination.date),
+        payment: payment.map(|p| p.date),
+    }
 }
 
 fn decision(outcome: Outcome, reasons: Vec<Reason>) -> Decision {
@@ -219,19 +248,28 @@ fn decision(outcome: Outcome, reasons: Vec<Reason>) -> Decision {
         benefits: Vec::new(),
         missing_documents: Vec::new(),
         fast_track: false,
-        due: DueDates { determination: None, payment: None },
+        due: DueDates {
+            determination: None,
+            payment: None,
+        },
         provisional_parameters: Vec::new(),
     }
 }
 
 fn needs_information(reasons: Vec<Reason>, missing: Vec<Document>) -> Decision {
-    Decision { missing_documents: missing, ..decision(Outcome::NeedsInformation, reasons) }
+    Decision {
+        missing_documents: missing,
+        ..decision(Outcome::NeedsInformation, reasons)
+    }
 }
 
 fn not_covered(facts: &Facts, reason: ReasonDef) -> Decision {
     let mut reasons = vec![reason.to_reason()];
     let due = due_dates(facts, None, &mut reasons);
-    Decision { due, ..decision(Outcome::NotCovered, reasons) }
+    Decision {
+        due,
+        ..decision(Outcome::NotCovered, reasons)
+    }
 }
 
 /// Decides `facts` under policy `P`, in the order of rules.md.
@@ -276,13 +314,19 @@ pub fn evaluate<P: Policy>(facts: &Facts) -> Result<Decision, PolicyError> {
     let missing = missing(&required, facts);
     if late && !facts.application.late_statement {
         let mut reasons = vec![reasons::LATE_APPLICATION.to_reason()];
-        if missing.iter().any(|d| *d != Document::LateApplicationStatement) {
+        if missing
+            .iter()
+            .any(|d| *d != Document::LateApplicationStatement)
+        {
             reasons.push(reasons::MISSING_DOCUMENTS.to_reason());
         }
         return Ok(needs_information(reasons, missing));
     }
     if !missing.is_empty() {
-        return Ok(needs_information(vec![reasons::MISSING_DOCUMENTS.to_reason()], missing));
+        return Ok(needs_information(
+            vec![reasons::MISSING_DOCUMENTS.to_reason()],
+            missing,
+        ));
     }
 
     let mut reasons = vec![covered_reason.to_reason()];

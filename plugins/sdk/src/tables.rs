@@ -105,7 +105,8 @@ pub const DEATH_INCOME_MULTIPLE: u64 = 20;
 /// Dependant pension: spouse, each other dependant, extra for an orphan or lone elderly, cap.
 pub const DEPENDANT_BP: (u64, u64, u64, u64) = (4_000, 3_000, 1_000, 10_000);
 /// Source of the benefit tables.
-pub const BENEFIT_TABLES_SOURCE: &str = "《工伤保险条例》 Arts. 34-39 (parameters.json: benefit_tables)";
+pub const BENEFIT_TABLES_SOURCE: &str =
+    "《工伤保险条例》 Arts. 34-39 (parameters.json: benefit_tables)";
 
 /// Platform application deadline, working days [C, Shanghai].
 pub const PLATFORM_APPLICATION_WORKING_DAYS: u32 = 3;

@@ -53,7 +53,10 @@ decision_record!(
 impl Text {
     /// A text from its two languages.
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Text {
-        Text { zh: zh.into(), en: en.into() }
+        Text {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 }
 

@@ -90,7 +90,11 @@ impl Date {
     /// The date `days` days after 1970-01-01.
     pub const fn from_days(days: i64) -> Date {
         let (y, m, d) = civil_from_days(days);
-        Date { year: y as i32, month: m as u8, day: d as u8 }
+        Date {
+            year: y as i32,
+            month: m as u8,
+            day: d as u8,
+        }
     }
 
     /// The date `n` calendar days later (earlier when negative).
@@ -156,10 +160,16 @@ impl Timestamp {
     pub fn parse_rfc3339(s: &str) -> Result<Timestamp, ParseError> {
         let b = s.as_bytes();
         if b.len() < 20 || (b[10] != b'T' && b[10] != b't') || b[13] != b':' || b[16] != b':' {
-            return Err(ParseError("expected a timestamp as YYYY-MM-DDThh:mm:ss+hh:mm"));
+            return Err(ParseError(
+                "expected a timestamp as YYYY-MM-DDThh:mm:ss+hh:mm",
+            ));
         }
         let date = Date::parse(&s[0..10])?;
-        let (h, mi, se) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+        let (h, mi, se) = (
+            digits(&b[11..13])?,
+            digits(&b[14..16])?,
+            digits(&b[17..19])?,
+        );
         if h > 23 || mi > 59 || se > 59 {
             return Err(ParseError("no such time of day"));
         }
@@ -177,7 +187,9 @@ impl Timestamp {
             [b'.', ..] => return Err(ParseError("fractions of a second are not accepted")),
             _ => return Err(ParseError("expected an offset: Z or +hh:mm")),
         };
-        Ok(Timestamp(date.days() * 86_400 + h * 3600 + mi * 60 + se - offset))
+        Ok(Timestamp(
+            date.days() * 86_400 + h * 3600 + mi * 60 + se - offset,
+        ))
     }
 }
 
@@ -200,8 +212,8 @@ impl fmt::Display for Timestamp {
 #[cfg(feature = "serde")]
 mod serde_impls {
     use super::{Date, Timestamp};
-    use std::string::String;
     use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+    use std::string::String;
 
     impl Serialize for Timestamp {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -235,7 +247,10 @@ mod tests {
     fn round_trips_through_beijing_time() {
         let t = Timestamp::parse_rfc3339("2025-08-01T02:15:00Z").unwrap();
         assert_eq!(t.to_string(), "2025-08-01T10:15:00+08:00");
-        assert_eq!(Timestamp::parse_rfc3339("2025-08-01T10:15:00+08:00").unwrap(), t);
+        assert_eq!(
+            Timestamp::parse_rfc3339("2025-08-01T10:15:00+08:00").unwrap(),
+            t
+        );
         assert_eq!(t.beijing_date(), Date::new(2025, 8, 1).unwrap());
         // 23:30 UTC is already the next day in Beijing.
         let late = Timestamp::parse_rfc3339("2025-07-31T23:30:00Z").unwrap();
@@ -263,6 +278,9 @@ mod tests {
         assert_eq!(Date::new(2025, 8, 1).unwrap().iso_weekday(), 5); // a Friday
         assert!(Date::new(2025, 8, 2).unwrap().is_weekend());
         assert_eq!(Date::new(1969, 12, 31).unwrap().days(), -1);
-        assert_eq!(Date::from_days(Date::new(2000, 3, 1).unwrap().days()).to_string(), "2000-03-01");
+        assert_eq!(
+            Date::from_days(Date::new(2000, 3, 1).unwrap().days()).to_string(),
+            "2000-03-01"
+        );
     }
 }

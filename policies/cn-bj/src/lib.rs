@@ -8,7 +8,9 @@
 
 use oip_sdk::types::Confidence::{Confirmed, Secondary};
 use oip_sdk::types::{Document, Facts, IncidentKind};
-use oip_sdk::{Cite, FastTrack, Policy, ReasonDef, Region, Sourced, YearFigure, date, export_policy};
+use oip_sdk::{
+    Cite, FastTrack, Policy, ReasonDef, Region, Sourced, YearFigure, date, export_policy,
+};
 
 /// Beijing's figures, each with its source (parameters.json).
 pub static REGION: Region = Region {
@@ -18,7 +20,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2022, 7, 1),
     effective_to: None,
-    in_force: ("Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html", Confirmed),
+    in_force: (
+        "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -39,14 +44,26 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
-    min_wage: Sourced { value: 254_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated; note: table date 2026-01-01; actual start date not found", confidence: Secondary },
+    min_wage: Sourced {
+        value: 254_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated; note: table date 2026-01-01; actual start date not found",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
 const CITATIONS: [Cite; 2] = [
-    Cite { id: "in-force-cn-bj", title: "北京职业伤害保障实施时间 (Beijing: scheme in force from 2022-07-01)", source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html" },
-    Cite { id: "fast-track-cn-bj", title: "北京市“小伤快赔” (Beijing minor-injury fast track)", source: "People's Daily 2026-01-06; CCTV report on 小伤快赔" },
+    Cite {
+        id: "in-force-cn-bj",
+        title: "北京职业伤害保障实施时间 (Beijing: scheme in force from 2022-07-01)",
+        source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+    },
+    Cite {
+        id: "fast-track-cn-bj",
+        title: "北京市“小伤快赔” (Beijing minor-injury fast track)",
+        source: "People's Daily 2026-01-06; CCTV report on 小伤快赔",
+    },
 ];
 
 /// The Beijing policy.
@@ -83,7 +100,12 @@ impl Policy for Beijing {
         if facts.incident.kind == IncidentKind::TrafficAccident {
             documents.push(Document::LiabilityFinding);
         }
-        Some(FastTrack { reason: FAST_TRACK, documents, determination_working_days: 0, payment_working_days: None })
+        Some(FastTrack {
+            reason: FAST_TRACK,
+            documents,
+            determination_working_days: 0,
+            payment_working_days: None,
+        })
     }
 }
 

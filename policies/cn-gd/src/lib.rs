@@ -14,7 +14,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2022, 7, 1),
     effective_to: None,
-    in_force: ("Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html", Confirmed),
+    in_force: (
+        "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -35,14 +38,20 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
-    min_wage: Sourced { value: 250_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated; note: Shenzhen separate: 2520. 粤府函〔2026〕188号 raises tier 1 from 2026-09-01: Guangzhou 2680, Shenzhen 2700 (a public GitHub data file)", confidence: Secondary },
+    min_wage: Sourced {
+        value: 250_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated; note: Shenzhen separate: 2520. 粤府函〔2026〕188号 raises tier 1 from 2026-09-01: Guangzhou 2680, Shenzhen 2700 (a public GitHub data file)",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
-const CITATIONS: [Cite; 1] = [
-    Cite { id: "in-force-cn-gd", title: "广东职业伤害保障实施时间 (Guangdong: scheme in force from 2022-07-01)", source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html" },
-];
+const CITATIONS: [Cite; 1] = [Cite {
+    id: "in-force-cn-gd",
+    title: "广东职业伤害保障实施时间 (Guangdong: scheme in force from 2022-07-01)",
+    source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+}];
 
 /// The Guangdong policy.
 pub struct Guangdong;
@@ -59,6 +68,9 @@ export_policy!(Guangdong);
 mod tests {
     #[test]
     fn cases_pass_natively() {
-        oip_sdk::cases::assert_dir::<super::Guangdong>(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"));
+        oip_sdk::cases::assert_dir::<super::Guangdong>(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/cases"
+        ));
     }
 }

@@ -7,7 +7,9 @@
 
 use oip_sdk::types::Confidence::{Confirmed, Secondary};
 use oip_sdk::types::Facts;
-use oip_sdk::{Cite, FastTrack, Policy, ReasonDef, Region, Sourced, YearFigure, date, export_policy};
+use oip_sdk::{
+    Cite, FastTrack, Policy, ReasonDef, Region, Sourced, YearFigure, date, export_policy,
+};
 
 /// Hainan's figures, each with its source (parameters.json).
 pub static REGION: Region = Region {
@@ -17,7 +19,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2022, 7, 1),
     effective_to: None,
-    in_force: ("Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html", Confirmed),
+    in_force: (
+        "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -38,14 +43,26 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
-    min_wage: Sourced { value: 201_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated", confidence: Secondary },
+    min_wage: Sourced {
+        value: 201_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
 const CITATIONS: [Cite; 2] = [
-    Cite { id: "in-force-cn-hi", title: "海南职业伤害保障实施时间 (Hainan: scheme in force from 2022-07-01)", source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html" },
-    Cite { id: "fast-track-cn-hi", title: "海南省“小伤快认快支” (Hainan fast track: outpatient under 3,000 yuan, 2 + 5 working days)", source: "Hainan Daily 2025-12-29 https://reportify.cn/news/1202955728168554496" },
+    Cite {
+        id: "in-force-cn-hi",
+        title: "海南职业伤害保障实施时间 (Hainan: scheme in force from 2022-07-01)",
+        source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+    },
+    Cite {
+        id: "fast-track-cn-hi",
+        title: "海南省“小伤快认快支” (Hainan fast track: outpatient under 3,000 yuan, 2 + 5 working days)",
+        source: "Hainan Daily 2025-12-29 https://reportify.cn/news/1202955728168554496",
+    },
 ];
 
 /// The Hainan policy.
@@ -64,7 +81,8 @@ pub const FAST_TRACK: ReasonDef = ReasonDef {
 
 /// Whether covered facts qualify for 小伤快认快支.
 pub fn qualifies(facts: &Facts) -> bool {
-    oip_sdk::rules::minor_outpatient_injury(facts) && facts.medical.outpatient_fen < FAST_TRACK_OUTPATIENT_BELOW_FEN
+    oip_sdk::rules::minor_outpatient_injury(facts)
+        && facts.medical.outpatient_fen < FAST_TRACK_OUTPATIENT_BELOW_FEN
 }
 
 impl Policy for Hainan {

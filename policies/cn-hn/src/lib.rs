@@ -5,7 +5,7 @@
 //!
 //! Wage base: Unresolved: this series is the 全口径 wage Hunan uses for contribution bases; Hunan's pension calculation base (7,417 / 7,618 / 7,694 for 2023 / 2024 / 2025) is a different series. Which one Hunan uses for injury benefits is unconfirmed: treat every Hunan figure as provisional.
 
-use oip_sdk::types::Confidence::{Provisional};
+use oip_sdk::types::Confidence::Provisional;
 use oip_sdk::{Cite, Policy, Region, Sourced, YearFigure, date, export_policy};
 
 /// Hunan's figures, each with its source (parameters.json).
@@ -16,7 +16,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2026, 7, 1),
     effective_to: None,
-    in_force: ("nationwide roll-out in 2026 (人社部发〔2025〕24号); 2026-07-01 by analogy with Jilin's draft notice", Provisional),
+    in_force: (
+        "nationwide roll-out in 2026 (人社部发〔2025〕24号); 2026-07-01 by analogy with Jilin's draft notice",
+        Provisional,
+    ),
     wage_base: &[
         YearFigure {
             year: 2021,
@@ -43,14 +46,24 @@ pub static REGION: Region = Region {
             confidence: Provisional,
         },
     ],
-    min_wage: Sourced { value: 210_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated", confidence: Provisional },
-    hospital_meal_per_day: Some(Sourced { value: 2_000, source: "a public GitHub data file (Hunan work-injury app default 'hospitalFoodPerDay = 20f'); no official Hunan source found", confidence: Provisional }),
+    min_wage: Sourced {
+        value: 210_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",
+        confidence: Provisional,
+    },
+    hospital_meal_per_day: Some(Sourced {
+        value: 2_000,
+        source: "a public GitHub data file (Hunan work-injury app default 'hospitalFoodPerDay = 20f'); no official Hunan source found",
+        confidence: Provisional,
+    }),
     citations: &CITATIONS,
 };
 
-const CITATIONS: [Cite; 1] = [
-    Cite { id: "in-force-cn-hn", title: "湖南职业伤害保障实施时间 (Hunan: scheme in force from 2026-07-01)", source: "nationwide roll-out in 2026 (人社部发〔2025〕24号); 2026-07-01 by analogy with Jilin's draft notice" },
-];
+const CITATIONS: [Cite; 1] = [Cite {
+    id: "in-force-cn-hn",
+    title: "湖南职业伤害保障实施时间 (Hunan: scheme in force from 2026-07-01)",
+    source: "nationwide roll-out in 2026 (人社部发〔2025〕24号); 2026-07-01 by analogy with Jilin's draft notice",
+}];
 
 /// The Hunan policy.
 pub struct Hunan;

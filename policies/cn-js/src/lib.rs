@@ -14,7 +14,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2022, 7, 1),
     effective_to: None,
-    in_force: ("Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html", Confirmed),
+    in_force: (
+        "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -35,14 +38,20 @@ pub static REGION: Region = Region {
             confidence: Derived,
         },
     ],
-    min_wage: Sourced { value: 266_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated; note: unverified; check jshrss", confidence: Secondary },
+    min_wage: Sourced {
+        value: 266_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated; note: unverified; check jshrss",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
-const CITATIONS: [Cite; 1] = [
-    Cite { id: "in-force-cn-js", title: "江苏职业伤害保障实施时间 (Jiangsu: scheme in force from 2022-07-01)", source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html" },
-];
+const CITATIONS: [Cite; 1] = [Cite {
+    id: "in-force-cn-js",
+    title: "江苏职业伤害保障实施时间 (Jiangsu: scheme in force from 2022-07-01)",
+    source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+}];
 
 /// The Jiangsu policy.
 pub struct Jiangsu;

@@ -14,7 +14,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2022, 7, 1),
     effective_to: None,
-    in_force: ("Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html", Confirmed),
+    in_force: (
+        "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -35,14 +38,20 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
-    min_wage: Sourced { value: 210_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated", confidence: Secondary },
+    min_wage: Sourced {
+        value: 210_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
-const CITATIONS: [Cite; 1] = [
-    Cite { id: "in-force-cn-sc", title: "四川职业伤害保障实施时间 (Sichuan: scheme in force from 2022-07-01)", source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html" },
-];
+const CITATIONS: [Cite; 1] = [Cite {
+    id: "in-force-cn-sc",
+    title: "四川职业伤害保障实施时间 (Sichuan: scheme in force from 2022-07-01)",
+    source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+}];
 
 /// The Sichuan policy.
 pub struct Sichuan;

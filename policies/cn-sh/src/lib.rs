@@ -14,7 +14,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2022, 7, 1),
     effective_to: None,
-    in_force: ("Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html", Confirmed),
+    in_force: (
+        "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -41,14 +44,20 @@ pub static REGION: Region = Region {
             confidence: Derived,
         },
     ],
-    min_wage: Sourced { value: 274_000, source: "沪人社规〔2025〕10号 (quoted in a public GitHub data file and another)", confidence: Secondary },
+    min_wage: Sourced {
+        value: 274_000,
+        source: "沪人社规〔2025〕10号 (quoted in a public GitHub data file and another)",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
-const CITATIONS: [Cite; 1] = [
-    Cite { id: "in-force-cn-sh", title: "上海职业伤害保障实施时间 (Shanghai: scheme in force from 2022-07-01)", source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html" },
-];
+const CITATIONS: [Cite; 1] = [Cite {
+    id: "in-force-cn-sh",
+    title: "上海职业伤害保障实施时间 (Shanghai: scheme in force from 2022-07-01)",
+    source: "Workers' Daily 2023-10-27, http://ttt.tibet.cn/cn/Instant/municipal/202310/t20231027_7510939.html",
+}];
 
 /// The Shanghai policy.
 pub struct Shanghai;
@@ -65,6 +74,9 @@ export_policy!(Shanghai);
 mod tests {
     #[test]
     fn cases_pass_natively() {
-        oip_sdk::cases::assert_dir::<super::Shanghai>(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"));
+        oip_sdk::cases::assert_dir::<super::Shanghai>(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/cases"
+        ));
     }
 }

@@ -14,7 +14,10 @@ pub static REGION: Region = Region {
     policy_version: "2026.1",
     effective_from: date(2025, 7, 1),
     effective_to: None,
-    in_force: ("人社部发〔2025〕24号, mirror https://m.kmwz.net/news/o29xy7LBgd.html", Confirmed),
+    in_force: (
+        "人社部发〔2025〕24号, mirror https://m.kmwz.net/news/o29xy7LBgd.html",
+        Confirmed,
+    ),
     wage_base: &[
         YearFigure {
             year: 2022,
@@ -35,14 +38,20 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
-    min_wage: Sourced { value: 232_000, source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated", confidence: Secondary },
+    min_wage: Sourced {
+        value: 232_000,
+        source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",
+        confidence: Secondary,
+    },
     hospital_meal_per_day: None,
     citations: &CITATIONS,
 };
 
-const CITATIONS: [Cite; 1] = [
-    Cite { id: "in-force-cn-tj", title: "天津职业伤害保障实施时间 (Tianjin: scheme in force from 2025-07-01)", source: "人社部发〔2025〕24号, mirror https://m.kmwz.net/news/o29xy7LBgd.html" },
-];
+const CITATIONS: [Cite; 1] = [Cite {
+    id: "in-force-cn-tj",
+    title: "天津职业伤害保障实施时间 (Tianjin: scheme in force from 2025-07-01)",
+    source: "人社部发〔2025〕24号, mirror https://m.kmwz.net/news/o29xy7LBgd.html",
+}];
 
 /// The Tianjin policy.
 pub struct Tianjin;

@@ -42,13 +42,24 @@ pub async fn create(
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or(ApiError::MissingHeader("Idempotency-Key"))?;
     let (claim, created) = svc::submit(&state, &who.token_id, &platform, key, &body).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(claim)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(claim),
+    ))
 }
 
 /// One claim (scoped to the caller).
 #[utoipa::path(get, path = "/v1/claims/{id}", tag = "claims", security(("bearer" = [])),
     responses((status = 200, description = "the claim and its current decision"), (status = 404, description = "not found or not visible")))]
-pub async fn get_one(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let claim = visible_claim(&state, &who, &id).await?;
     let decision = match &claim.decision_id {
         Some(d) => state.db.decision(d).await?,
@@ -71,14 +82,27 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/v1/claims", tag = "claims", security(("bearer" = [])),
     params(("status" = Option<String>, Query), ("region" = Option<String>, Query), ("cursor" = Option<String>, Query), ("limit" = Option<u64>, Query)),
     responses((status = 200, description = "{ items, next_cursor }")))]
-pub async fn list(State(state): State<AppState>, who: Principal, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let (platform, regions) = who.claim_scope();
     let rows = state
         .db
-        .claims(platform.as_deref(), regions.as_deref(), q.status.as_deref(), q.region.as_deref(), q.cursor.as_deref(), limit)
+        .claims(
+            platform.as_deref(),
+            regions.as_deref(),
+            q.status.as_deref(),
+            q.region.as_deref(),
+            q.cursor.as_deref(),
+            limit,
+        )
         .await?;
-    let next = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.id.clone())).flatten();
+    let next = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| r.id.clone()))
+        .flatten();
     let items: Vec<Value> = rows.iter().map(|r| claim_json(r, None)).collect();
     Ok(Json(json!({ "items": items, "next_cursor": next })))
 }
@@ -86,10 +110,16 @@ pub async fn list(State(state): State<AppState>, who: Principal, Query(q): Query
 /// A claim's decisions, oldest first (append-only).
 #[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "claims", security(("bearer" = [])),
     responses((status = 200, description = "{ items }")))]
-pub async fn decisions(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn decisions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let claim = visible_claim(&state, &who, &id).await?;
     let rows = state.db.decisions_of(&claim.id).await?;
-    Ok(Json(json!({ "items": rows.iter().map(decision_json_value).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "items": rows.iter().map(decision_json_value).collect::<Vec<_>>() }),
+    ))
 }
 
 /// Documents or facts added after a supplement notice; the claim is decided again.
@@ -104,7 +134,10 @@ pub async fn supplement(
     who.require(&[Role::Platform])?;
     let claim = visible_claim(&state, &who, &id).await?;
     if claim.status != status::NEEDS_INFORMATION {
-        return Err(ApiError::Conflict(format!("claim is {}, not needs_information", claim.status)));
+        return Err(ApiError::Conflict(format!(
+            "claim is {}, not needs_information",
+            claim.status
+        )));
     }
     let facts = amend(&claim.facts, &body, now())?;
     let (updated, decision) = svc::decide_again(&state, &claim, &facts, "supplement").await?;
@@ -122,23 +155,37 @@ pub async fn supplement(
 /// `facts` is merged into the stored facts; the region, the order and the incident time
 /// cannot change.
 pub fn amend(stored: &str, body: &Value, at: Timestamp) -> Result<Facts, ApiError> {
-    let obj = body.as_object().ok_or_else(|| ApiError::Invalid(vec![FieldProblem::new("", "must be an object")]))?;
+    let obj = body
+        .as_object()
+        .ok_or_else(|| ApiError::Invalid(vec![FieldProblem::new("", "must be an object")]))?;
     let mut problems = Vec::new();
     for k in obj.keys() {
         if k != "documents" && k != "facts" {
             problems.push(FieldProblem::new(k.clone(), "unknown field"));
         }
     }
-    let added: Vec<Document> = validate::documents(obj.get("documents"), "documents", &mut problems);
-    let mut facts: Value = serde_json::from_str(stored).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let added: Vec<Document> =
+        validate::documents(obj.get("documents"), "documents", &mut problems);
+    let mut facts: Value =
+        serde_json::from_str(stored).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Some(patch) = obj.get("facts") {
         for frozen in ["region", "order"] {
             if patch.get(frozen).is_some() {
-                problems.push(FieldProblem::new(format!("facts.{frozen}"), "cannot change after intake"));
+                problems.push(FieldProblem::new(
+                    format!("facts.{frozen}"),
+                    "cannot change after intake",
+                ));
             }
         }
-        if patch.get("incident").and_then(|i| i.get("occurred_at")).is_some() {
-            problems.push(FieldProblem::new("facts.incident.occurred_at", "cannot change after intake"));
+        if patch
+            .get("incident")
+            .and_then(|i| i.get("occurred_at"))
+            .is_some()
+        {
+            problems.push(FieldProblem::new(
+                "facts.incident.occurred_at",
+                "cannot change after intake",
+            ));
         }
         merge(&mut facts, patch);
     }
@@ -166,7 +213,11 @@ fn merge(into: &mut Value, patch: &Value) {
 /// Re-runs a stored decision on the same module bytes and canonical facts.
 #[utoipa::path(post, path = "/v1/decisions/{id}/replay", tag = "claims", security(("bearer" = [])),
     responses((status = 200, description = "{ identical, decision }")))]
-pub async fn replay(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn replay(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let d = state.db.decision(&id).await?.ok_or(ApiError::NotFound)?;
     visible_claim(&state, &who, &d.claim_id).await?;
     Ok(Json(svc::replay(&state, &d).await?))
@@ -175,19 +226,33 @@ pub async fn replay(State(state): State<AppState>, who: Principal, Path(id): Pat
 /// Decides without storing anything: a claim report, or `{ "facts": ... }`.
 #[utoipa::path(post, path = "/v1/evaluate", tag = "claims", security(("bearer" = [])),
     responses((status = 200, description = "the decision"), (status = 422, description = "invalid, or no policy in force")))]
-pub async fn evaluate(State(state): State<AppState>, _who: Principal, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn evaluate(
+    State(state): State<AppState>,
+    _who: Principal,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
     let facts: Facts = match body.get("facts") {
         Some(f) => serde_json::from_value(f.clone())
             .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("facts", e.to_string())]))?,
-        None => validate::claim(&body, now()).map_err(ApiError::Invalid)?.facts,
+        None => {
+            validate::claim(&body, now())
+                .map_err(ApiError::Invalid)?
+                .facts
+        }
     };
     match state.decider.try_decide(facts).await {
-        Ok(e) => Ok(Json(json!({ "decision": e.decision, "policy": e.provenance }))),
-        Err(oip_engine::Error::NoPolicyInForce { region, date }) => Err(ApiError::NoPolicyInForce { region, date }),
-        Err(oip_engine::Error::Busy { .. }) => Err(ApiError::Busy),
-        Err(oip_engine::Error::Guest { error, .. }) => {
-            Err(ApiError::PolicyError { code: error.code, message: (error.message.zh, error.message.en), field: error.field })
+        Ok(e) => Ok(Json(
+            json!({ "decision": e.decision, "policy": e.provenance }),
+        )),
+        Err(oip_engine::Error::NoPolicyInForce { region, date }) => {
+            Err(ApiError::NoPolicyInForce { region, date })
         }
+        Err(oip_engine::Error::Busy { .. }) => Err(ApiError::Busy),
+        Err(oip_engine::Error::Guest { error, .. }) => Err(ApiError::PolicyError {
+            code: error.code,
+            message: (error.message.zh, error.message.en),
+            field: error.field,
+        }),
         Err(e) => Err(ApiError::Engine(e.to_string())),
     }
 }

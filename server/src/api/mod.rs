@@ -6,9 +6,9 @@ pub mod policies;
 pub mod review;
 pub mod tokens;
 
+use crate::AppState;
 use crate::auth::{Principal, bearer};
 use crate::error::ApiError;
-use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -23,10 +23,19 @@ use utoipa::OpenApi;
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         let token = bearer(header).ok_or(ApiError::Unauthenticated)?;
-        state.principal(token).await?.ok_or(ApiError::Unauthenticated)
+        state
+            .principal(token)
+            .await?
+            .ok_or(ApiError::Unauthenticated)
     }
 }
 
@@ -44,7 +53,9 @@ impl FromRequest<AppState> for JsonBody {
                 ApiError::Malformed(e.body_text())
             }
         })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))
     }
 }
 
@@ -108,13 +119,24 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let regions = state.decider.registry().regions();
     let ready = db && !regions.is_empty();
     let body = Json(json!({ "ready": ready, "database": db, "regions": regions.len() }));
-    if ready { (StatusCode::OK, body).into_response() } else { (StatusCode::SERVICE_UNAVAILABLE, body).into_response() }
+    if ready {
+        (StatusCode::OK, body).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    }
 }
 
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
@@ -138,7 +160,11 @@ async fn not_found() -> ApiError {
 
 /// Counts requests by route and status, and traces each in a span without personal data.
 async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
     let span = tracing::info_span!("http.request", %method, matched_path = %route);
     let started = std::time::Instant::now();
@@ -157,8 +183,7 @@ pub fn router(state: AppState) -> Router {
     if state.config.baseline_route {
         api = api.route("/v1/baseline", post(baseline));
     }
-    api
-        .route("/v1/claims", post(claims::create).get(claims::list))
+    api.route("/v1/claims", post(claims::create).get(claims::list))
         .route("/v1/claims/{id}", get(claims::get_one))
         .route("/v1/claims/{id}/decisions", get(claims::decisions))
         .route("/v1/claims/{id}/supplements", post(claims::supplement))
@@ -172,9 +197,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/review/queue", get(review::queue))
         .route("/v1/audit", get(review::audit))
         .route("/v1/events", get(review::events))
-        .route("/v1/platforms/{platform}/webhook", axum::routing::put(platforms::set_webhook))
+        .route(
+            "/v1/platforms/{platform}/webhook",
+            axum::routing::put(platforms::set_webhook),
+        )
         .route("/v1/regions", get(policies::regions))
-        .route("/v1/regions/{region}/policies", get(policies::region_policies))
+        .route(
+            "/v1/regions/{region}/policies",
+            get(policies::region_policies),
+        )
         .route("/v1/tokens", post(tokens::create))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/healthz", get(healthz))
@@ -184,6 +215,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .with_state(state)
 }

@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 
 /// Regions with a deployed policy, and the version in force today.
 #[utoipa::path(get, path = "/v1/regions", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
-pub async fn regions(State(state): State<AppState>, _who: Principal) -> Result<Json<Value>, ApiError> {
+pub async fn regions(
+    State(state): State<AppState>,
+    _who: Principal,
+) -> Result<Json<Value>, ApiError> {
     let today = now().beijing_date();
     let rows = state.db.policies(None).await?;
     let mut items = Vec::new();
@@ -34,7 +37,11 @@ pub async fn regions(State(state): State<AppState>, _who: Principal) -> Result<J
 
 /// A region's policy versions.
 #[utoipa::path(get, path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
-pub async fn region_policies(State(state): State<AppState>, _who: Principal, Path(region): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn region_policies(
+    State(state): State<AppState>,
+    _who: Principal,
+    Path(region): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let rows = state.db.policies(Some(&region)).await?;
     let items: Vec<Value> = rows
         .iter()

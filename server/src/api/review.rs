@@ -14,7 +14,11 @@ use oip_engine::types::{Date, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-async fn claim_for(state: &AppState, who: &Principal, id: &str) -> Result<crate::db::store::ClaimRow, ApiError> {
+async fn claim_for(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<crate::db::store::ClaimRow, ApiError> {
     let claim = state.db.claim(id).await?.ok_or(ApiError::NotFound)?;
     if !who.may_see_claim(&claim.platform, &claim.region) {
         return Err(ApiError::NotFound);
@@ -25,10 +29,16 @@ async fn claim_for(state: &AppState, who: &Principal, id: &str) -> Result<crate:
 /// Review a claim (adjuster of its region): approve, override, deny, request information, close.
 #[utoipa::path(post, path = "/v1/claims/{id}/review", tag = "review", security(("bearer" = [])),
     responses((status = 200, description = "{ review_id, status, review }"), (status = 409, description = "not allowed in this status, or four eyes")))]
-pub async fn review(State(state): State<AppState>, who: Principal, Path(id): Path<String>, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn review(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Adjuster])?;
     let claim = claim_for(&state, &who, &id).await?;
-    let req: ReviewRequest = serde_json::from_value(body).map_err(|e| ApiError::Invalid(vec![FieldProblem::new("", e.to_string())]))?;
+    let req: ReviewRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("", e.to_string())]))?;
     Ok(Json(workflow::review(&state, &who, &claim, req).await?))
 }
 
@@ -42,18 +52,32 @@ pub struct AppealRequest {
 /// Appeal an approval or a denial (platform, on the worker's behalf).
 #[utoipa::path(post, path = "/v1/claims/{id}/appeal", tag = "review", security(("bearer" = [])),
     responses((status = 200, description = "appealed"), (status = 409, description = "not approved or denied")))]
-pub async fn appeal(State(state): State<AppState>, who: Principal, Path(id): Path<String>, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn appeal(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Platform])?;
     let claim = claim_for(&state, &who, &id).await?;
-    let req: AppealRequest = serde_json::from_value(body).map_err(|e| ApiError::Invalid(vec![FieldProblem::new("grounds", e.to_string())]))?;
-    Ok(Json(workflow::appeal(&state, &who, &claim, &req.grounds).await?))
+    let req: AppealRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("grounds", e.to_string())]))?;
+    Ok(Json(
+        workflow::appeal(&state, &who, &claim, &req.grounds).await?,
+    ))
 }
 
 /// A claim's review history.
 #[utoipa::path(get, path = "/v1/claims/{id}/reviews", tag = "review", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
-pub async fn reviews(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn reviews(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let claim = claim_for(&state, &who, &id).await?;
-    Ok(Json(json!({ "items": state.db.reviews_of(&claim.id).await? })))
+    Ok(Json(
+        json!({ "items": state.db.reviews_of(&claim.id).await? }),
+    ))
 }
 
 /// The due date of a claim in the queue, and why.
@@ -73,8 +97,16 @@ fn due_of(state_due: Option<&str>, w: &Workflow, created_at: &str) -> Option<Dat
 #[utoipa::path(get, path = "/v1/review/queue", tag = "review", security(("bearer" = [])), responses((status = 200, description = "{ items, today }")))]
 pub async fn queue(State(state): State<AppState>, who: Principal) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Adjuster])?;
-    let statuses = ["pending_review", workflow::AWAITING_SECOND, workflow::APPEALED, workflow::APPROVED];
-    let rows = state.db.claims_in(Some(&who.regions), &statuses, 2000).await?;
+    let statuses = [
+        "pending_review",
+        workflow::AWAITING_SECOND,
+        workflow::APPEALED,
+        workflow::APPROVED,
+    ];
+    let rows = state
+        .db
+        .claims_in(Some(&who.regions), &statuses, 2000)
+        .await?;
     let today = now().beijing_date();
     let mut items = Vec::new();
     for c in rows {
@@ -86,9 +118,16 @@ pub async fn queue(State(state): State<AppState>, who: Principal) -> Result<Json
             Some(id) => state.db.decision(id).await?,
             None => None,
         };
-        let body: Value = d.as_ref().and_then(|d| serde_json::from_str(&d.body).ok()).unwrap_or(Value::Null);
+        let body: Value = d
+            .as_ref()
+            .and_then(|d| serde_json::from_str(&d.body).ok())
+            .unwrap_or(Value::Null);
         let due = due_of(body["due"]["determination"].as_str(), &w, &c.created_at);
-        let queue = if c.status == workflow::APPROVED { "quality_review" } else { c.status.as_str() };
+        let queue = if c.status == workflow::APPROVED {
+            "quality_review"
+        } else {
+            c.status.as_str()
+        };
         items.push(json!({
             "id": c.id,
             "region": c.region,
@@ -102,7 +141,13 @@ pub async fn queue(State(state): State<AppState>, who: Principal) -> Result<Json
             "proposal_by": w.proposal.as_ref().map(|p| p.by.clone()),
         }));
     }
-    items.sort_by(|a, b| a["due"].as_str().unwrap_or("9999").cmp(b["due"].as_str().unwrap_or("9999")).then(a["id"].as_str().cmp(&b["id"].as_str())));
+    items.sort_by(|a, b| {
+        a["due"]
+            .as_str()
+            .unwrap_or("9999")
+            .cmp(b["due"].as_str().unwrap_or("9999"))
+            .then(a["id"].as_str().cmp(&b["id"].as_str()))
+    });
     Ok(Json(json!({ "items": items, "today": today })))
 }
 
@@ -118,9 +163,20 @@ pub struct AuditQuery {
 /// The audit trail (auditor, admin), optionally of one claim.
 #[utoipa::path(get, path = "/v1/audit", tag = "review", security(("bearer" = [])),
     params(("claim" = Option<String>, Query), ("after" = Option<i64>, Query)), responses((status = 200, description = "{ items }")))]
-pub async fn audit(State(state): State<AppState>, who: Principal, Query(q): Query<AuditQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Auditor, Role::Admin])?;
-    let rows = state.db.audit(q.claim.as_deref(), q.after.unwrap_or(0), q.limit.unwrap_or(500).clamp(1, 5000)).await?;
+    let rows = state
+        .db
+        .audit(
+            q.claim.as_deref(),
+            q.after.unwrap_or(0),
+            q.limit.unwrap_or(500).clamp(1, 5000),
+        )
+        .await?;
     Ok(Json(json!({ "items": rows })))
 }
 
@@ -135,12 +191,22 @@ pub struct EventsQuery {
 /// A platform's events after a cursor: status changes, supplement notices, decisions.
 #[utoipa::path(get, path = "/v1/events", tag = "review", security(("bearer" = [])),
     params(("after" = Option<i64>, Query), ("limit" = Option<u64>, Query)), responses((status = 200, description = "{ items, next_cursor }")))]
-pub async fn events(State(state): State<AppState>, who: Principal, Query(q): Query<EventsQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn events(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Platform])?;
     let platform = who.platform.clone().ok_or(ApiError::Forbidden)?;
     let after = q.after.unwrap_or(0);
-    let items = state.db.events(&platform, after, q.limit.unwrap_or(100).clamp(1, 1000)).await?;
-    let next = items.last().and_then(|e| e["seq"].as_i64()).unwrap_or(after);
+    let items = state
+        .db
+        .events(&platform, after, q.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
+    let next = items
+        .last()
+        .and_then(|e| e["seq"].as_i64())
+        .unwrap_or(after);
     Ok(Json(json!({ "items": items, "next_cursor": next })))
 }
 
@@ -153,7 +219,12 @@ pub struct NoticeQuery {
 
 /// The printable decision notice (zh-CN; `?lang=en` for English).
 #[utoipa::path(get, path = "/v1/claims/{id}/notice", tag = "review", security(("bearer" = [])), responses((status = 200, description = "HTML")))]
-pub async fn notice(State(state): State<AppState>, who: Principal, Path(id): Path<String>, Query(q): Query<NoticeQuery>) -> Result<Response, ApiError> {
+pub async fn notice(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, ApiError> {
     let claim = claim_for(&state, &who, &id).await?;
     let d = match &claim.decision_id {
         Some(d) => state.db.decision(d).await?,
@@ -166,12 +237,24 @@ pub async fn notice(State(state): State<AppState>, who: Principal, Path(id): Pat
 /// The worker's personal data, decrypted (adjuster of the region, auditor, admin). Every read
 /// is written to the audit trail before the answer leaves.
 #[utoipa::path(get, path = "/v1/claims/{id}/worker", tag = "review", security(("bearer" = [])), responses((status = 200, description = "the worker's personal data")))]
-pub async fn worker(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn worker(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Adjuster, Role::Auditor, Role::Admin])?;
     let claim = claim_for(&state, &who, &id).await?;
-    let sealed = state.db.worker_sealed(&claim.id).await?.ok_or(ApiError::NotFound)?;
-    let plain = state.keys.open(&sealed).ok_or_else(|| ApiError::Internal("personal data does not decrypt".into()))?;
-    let worker: Value = serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sealed = state
+        .db
+        .worker_sealed(&claim.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let plain = state
+        .keys
+        .open(&sealed)
+        .ok_or_else(|| ApiError::Internal("personal data does not decrypt".into()))?;
+    let worker: Value =
+        serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.to_string()))?;
     let audit = vec![AuditDraft {
         actor: who.token_id.clone(),
         action: "claim.personal_data_read".into(),
@@ -179,6 +262,9 @@ pub async fn worker(State(state): State<AppState>, who: Principal, Path(id): Pat
         before: None,
         after: Some(json!({ "fields": ["id_number", "name", "birth_date", "phone"] })),
     }];
-    state.writer.submit_logged(None, vec![], audit, vec![]).await?;
+    state
+        .writer
+        .submit_logged(None, vec![], audit, vec![])
+        .await?;
     Ok(Json(json!({ "claim_id": claim.id, "worker": worker })))
 }

@@ -9,17 +9,36 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002Baseline), Box::new(M0003Workflow), Box::new(M0004Webhooks), Box::new(M0005DuplicateIndex), Box::new(M0006DropShortIndex)]
+        vec![
+            Box::new(M0001Initial),
+            Box::new(M0002Baseline),
+            Box::new(M0003Workflow),
+            Box::new(M0004Webhooks),
+            Box::new(M0005DuplicateIndex),
+            Box::new(M0006DropShortIndex),
+        ]
     }
 }
 
-/// Tokens, policies, claims, decisions.
-struct M0001Initial;
+/// A migration that runs one SQL script (statements separated by `;`).
+macro_rules! sql_migration {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $script:expr) => {
+        $(#[$doc])*
+        struct $ty;
 
-impl MigrationName for M0001Initial {
-    fn name(&self) -> &str {
-        "m0001_initial"
-    }
+        impl MigrationName for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+        }
+
+        #[sea_orm_migration::async_trait::async_trait]
+        impl MigrationTrait for $ty {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                run_script(manager, $script).await
+            }
+        }
+    };
 }
 
 const M0001: &str = "
@@ -89,50 +108,19 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_claim ON decisions (claim_id);
 ";
 
-async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    let script = match db.get_database_backend() {
-        DbBackend::Postgres => script.replace(" BLOB ", " BYTEA "),
-        _ => script.to_string(),
-    };
-    for stmt in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        db.execute_unprepared(stmt).await?;
-    }
-    Ok(())
-}
+sql_migration!(
+    /// Tokens, policies, claims, decisions.
+    M0001Initial,
+    "m0001_initial",
+    M0001
+);
 
-#[sea_orm_migration::async_trait::async_trait]
-impl MigrationTrait for M0001Initial {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, M0001).await
-    }
-}
-
-/// A one-row-per-request table for the load benchmark's baseline route.
-struct M0002Baseline;
-
-impl MigrationName for M0002Baseline {
-    fn name(&self) -> &str {
-        "m0002_baseline"
-    }
-}
-
-#[sea_orm_migration::async_trait::async_trait]
-impl MigrationTrait for M0002Baseline {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, "CREATE TABLE baseline (id TEXT PRIMARY KEY, created_at TEXT NOT NULL)").await
-    }
-}
-
-/// Reviews, the hash-chained audit trail, platform events, and the chain head that
-/// serializes their sequence numbers across instances.
-struct M0003Workflow;
-
-impl MigrationName for M0003Workflow {
-    fn name(&self) -> &str {
-        "m0003_workflow"
-    }
-}
+sql_migration!(
+    /// A one-row-per-request table for the load benchmark's baseline route.
+    M0002Baseline,
+    "m0002_baseline",
+    "CREATE TABLE baseline (id TEXT PRIMARY KEY, created_at TEXT NOT NULL)"
+);
 
 const M0003: &str = "
 ALTER TABLE claims ADD COLUMN workflow TEXT;
@@ -180,30 +168,21 @@ CREATE TABLE chain_head (
 INSERT INTO chain_head (id, audit_seq, audit_hash, event_seq) VALUES (1, 0, '', 0)
 ";
 
-#[sea_orm_migration::async_trait::async_trait]
-impl MigrationTrait for M0003Workflow {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, M0003).await
-    }
-}
+sql_migration!(
+    /// Reviews, the hash-chained audit trail, platform events, and the chain head that
+    /// serializes their sequence numbers across instances.
+    M0003Workflow,
+    "m0003_workflow",
+    M0003
+);
 
-/// Webhooks: per platform, where to deliver its events and how far delivery got. The events
-/// table is the outbox; `delivered_seq` only moves after a 2xx, so delivery is at least once,
-/// across restarts.
-struct M0004Webhooks;
-
-impl MigrationName for M0004Webhooks {
-    fn name(&self) -> &str {
-        "m0004_webhooks"
-    }
-}
-
-#[sea_orm_migration::async_trait::async_trait]
-impl MigrationTrait for M0004Webhooks {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(
-            manager,
-            "CREATE TABLE webhooks (
+sql_migration!(
+    /// Webhooks: per platform, where to deliver its events and how far delivery got. The events
+    /// table is the outbox; `delivered_seq` only moves after a 2xx, so delivery is at least once,
+    /// across restarts.
+    M0004Webhooks,
+    "m0004_webhooks",
+    "CREATE TABLE webhooks (
                 platform TEXT PRIMARY KEY,
                 url TEXT NOT NULL,
                 secret_sealed TEXT NOT NULL,
@@ -212,43 +191,34 @@ impl MigrationTrait for M0004Webhooks {
                 next_attempt_at BIGINT NOT NULL,
                 last_error TEXT,
                 updated_at TEXT NOT NULL
-            )",
-        )
-        .await
+            )"
+);
+
+sql_migration!(
+    /// The possible-duplicate lookup (same worker, same incident time, same region, earliest id)
+    /// answered from the index alone; without `id` in it, a worker with many claims at one time
+    /// made every intake scan them all (found by the load benchmark: 273 claims/s).
+    M0005DuplicateIndex,
+    "m0005_duplicate_index",
+    "CREATE INDEX claims_duplicate ON claims (worker_hash, incident_at, region, id)"
+);
+
+sql_migration!(
+    /// The shorter worker index is subsumed by `claims_duplicate`; dropped so that no planner
+    /// picks it and sorts.
+    M0006DropShortIndex,
+    "m0006_drop_short_index",
+    "DROP INDEX claims_worker"
+);
+
+async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let script = match db.get_database_backend() {
+        DbBackend::Postgres => script.replace(" BLOB ", " BYTEA "),
+        _ => script.to_string(),
+    };
+    for stmt in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        db.execute_unprepared(stmt).await?;
     }
-}
-
-/// The possible-duplicate lookup (same worker, same incident time, same region, earliest id)
-/// answered from the index alone; without `id` in it, a worker with many claims at one time
-/// made every intake scan them all (found by the load benchmark: 273 claims/s).
-struct M0005DuplicateIndex;
-
-impl MigrationName for M0005DuplicateIndex {
-    fn name(&self) -> &str {
-        "m0005_duplicate_index"
-    }
-}
-
-#[sea_orm_migration::async_trait::async_trait]
-impl MigrationTrait for M0005DuplicateIndex {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, "CREATE INDEX claims_duplicate ON claims (worker_hash, incident_at, region, id)").await
-    }
-}
-
-/// The shorter worker index is subsumed by `claims_duplicate`; dropped so that no planner
-/// picks it and sorts.
-struct M0006DropShortIndex;
-
-impl MigrationName for M0006DropShortIndex {
-    fn name(&self) -> &str {
-        "m0006_drop_short_index"
-    }
-}
-
-#[sea_orm_migration::async_trait::async_trait]
-impl MigrationTrait for M0006DropShortIndex {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, "DROP INDEX claims_worker").await
-    }
+    Ok(())
 }

@@ -134,6 +134,15 @@ pub struct TokenRow {
     pub revoked_at: Option<String>,
 }
 
+/// Appends ` AND column IN (?, ...)` and its values.
+fn push_in<T: AsRef<str>>(sql: &mut String, values: &mut Vec<Value>, column: &str, items: &[T]) {
+    sql.push_str(&format!(
+        " AND {column} IN ({})",
+        vec!["?"; items.len()].join(", ")
+    ));
+    values.extend(items.iter().map(|i| Value::from(i.as_ref().to_string())));
+}
+
 fn s(r: &QueryResult, c: &str) -> Result<String, DbErr> {
     r.try_get("", c)
 }
@@ -164,7 +173,10 @@ fn claim_row(r: &QueryResult) -> Result<ClaimRow, DbErr> {
         possible_duplicate_of: os(r, "possible_duplicate_of")?,
         decision_id: os(r, "decision_id")?,
         last_error: os(r, "last_error")?,
-        attempts: r.try_get::<i32>("", "attempts").map(i64::from).or_else(|_| i(r, "attempts"))?,
+        attempts: r
+            .try_get::<i32>("", "attempts")
+            .map(i64::from)
+            .or_else(|_| i(r, "attempts"))?,
         created_at: s(r, "created_at")?,
         updated_at: s(r, "updated_at")?,
         workflow: os(r, "workflow")?,
@@ -209,24 +221,54 @@ fn policy_row(r: &QueryResult) -> Result<PolicyRow, DbErr> {
 }
 
 impl Db {
-    async fn one<T>(&self, sql: &str, values: Vec<Value>, f: fn(&QueryResult) -> Result<T, DbErr>) -> Result<Option<T>, DbErr> {
-        self.conn.query_one_raw(self.stmt(sql, values)).await?.as_ref().map(f).transpose()
+    async fn one<T>(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        f: fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Option<T>, DbErr> {
+        self.conn
+            .query_one_raw(self.stmt(sql, values))
+            .await?
+            .as_ref()
+            .map(f)
+            .transpose()
     }
 
-    async fn all<T>(&self, sql: &str, values: Vec<Value>, f: fn(&QueryResult) -> Result<T, DbErr>) -> Result<Vec<T>, DbErr> {
-        self.conn.query_all_raw(self.stmt(sql, values)).await?.iter().map(f).collect()
+    async fn all<T>(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        f: fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, DbErr> {
+        self.conn
+            .query_all_raw(self.stmt(sql, values))
+            .await?
+            .iter()
+            .map(f)
+            .collect()
     }
 
     /// Runs one statement now (outside the group-commit writer).
     pub async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
-        Ok(self.conn.execute_raw(self.stmt(sql, values)).await?.rows_affected())
+        Ok(self
+            .conn
+            .execute_raw(self.stmt(sql, values))
+            .await?
+            .rows_affected())
     }
 
     // --- claims -----------------------------------------------------------------------
 
     /// The guard statement inserting a claim (nothing on conflict; returns the id if inserted).
     #[allow(clippy::too_many_arguments)]
-    pub fn insert_claim_stmt(&self, c: &ClaimRow, worker_sealed: &str, worker_hash: &str, next_attempt_at: Option<i64>) -> Statement {
+    pub fn insert_claim_stmt(
+        &self,
+        c: &ClaimRow,
+        worker_sealed: &str,
+        worker_hash: &str,
+        next_attempt_at: Option<i64>,
+    ) -> Statement {
         self.stmt(
             &format!(
                 "INSERT INTO claims ({CLAIM_COLS}, worker_sealed, worker_hash, next_attempt_at) \
@@ -262,7 +304,9 @@ impl Db {
     /// The statement inserting a decision.
     pub fn insert_decision_stmt(&self, d: &DecisionRow) -> Statement {
         self.stmt(
-            &format!("INSERT INTO decisions ({DECISION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            &format!(
+                "INSERT INTO decisions ({DECISION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
             vec![
                 d.id.clone().into(),
                 d.claim_id.clone().into(),
@@ -309,7 +353,14 @@ impl Db {
 
     /// Moves a claim from `from` to `status` with its workflow state; returns a row only if
     /// the claim was still in `from` (the guard of a review job).
-    pub fn transition_stmt(&self, id: &str, from: &str, status: &str, workflow: &str, now: &str) -> Statement {
+    pub fn transition_stmt(
+        &self,
+        id: &str,
+        from: &str,
+        status: &str,
+        workflow: &str,
+        now: &str,
+    ) -> Statement {
         self.stmt(
             "UPDATE claims SET status = ?, workflow = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING id",
             vec![status.into(), workflow.into(), now.into(), id.into(), from.into()],
@@ -378,25 +429,32 @@ impl Db {
     }
 
     /// Claims of some statuses in some regions (None = all regions).
-    pub async fn claims_in(&self, regions: Option<&[String]>, statuses: &[&str], limit: u64) -> Result<Vec<ClaimRow>, DbErr> {
-        let mut sql = format!(
-            "SELECT {CLAIM_COLS} FROM claims WHERE status IN ({})",
-            vec!["?"; statuses.len()].join(", ")
-        );
-        let mut values: Vec<Value> = statuses.iter().map(|s| Value::from(s.to_string())).collect();
+    pub async fn claims_in(
+        &self,
+        regions: Option<&[String]>,
+        statuses: &[&str],
+        limit: u64,
+    ) -> Result<Vec<ClaimRow>, DbErr> {
+        let mut sql = format!("SELECT {CLAIM_COLS} FROM claims WHERE 1 = 1");
+        let mut values: Vec<Value> = Vec::new();
+        push_in(&mut sql, &mut values, "status", statuses);
         if let Some(rs) = regions {
             if rs.is_empty() {
                 return Ok(Vec::new());
             }
-            sql.push_str(&format!(" AND region IN ({})", vec!["?"; rs.len()].join(", ")));
-            values.extend(rs.iter().map(|r| Value::from(r.clone())));
+            push_in(&mut sql, &mut values, "region", rs);
         }
         sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
         self.all(&sql, values, claim_row).await
     }
 
     /// Audit entries (of a claim, or all), in chain order, after a sequence number.
-    pub async fn audit(&self, claim: Option<&str>, after: i64, limit: u64) -> Result<Vec<AuditRow>, DbErr> {
+    pub async fn audit(
+        &self,
+        claim: Option<&str>,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<AuditRow>, DbErr> {
         let (cond, mut values): (&str, Vec<Value>) = match claim {
             Some(c) => (" AND claim_id = ?", vec![c.into()]),
             None => ("", vec![]),
@@ -427,12 +485,21 @@ impl Db {
 
     /// The last audit sequence number the chain head records.
     pub async fn chain_head_seq(&self) -> Result<i64, DbErr> {
-        let row = self.conn.query_one_raw(self.stmt("SELECT audit_seq FROM chain_head WHERE id = 1", vec![])).await?;
+        let row = self
+            .conn
+            .query_one_raw(self.stmt("SELECT audit_seq FROM chain_head WHERE id = 1", vec![]))
+            .await?;
         Ok(row.map(|r| i(&r, "audit_seq")).transpose()?.unwrap_or(0))
     }
 
     /// Sets a platform's webhook (delivery restarts after the events already delivered).
-    pub async fn upsert_webhook(&self, platform: &str, url: &str, secret_sealed: &str, now: &str) -> Result<(), DbErr> {
+    pub async fn upsert_webhook(
+        &self,
+        platform: &str,
+        url: &str,
+        secret_sealed: &str,
+        now: &str,
+    ) -> Result<(), DbErr> {
         self.exec(
             "INSERT INTO webhooks (platform, url, secret_sealed, delivered_seq, failures, next_attempt_at, updated_at) \
              VALUES (?, ?, ?, 0, 0, 0, ?) ON CONFLICT (platform) DO UPDATE SET url = excluded.url, \
@@ -444,7 +511,10 @@ impl Db {
     }
 
     /// Webhooks due for a delivery attempt: (platform, url, sealed secret, delivered_seq, failures).
-    pub async fn webhooks_due(&self, now: i64) -> Result<Vec<(String, String, String, i64, i64)>, DbErr> {
+    pub async fn webhooks_due(
+        &self,
+        now: i64,
+    ) -> Result<Vec<(String, String, String, i64, i64)>, DbErr> {
         self.all(
             "SELECT platform, url, secret_sealed, delivered_seq, failures FROM webhooks WHERE next_attempt_at <= ?",
             vec![now.into()],
@@ -457,7 +527,14 @@ impl Db {
     }
 
     /// Records a delivery attempt's outcome.
-    pub async fn webhook_attempted(&self, platform: &str, delivered_seq: i64, failures: i64, next_attempt_at: i64, error: Option<&str>) -> Result<(), DbErr> {
+    pub async fn webhook_attempted(
+        &self,
+        platform: &str,
+        delivered_seq: i64,
+        failures: i64,
+        next_attempt_at: i64,
+        error: Option<&str>,
+    ) -> Result<(), DbErr> {
         self.exec(
             "UPDATE webhooks SET delivered_seq = ?, failures = ?, next_attempt_at = ?, last_error = ? WHERE platform = ?",
             vec![delivered_seq.into(), (failures as i32).into(), next_attempt_at.into(), error.map(str::to_string).into(), platform.into()],
@@ -467,7 +544,12 @@ impl Db {
     }
 
     /// A platform's events after a sequence number.
-    pub async fn events(&self, platform: &str, after: i64, limit: u64) -> Result<Vec<serde_json::Value>, DbErr> {
+    pub async fn events(
+        &self,
+        platform: &str,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<serde_json::Value>, DbErr> {
         self.all(
             &format!("SELECT seq, claim_id, kind, payload, at FROM events WHERE platform = ? AND seq > ? ORDER BY seq LIMIT {limit}"),
             vec![platform.into(), after.into()],
@@ -487,7 +569,12 @@ impl Db {
 
     /// A claim by id.
     pub async fn claim(&self, id: &str) -> Result<Option<ClaimRow>, DbErr> {
-        self.one(&format!("SELECT {CLAIM_COLS} FROM claims WHERE id = ?"), vec![id.into()], claim_row).await
+        self.one(
+            &format!("SELECT {CLAIM_COLS} FROM claims WHERE id = ?"),
+            vec![id.into()],
+            claim_row,
+        )
+        .await
     }
 
     /// A claim by its platform's idempotency key.
@@ -501,7 +588,12 @@ impl Db {
     }
 
     /// Another claim of the same worker for the same incident time in the region.
-    pub async fn duplicate_of(&self, worker_hash: &str, incident_at: i64, region: &str) -> Result<Option<String>, DbErr> {
+    pub async fn duplicate_of(
+        &self,
+        worker_hash: &str,
+        incident_at: i64,
+        region: &str,
+    ) -> Result<Option<String>, DbErr> {
         let row = self
             .conn
             .query_one_raw(self.stmt(
@@ -532,8 +624,7 @@ impl Db {
             if rs.is_empty() {
                 return Ok(Vec::new());
             }
-            sql.push_str(&format!(" AND region IN ({})", vec!["?"; rs.len()].join(", ")));
-            values.extend(rs.iter().map(|r| Value::from(r.clone())));
+            push_in(&mut sql, &mut values, "region", rs);
         }
         if let Some(st) = status {
             sql.push_str(" AND status = ?");
@@ -576,7 +667,13 @@ impl Db {
 
     /// The sealed personal data of a claim.
     pub async fn worker_sealed(&self, id: &str) -> Result<Option<String>, DbErr> {
-        let row = self.conn.query_one_raw(self.stmt("SELECT worker_sealed FROM claims WHERE id = ?", vec![id.into()])).await?;
+        let row = self
+            .conn
+            .query_one_raw(self.stmt(
+                "SELECT worker_sealed FROM claims WHERE id = ?",
+                vec![id.into()],
+            ))
+            .await?;
         row.map(|r| s(&r, "worker_sealed")).transpose()
     }
 
@@ -584,7 +681,12 @@ impl Db {
 
     /// A decision by id.
     pub async fn decision(&self, id: &str) -> Result<Option<DecisionRow>, DbErr> {
-        self.one(&format!("SELECT {DECISION_COLS} FROM decisions WHERE id = ?"), vec![id.into()], decision_row).await
+        self.one(
+            &format!("SELECT {DECISION_COLS} FROM decisions WHERE id = ?"),
+            vec![id.into()],
+            decision_row,
+        )
+        .await
     }
 
     /// A claim's decisions, oldest first.
@@ -631,16 +733,35 @@ impl Db {
     pub async fn policies(&self, region: Option<&str>) -> Result<Vec<PolicyRow>, DbErr> {
         match region {
             Some(r) => {
-                self.all(&format!("SELECT {POLICY_COLS} FROM policies WHERE region = ? ORDER BY sequence"), vec![r.into()], policy_row)
-                    .await
+                self.all(
+                    &format!(
+                        "SELECT {POLICY_COLS} FROM policies WHERE region = ? ORDER BY sequence"
+                    ),
+                    vec![r.into()],
+                    policy_row,
+                )
+                .await
             }
-            None => self.all(&format!("SELECT {POLICY_COLS} FROM policies ORDER BY region, sequence"), vec![], policy_row).await,
+            None => {
+                self.all(
+                    &format!("SELECT {POLICY_COLS} FROM policies ORDER BY region, sequence"),
+                    vec![],
+                    policy_row,
+                )
+                .await
+            }
         }
     }
 
     /// The bytes of a policy version.
     pub async fn policy_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, DbErr> {
-        let row = self.conn.query_one_raw(self.stmt("SELECT bytes FROM policies WHERE sha256 = ?", vec![sha256.into()])).await?;
+        let row = self
+            .conn
+            .query_one_raw(self.stmt(
+                "SELECT bytes FROM policies WHERE sha256 = ?",
+                vec![sha256.into()],
+            ))
+            .await?;
         row.map(|r| r.try_get::<Vec<u8>>("", "bytes")).transpose()
     }
 
@@ -663,7 +784,15 @@ impl Db {
     // --- tokens -----------------------------------------------------------------------
 
     /// Stores a token's hash.
-    pub async fn insert_token(&self, id: &str, hash: &str, role: &str, platform: Option<&str>, regions: &str, now: &str) -> Result<(), DbErr> {
+    pub async fn insert_token(
+        &self,
+        id: &str,
+        hash: &str,
+        role: &str,
+        platform: Option<&str>,
+        regions: &str,
+        now: &str,
+    ) -> Result<(), DbErr> {
         self.exec(
             "INSERT INTO tokens (id, token_hash, role, platform, regions, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             vec![id.into(), hash.into(), role.into(), platform.map(str::to_string).into(), regions.into(), now.into()],
@@ -692,13 +821,21 @@ impl Db {
 
     /// Whether an admin token exists.
     pub async fn has_admin(&self) -> Result<bool, DbErr> {
-        let row = self.conn.query_one_raw(self.stmt("SELECT id FROM tokens WHERE role = 'admin' LIMIT 1", vec![])).await?;
+        let row = self
+            .conn
+            .query_one_raw(self.stmt("SELECT id FROM tokens WHERE role = 'admin' LIMIT 1", vec![]))
+            .await?;
         Ok(row.is_some())
     }
 
     /// Revokes a token by id.
     pub async fn revoke_token(&self, id: &str, now: &str) -> Result<bool, DbErr> {
-        Ok(self.exec("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", vec![now.into(), id.into()]).await? > 0)
+        Ok(self
+            .exec(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                vec![now.into(), id.into()],
+            )
+            .await?
+            > 0)
     }
 }
-

@@ -62,9 +62,27 @@ pub struct EventDraft {
 
 /// The hash of an audit entry: SHA-256 over the previous hash and the entry's fields.
 #[allow(clippy::too_many_arguments)]
-pub fn audit_hash(prev: &str, seq: i64, at: &str, actor: &str, action: &str, claim: &str, before: &str, after: &str) -> String {
+pub fn audit_hash(
+    prev: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    claim: &str,
+    before: &str,
+    after: &str,
+) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), at, actor, action, claim, before, after] {
+    for part in [
+        prev,
+        &seq.to_string(),
+        at,
+        actor,
+        action,
+        claim,
+        before,
+        after,
+    ] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -86,8 +104,13 @@ impl Writer {
     }
 
     /// Runs a job durably; `Ok(false)` when its guard found a conflict.
-    pub async fn submit(&self, guard: Option<Statement>, then: Vec<Statement>) -> Result<bool, DbErr> {
-        self.submit_logged(guard, then, Vec::new(), Vec::new()).await
+    pub async fn submit(
+        &self,
+        guard: Option<Statement>,
+        then: Vec<Statement>,
+    ) -> Result<bool, DbErr> {
+        self.submit_logged(guard, then, Vec::new(), Vec::new())
+            .await
     }
 
     /// Runs a job durably with its audit entries and events.
@@ -100,10 +123,17 @@ impl Writer {
     ) -> Result<bool, DbErr> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Job { guard, then, audit, events, reply })
+            .send(Job {
+                guard,
+                then,
+                audit,
+                events,
+                reply,
+            })
             .await
             .map_err(|_| DbErr::Custom("writer stopped".into()))?;
-        rx.await.map_err(|_| DbErr::Custom("writer stopped".into()))?
+        rx.await
+            .map_err(|_| DbErr::Custom("writer stopped".into()))?
     }
 }
 
@@ -136,50 +166,71 @@ struct LogRows {
     events: Vec<Vec<sea_orm::Value>>,
 }
 
-const AUDIT_INSERT: &str = "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ";
+const AUDIT_INSERT: &str =
+    "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ";
 const AUDIT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const EVENTS_INSERT: &str = "INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES ";
+const EVENTS_INSERT: &str =
+    "INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES ";
 const EVENTS_ROW: &str = "(?, ?, ?, ?, ?, ?)";
 
 impl LogRows {
     /// Inserts the gathered rows with multi-row statements (200 rows each).
     async fn flush<C: ConnectionTrait>(self, db: &Db, conn: &C) -> Result<(), DbErr> {
-        for (head, row, rows) in [(AUDIT_INSERT, AUDIT_ROW, self.audit), (EVENTS_INSERT, EVENTS_ROW, self.events)] {
+        for (head, row, rows) in [
+            (AUDIT_INSERT, AUDIT_ROW, self.audit),
+            (EVENTS_INSERT, EVENTS_ROW, self.events),
+        ] {
             for chunk in rows.chunks(200) {
                 let sql = format!("{head}{}", vec![row; chunk.len()].join(", "));
-                conn.execute_raw(db.stmt(&sql, chunk.iter().flatten().cloned().collect())).await?;
+                conn.execute_raw(db.stmt(&sql, chunk.iter().flatten().cloned().collect()))
+                    .await?;
             }
         }
         Ok(())
     }
 }
 
-async fn run_job(db: &Db, txn: &sea_orm::DatabaseTransaction, job: &Job, head: &mut Head, logs: &mut LogRows, careful: bool) -> Result<bool, DbErr> {
-    let mut mine = LogRows::default();
+async fn run_job(
+    db: &Db,
+    txn: &sea_orm::DatabaseTransaction,
+    job: &Job,
+    head: &mut Head,
+    logs: &mut LogRows,
+    careful: bool,
+) -> Result<bool, DbErr> {
     let (inserted, next) = if careful {
-        // Inside its own savepoint, logs included: a failure rolls back this job alone.
+        // Inside its own savepoint, its log rows included: a failure rolls back this job alone.
         let sp = txn.begin().await?;
+        let mut mine = LogRows::default();
         let r = apply(&sp, job, head, &mut mine).await?;
-        std::mem::take(&mut mine).flush(db, &sp).await?;
+        mine.flush(db, &sp).await?;
         sp.commit().await?;
         r
     } else {
-        apply(txn, job, head, &mut mine).await?
+        // The rows join the batch's, inserted together at the end.
+        apply(txn, job, head, logs).await?
     };
-    logs.audit.append(&mut mine.audit);
-    logs.events.append(&mut mine.events);
     *head = next;
     Ok(inserted)
 }
 
 /// Runs a job's statements and gathers its log rows; returns whether it applied and the
 /// chain head after it (the caller adopts the head only once the job is safely done).
-async fn apply<C: ConnectionTrait>(conn: &C, job: &Job, head: &Head, logs: &mut LogRows) -> Result<(bool, Head), DbErr> {
+async fn apply<C: ConnectionTrait>(
+    conn: &C,
+    job: &Job,
+    head: &Head,
+    logs: &mut LogRows,
+) -> Result<(bool, Head), DbErr> {
     let inserted = match &job.guard {
         Some(g) => conn.query_one_raw(g.clone()).await?.is_some(),
         None => true,
     };
-    let mut next = Head { audit_seq: head.audit_seq, audit_hash: head.audit_hash.clone(), event_seq: head.event_seq };
+    let mut next = Head {
+        audit_seq: head.audit_seq,
+        audit_hash: head.audit_hash.clone(),
+        event_seq: head.event_seq,
+    };
     if !inserted {
         return Ok((false, next));
     }
@@ -192,7 +243,16 @@ async fn apply<C: ConnectionTrait>(conn: &C, job: &Job, head: &Head, logs: &mut 
         let before = a.before.as_ref().map(Value::to_string).unwrap_or_default();
         let after = a.after.as_ref().map(Value::to_string).unwrap_or_default();
         let claim = a.claim_id.clone().unwrap_or_default();
-        let hash = audit_hash(&next.audit_hash, next.audit_seq, &at, &a.actor, &a.action, &claim, &before, &after);
+        let hash = audit_hash(
+            &next.audit_hash,
+            next.audit_seq,
+            &at,
+            &a.actor,
+            &a.action,
+            &claim,
+            &before,
+            &after,
+        );
         logs.audit.push(vec![
             next.audit_seq.into(),
             at.clone().into(),
@@ -221,9 +281,16 @@ async fn apply<C: ConnectionTrait>(conn: &C, job: &Job, head: &Head, logs: &mut 
 }
 
 async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, DbErr> {
-    let lock = if db.backend == DbBackend::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if db.backend == DbBackend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     let row = txn
-        .query_one_raw(db.stmt(&format!("SELECT audit_seq, audit_hash, event_seq FROM chain_head WHERE id = 1{lock}"), vec![]))
+        .query_one_raw(db.stmt(
+            &format!("SELECT audit_seq, audit_hash, event_seq FROM chain_head WHERE id = 1{lock}"),
+            vec![],
+        ))
         .await?
         .ok_or_else(|| DbErr::Custom("chain_head row missing".into()))?;
     Ok(Head {
@@ -249,7 +316,9 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<bool,
         Ok(t) => t,
         Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
     };
-    let logs = batch.iter().any(|j| !j.audit.is_empty() || !j.events.is_empty());
+    let logs = batch
+        .iter()
+        .any(|j| !j.audit.is_empty() || !j.events.is_empty());
     let mut head = if logs {
         match read_head(db, &txn).await {
             Ok(h) => Some(h),
@@ -260,23 +329,25 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<bool,
     };
     let start = head.as_ref().map(|h| (h.audit_seq, h.event_seq));
     let mut results = Vec::with_capacity(batch.len());
-    let mut scratch = Head { audit_seq: 0, audit_hash: String::new(), event_seq: 0 };
+    let mut scratch = Head {
+        audit_seq: 0,
+        audit_hash: String::new(),
+        event_seq: 0,
+    };
     // Without savepoints, the whole batch's log rows go in at the end, a few statements in all.
     let mut log_rows = LogRows::default();
     for job in batch {
         // A failed job's savepoint is rolled back when it is dropped.
         let h = head.as_mut().unwrap_or(&mut scratch);
-        let mut sink = LogRows::default();
-        let r = run_job(db, &txn, job, h, &mut sink, careful).await;
-        if !careful {
-            log_rows.audit.append(&mut sink.audit);
-            log_rows.events.append(&mut sink.events);
-        }
+        let r = run_job(db, &txn, job, h, &mut log_rows, careful).await;
         let failed = r.is_err();
         results.push(r);
         if failed && !careful {
             // The transaction is unusable now (PostgreSQL); the caller retries carefully.
-            return batch.iter().map(|_| Err(DbErr::Custom("batch retried job by job".into()))).collect();
+            return batch
+                .iter()
+                .map(|_| Err(DbErr::Custom("batch retried job by job".into())))
+                .collect();
         }
     }
     if let Err(e) = log_rows.flush(db, &txn).await {

@@ -43,7 +43,11 @@ where
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("oip-test-{tag}-{}-{}", std::process::id(), rand_suffix()));
+    let d = std::env::temp_dir().join(format!(
+        "oip-test-{tag}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
@@ -52,16 +56,25 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{t:x}{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A fresh PostgreSQL database on the server of `base_url`; returns its URL.
 pub async fn fresh_pg(base_url: &str) -> String {
     let name = format!("oip_t_{}_{}", std::process::id(), rand_suffix());
-    let db = sea_orm::Database::connect(base_url).await.expect("connect to PostgreSQL");
-    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-    let (prefix, _) = base_url.rsplit_once('/').expect("database URL ends with /name");
+    let db = sea_orm::Database::connect(base_url)
+        .await
+        .expect("connect to PostgreSQL");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    let (prefix, _) = base_url
+        .rsplit_once('/')
+        .expect("database URL ends with /name");
     format!("{prefix}/{name}")
 }
 
@@ -95,7 +108,9 @@ impl TestServer {
 
     pub async fn with_config(c: Config) -> TestServer {
         let state = oip_server::AppState::start(c).await.expect("server starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let s = state.clone();
@@ -105,7 +120,13 @@ impl TestServer {
             })
             .await;
         });
-        TestServer { url, http: reqwest::Client::new(), state, shutdown: Some(tx), task: Some(task) }
+        TestServer {
+            url,
+            http: reqwest::Client::new(),
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
     }
 
     pub async fn stop(mut self) {
@@ -118,25 +139,37 @@ impl TestServer {
     }
 
     pub async fn token(&self, body: Value) -> String {
-        let (s, v) = self.call("POST", "/v1/tokens", ADMIN, Some(body), None).await;
+        let (s, v) = self
+            .call("POST", "/v1/tokens", ADMIN, Some(body), None)
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v["token"].as_str().expect("token").to_string()
     }
 
     pub async fn platform(&self, name: &str) -> String {
-        self.token(json!({ "role": "platform", "platform": name })).await
+        self.token(json!({ "role": "platform", "platform": name }))
+            .await
     }
 
     pub async fn adjuster(&self, regions: &[&str]) -> String {
-        self.token(json!({ "role": "adjuster", "regions": regions })).await
+        self.token(json!({ "role": "adjuster", "regions": regions }))
+            .await
     }
 
-    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>, key: Option<&str>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> (StatusCode, Value) {
         call(&self.http, &self.url, method, path, token, body, key).await
     }
 
     pub async fn submit(&self, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
-        self.call("POST", "/v1/claims", token, Some(body.clone()), Some(key)).await
+        self.call("POST", "/v1/claims", token, Some(body.clone()), Some(key))
+            .await
     }
 }
 
@@ -169,8 +202,11 @@ pub async fn call(
 
 /// The example claim (docs/claim-example.json) with a reference unique to `n`.
 pub fn example(n: u64) -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/claim-example.json"))
-        .expect("claim example");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/claim-example.json"
+    ))
+    .expect("claim example");
     let mut v: Value = serde_json::from_str(&text).expect("json");
     v.as_object_mut().expect("object").remove("_notes");
     v["platform_claim_ref"] = format!("MT-TEST-{n}").into();
