@@ -13,7 +13,11 @@ use oip_engine::types::{Document, Facts, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-async fn visible_claim(state: &AppState, who: &Principal, id: &str) -> Result<ClaimRow, ApiError> {
+pub(crate) async fn visible_claim(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<ClaimRow, ApiError> {
     let claim = state.db.claim(id).await?.ok_or(ApiError::NotFound)?;
     // A claim outside the caller's scope does not exist for it.
     if !who.may_see_claim(&claim.platform, &claim.region) {

@@ -14,18 +14,6 @@ use oip_engine::types::{Date, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-async fn claim_for(
-    state: &AppState,
-    who: &Principal,
-    id: &str,
-) -> Result<crate::db::store::ClaimRow, ApiError> {
-    let claim = state.db.claim(id).await?.ok_or(ApiError::NotFound)?;
-    if !who.may_see_claim(&claim.platform, &claim.region) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(claim)
-}
-
 /// Review a claim (adjuster of its region): approve, override, deny, request information, close.
 #[utoipa::path(post, path = "/v1/claims/{id}/review", tag = "review", security(("bearer" = [])),
     responses((status = 200, description = "{ review_id, status, review }"), (status = 409, description = "not allowed in this status, or four eyes")))]
@@ -36,7 +24,7 @@ pub async fn review(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Adjuster])?;
-    let claim = claim_for(&state, &who, &id).await?;
+    let claim = super::claims::visible_claim(&state, &who, &id).await?;
     let req: ReviewRequest = serde_json::from_value(body)
         .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("", e.to_string())]))?;
     Ok(Json(workflow::review(&state, &who, &claim, req).await?))
@@ -59,7 +47,7 @@ pub async fn appeal(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Platform])?;
-    let claim = claim_for(&state, &who, &id).await?;
+    let claim = super::claims::visible_claim(&state, &who, &id).await?;
     let req: AppealRequest = serde_json::from_value(body)
         .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("grounds", e.to_string())]))?;
     Ok(Json(
@@ -74,7 +62,7 @@ pub async fn reviews(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let claim = claim_for(&state, &who, &id).await?;
+    let claim = super::claims::visible_claim(&state, &who, &id).await?;
     Ok(Json(
         json!({ "items": state.db.reviews_of(&claim.id).await? }),
     ))
@@ -225,7 +213,7 @@ pub async fn notice(
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, ApiError> {
-    let claim = claim_for(&state, &who, &id).await?;
+    let claim = super::claims::visible_claim(&state, &who, &id).await?;
     let d = match &claim.decision_id {
         Some(d) => state.db.decision(d).await?,
         None => None,
@@ -243,7 +231,7 @@ pub async fn worker(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     who.require(&[Role::Adjuster, Role::Auditor, Role::Admin])?;
-    let claim = claim_for(&state, &who, &id).await?;
+    let claim = super::claims::visible_claim(&state, &who, &id).await?;
     let sealed = state
         .db
         .worker_sealed(&claim.id)
