@@ -269,7 +269,8 @@ impl PolicyHost {
                 });
             }
         };
-        let size = decision_json(&decision).len();
+        let json = decision_json(&decision);
+        let size = json.len();
         if size > self.limits.output_bytes {
             return Err(Error::OutputTooLarge {
                 policy: policy.label.clone(),
@@ -280,6 +281,7 @@ impl PolicyHost {
         Ok(Evaluated {
             decision,
             provenance: provenance(policy, &canonical),
+            decision_json: json,
         })
     }
 

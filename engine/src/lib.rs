@@ -46,4 +46,8 @@ pub struct Evaluated {
     pub decision: types::Decision,
     /// Which module, on which facts.
     pub provenance: Provenance,
+    /// The decision's canonical JSON, made once for the output cap and reused by whoever
+    /// stores or compares it.
+    #[serde(skip)]
+    pub decision_json: Vec<u8>,
 }

@@ -211,7 +211,16 @@ fn concurrent_decisions_beyond_the_pool_are_busy_not_stuck() {
     std::thread::scope(|s| {
         let slow: Vec<_> = (0..2)
             .map(|_| {
-                s.spawn(|| host.decide(&m, &hostile_facts(IncidentKind::OrderAccident, u64::MAX)))
+                s.spawn(|| {
+                    loop {
+                        // A slow call may meet the pool full of the probe's instance: try again.
+                        match host.decide(&m, &hostile_facts(IncidentKind::OrderAccident, u64::MAX))
+                        {
+                            Err(Error::Busy { .. }) => std::thread::yield_now(),
+                            other => return other,
+                        }
+                    }
+                })
             })
             .collect();
         // While both slots are taken by endless loops, a third decision fails at once.

@@ -6,7 +6,7 @@ use crate::db::writer::{AuditDraft, EventDraft};
 use crate::error::ApiError;
 use crate::validate::{self, ValidClaim};
 use crate::{AppState, new_id, now};
-use oip_engine::canonical::{canonical_facts, decision_json};
+use oip_engine::canonical::canonical_facts;
 use oip_engine::types::{Facts, Outcome};
 use oip_engine::{Error as EngineError, Evaluated};
 use serde_json::{Value, json};
@@ -90,7 +90,7 @@ pub fn decision_row(
         claim_id: claim_id.to_string(),
         kind: kind.to_string(),
         outcome: outcome_code(e.decision.outcome).to_string(),
-        body: String::from_utf8(decision_json(&e.decision)).unwrap_or_default(),
+        body: String::from_utf8(e.decision_json.clone()).unwrap_or_default(),
         provenance: serde_json::to_string(&e.provenance).unwrap_or_default(),
         policy_sha256: e.provenance.sha256.clone(),
         facts: facts_json.to_string(),
@@ -382,7 +382,7 @@ pub async fn replay(state: &AppState, d: &DecisionRow) -> Result<Value, ApiError
         .decide_with(module, facts)
         .await
         .map_err(|e| ApiError::Engine(e.to_string()))?;
-    let again = String::from_utf8(decision_json(&e.decision)).unwrap_or_default();
+    let again = String::from_utf8(e.decision_json.clone()).unwrap_or_default();
     let stored_prov: Value = serde_json::from_str(&d.provenance).unwrap_or(Value::Null);
     let identical =
         again == d.body && stored_prov["facts_sha256"] == json!(e.provenance.facts_sha256);
