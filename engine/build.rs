@@ -51,6 +51,7 @@ fn main() {
     }
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    ensure_wasm_target();
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&guest)
         .args([
@@ -142,4 +143,24 @@ fn crate_dirs(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     dirs.sort();
     dirs
+}
+
+/// `rust-toolchain.toml` names the wasm32 target, but rustup only installs it with the
+/// toolchain; when the toolchain was already there (as on a fresh machine whose one toolchain
+/// is the pinned one), the target is added here, once.
+fn ensure_wasm_target() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let target = std::path::Path::new(sysroot.trim()).join("lib/rustlib/wasm32-unknown-unknown");
+    if !sysroot.trim().is_empty() && !target.exists() {
+        println!("cargo:warning=adding the wasm32-unknown-unknown target with rustup");
+        let _ = Command::new("rustup")
+            .args(["target", "add", "wasm32-unknown-unknown"])
+            .status();
+    }
 }

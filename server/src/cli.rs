@@ -29,6 +29,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Signing keys of the regions' policy modules.
+    Keys {
+        #[command(subcommand)]
+        command: crate::cli_policy::KeysCommand,
+    },
+    /// The policy lifecycle for provincial IT: new, build, test, sign, push, shadow, approve,
+    /// activate, rollback, redecide, list.
+    Policy {
+        #[command(subcommand)]
+        command: crate::cli_policy::PolicyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +136,7 @@ pub fn main() -> anyhow::Result<()> {
 
 async fn run_cli() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
                 "info,sqlx=warn,sea_orm=warn,wasmtime=warn,cranelift=warn".into()
@@ -132,6 +144,8 @@ async fn run_cli() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
+        Command::Keys { command } => crate::cli_policy::keys(command).await?,
+        Command::Policy { command } => crate::cli_policy::policy(command).await?,
         Command::Migrate(args) => {
             let c = config(args)?;
             crate::migrate(&c).await?;

@@ -28,6 +28,8 @@ pub struct Config {
     pub policies: Vec<PathBuf>,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
+    /// Largest policy upload accepted (the module in base64 and its cases).
+    pub policy_upload_limit_bytes: usize,
     /// Time limit for one request.
     pub request_timeout: Duration,
     /// How often the background worker looks for claims to decide again.
@@ -60,6 +62,7 @@ impl Config {
             compiled_cache_dir: None,
             policies: Vec::new(),
             body_limit_bytes: 256 << 10,
+            policy_upload_limit_bytes: 32 << 20,
             request_timeout: Duration::from_secs(30),
             retry_interval: Duration::from_secs(5),
             policy_poll_interval: Duration::from_millis(500),

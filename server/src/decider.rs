@@ -47,11 +47,20 @@ impl Decider {
         &self.host
     }
 
+    /// The host, shared (for work on blocking threads).
+    pub fn host_arc(&self) -> Arc<PolicyHost> {
+        self.host.clone()
+    }
+
     /// Loads (or finds already loaded) a module by its bytes.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<LoadedPolicy>, Error> {
-        let p = self.host.load(bytes)?;
+        Ok(self.remember(self.host.load(bytes)?))
+    }
+
+    /// Keeps a loaded module for later lookups by digest (the first one loaded wins).
+    pub fn remember(&self, p: Arc<LoadedPolicy>) -> Arc<LoadedPolicy> {
         let mut m = self.modules.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(m.entry(p.sha256().to_string()).or_insert(p).clone())
+        m.entry(p.sha256().to_string()).or_insert(p).clone()
     }
 
     /// A module by digest, from memory or the database.
@@ -67,7 +76,12 @@ impl Decider {
         let Some(bytes) = db.policy_bytes(sha256).await.map_err(|e| e.to_string())? else {
             return Ok(None);
         };
-        let p = self.load(&bytes).map_err(|e| e.to_string())?;
+        let host = self.host.clone();
+        let p = tokio::task::spawn_blocking(move || host.load(&bytes))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let p = self.remember(p);
         if p.sha256() != sha256 {
             return Err(format!("stored module {sha256} hashes to {}", p.sha256()));
         }
@@ -141,6 +155,16 @@ impl Decider {
                 Err(e) => {
                     tracing::error!(sha256 = %row.sha256, error = %e, "active policy does not load")
                 }
+            }
+        }
+        // Versions about to be activated are compiled now, so that their activation (here or
+        // through another instance) swaps the registry without a compile on the way.
+        for row in rows
+            .iter()
+            .filter(|r| r.status == "approved" || r.status == "scheduled")
+        {
+            if let Err(e) = self.module(db, &row.sha256).await {
+                tracing::warn!(sha256 = %row.sha256, error = %e, "approved policy does not load");
             }
         }
         self.registry.replace(entries);

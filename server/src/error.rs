@@ -86,6 +86,31 @@ pub enum ApiError {
     /// The database cannot be reached.
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
+    /// A request (other than a claim) fails validation.
+    #[error("invalid request")]
+    InvalidRequest(Vec<FieldProblem>),
+    /// An uploaded policy module is refused; `code` says which check it failed.
+    #[error("policy refused: {code}")]
+    PolicyRefused {
+        /// Stable code: `signature_required`, `signature_invalid`, `signing_key_wrong_region`,
+        /// `policy_invalid`, `policy_incompatible`, `policy_limits`, `policy_region_mismatch`,
+        /// `policy_window_invalid`, `policy_cases_required`, `policy_cases_failed`.
+        code: &'static str,
+        /// The message (zh, en).
+        message: (String, String),
+        /// The fields at fault.
+        fields: Vec<FieldProblem>,
+    },
+    /// A policy lifecycle step is refused in the version's state (409 with its own code:
+    /// `shadow_required`, `different_approver_required`, `nothing_to_roll_back`,
+    /// `job_running`, `invalid_policy_transition`).
+    #[error("policy step refused: {code}")]
+    PolicyStep {
+        /// Stable code.
+        code: &'static str,
+        /// The message (zh, en).
+        message: (String, String),
+    },
     /// The request body is too large.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -189,6 +214,24 @@ impl ApiError {
                 "数据库暂不可用，请稍后重试。".into(),
                 "the database is unavailable; retry shortly".into(),
             ),
+            InvalidRequest(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "请求内容有误，请修正所列字段。".into(),
+                "the request is invalid; see the fields listed".into(),
+            ),
+            PolicyRefused { code, message, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                message.0.clone(),
+                message.1.clone(),
+            ),
+            PolicyStep { code, message } => (
+                StatusCode::CONFLICT,
+                code,
+                message.0.clone(),
+                message.1.clone(),
+            ),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -229,7 +272,9 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut fields: Vec<FieldProblem> = match &self {
-            ApiError::Invalid(f) => f.clone(),
+            ApiError::Invalid(f)
+            | ApiError::InvalidRequest(f)
+            | ApiError::PolicyRefused { fields: f, .. } => f.clone(),
             _ => Vec::new(),
         };
         if let ApiError::PolicyError {

@@ -11,13 +11,16 @@ pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod cli;
+pub mod cli_policy;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod decider;
 pub mod error;
+pub mod lifecycle;
 pub mod metrics;
 pub mod notice;
+pub mod shadow;
 pub mod validate;
 pub mod webhooks;
 mod workers;
@@ -195,6 +198,8 @@ impl AppState {
             sequence,
             source: source.into(),
             created_at: now().to_string(),
+            activated_at: Some(now().to_string()),
+            ..PolicyRow::default()
         };
         self.db.insert_policy(&row, p.component_bytes()).await?;
         Ok(())

@@ -1,6 +1,7 @@
 //! Background work: claims whose decision failed are retried with backoff; claims stored
 //! without a policy in force are decided once one is; policy changes made through another
-//! instance are picked up by polling the policy table; platform events go out to webhooks.
+//! instance are picked up by `LISTEN` (PostgreSQL) and by polling the policy table; scheduled
+//! policy versions are activated when their time comes; platform events go out to webhooks.
 
 use crate::claims::decide_again;
 use crate::{AppState, now};
@@ -29,9 +30,15 @@ pub(crate) fn spawn(state: AppState) {
             }
         }
     });
+    if state.db.is_postgres() {
+        tokio::spawn(crate::lifecycle::listen(state.clone()));
+    }
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(state.config.policy_poll_interval).await;
+            if let Err(e) = crate::lifecycle::activate_due(&state).await {
+                tracing::warn!(error = %e, "scheduled activation failed");
+            }
             match state.decider.sync(&state.db).await {
                 Ok(true) => state.wake_workers(),
                 Ok(false) => {}

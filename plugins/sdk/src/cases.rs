@@ -43,8 +43,13 @@ pub enum Expected {
 /// Reads one case file.
 pub fn load(path: &Path) -> Result<Case, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut v: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    from_value(path, v)
+}
+
+/// A case from its JSON (a case file's content); `path` names it in messages (for an uploaded
+/// case, its name).
+pub fn from_value(path: &Path, mut v: Value) -> Result<Case, String> {
     let facts = serde_json::from_value(v["facts"].take())
         .map_err(|e| format!("{}: facts: {e}", path.display()))?;
     let description = v["description"].as_str().unwrap_or_default().to_string();

@@ -59,6 +59,29 @@ impl FromRequest<AppState> for JsonBody {
     }
 }
 
+/// A JSON body that may be empty (then `{}`), for actions whose parameters are optional.
+pub struct OptionalJsonBody(pub Value);
+
+impl FromRequest<AppState> for OptionalJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::Malformed(e.body_text())
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJsonBody(json!({})));
+        }
+        serde_json::from_slice(&bytes)
+            .map(OptionalJsonBody)
+            .map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))
+    }
+}
+
 /// The OpenAPI document, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(
@@ -82,6 +105,19 @@ impl FromRequest<AppState> for JsonBody {
         platforms::set_webhook,
         policies::regions,
         policies::region_policies,
+        policies::upload,
+        policies::get_one,
+        policies::start_shadow,
+        policies::get_shadow,
+        policies::shadow_chart,
+        policies::approve,
+        policies::activate,
+        policies::rollback,
+        policies::redecide,
+        policies::job,
+        policies::add_key,
+        policies::keys,
+        policies::revoke_key,
         tokens::create,
         tokens::revoke,
         healthz,
@@ -204,8 +240,23 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/regions", get(policies::regions))
         .route(
             "/v1/regions/{region}/policies",
-            get(policies::region_policies),
+            get(policies::region_policies).post(policies::upload).layer(
+                axum::extract::DefaultBodyLimit::max(state.config.policy_upload_limit_bytes),
+            ),
         )
+        .route("/v1/regions/{region}/rollback", post(policies::rollback))
+        .route("/v1/policies/{id}", get(policies::get_one))
+        .route(
+            "/v1/policies/{id}/shadow",
+            post(policies::start_shadow).get(policies::get_shadow),
+        )
+        .route("/v1/policies/{id}/shadow/chart.svg", get(policies::shadow_chart))
+        .route("/v1/policies/{id}/approve", post(policies::approve))
+        .route("/v1/policies/{id}/activate", post(policies::activate))
+        .route("/v1/policies/{id}/redecide", post(policies::redecide))
+        .route("/v1/jobs/{id}", get(policies::job))
+        .route("/v1/keys", post(policies::add_key).get(policies::keys))
+        .route("/v1/keys/{id}", axum::routing::delete(policies::revoke_key))
         .route("/v1/tokens", post(tokens::create))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/healthz", get(healthz))

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004Webhooks),
             Box::new(M0005DuplicateIndex),
             Box::new(M0006DropShortIndex),
+            Box::new(M0007Lifecycle),
         ]
     }
 }
@@ -209,6 +210,53 @@ sql_migration!(
     M0006DropShortIndex,
     "m0006_drop_short_index",
     "DROP INDEX claims_worker"
+);
+
+const M0007: &str = "
+ALTER TABLE policies ADD COLUMN uploaded_by TEXT;
+ALTER TABLE policies ADD COLUMN signed_by TEXT;
+ALTER TABLE policies ADD COLUMN approved_by TEXT;
+ALTER TABLE policies ADD COLUMN approved_at TEXT;
+ALTER TABLE policies ADD COLUMN activate_at BIGINT;
+ALTER TABLE policies ADD COLUMN activated_at TEXT;
+ALTER TABLE policies ADD COLUMN validation TEXT;
+CREATE TABLE signing_keys (
+    id TEXT PRIMARY KEY,
+    region TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    added_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE INDEX signing_keys_region ON signing_keys (region);
+CREATE TABLE policy_jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    policy_sha256 TEXT NOT NULL,
+    region TEXT NOT NULL,
+    params TEXT NOT NULL,
+    status TEXT NOT NULL,
+    total BIGINT NOT NULL,
+    done BIGINT NOT NULL,
+    failed BIGINT NOT NULL,
+    report TEXT,
+    error TEXT,
+    requested_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL,
+    finished_at BIGINT
+);
+CREATE INDEX policy_jobs_policy ON policy_jobs (policy_sha256, kind)
+";
+
+sql_migration!(
+    /// The policy lifecycle: who uploaded, signed, approved and activated a version, its
+    /// scheduled activation and its validation report; the regions' signing keys; shadow-run
+    /// and re-decision jobs with their progress and report.
+    M0007Lifecycle,
+    "m0007_lifecycle",
+    M0007
 );
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {

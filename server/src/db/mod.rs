@@ -4,6 +4,7 @@
 //! `$n` for PostgreSQL), so the two backends run the same statements. Writes that must be
 //! durable before the client hears 201 go through the group-commit [`writer`].
 
+pub mod lifecycle;
 pub mod migrations;
 pub mod store;
 pub mod writer;

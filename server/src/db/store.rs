@@ -93,7 +93,7 @@ pub struct AuditRow {
 }
 
 /// A stored policy version.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct PolicyRow {
     /// Digest.
     pub sha256: String,
@@ -109,14 +109,28 @@ pub struct PolicyRow {
     pub effective_to: Option<String>,
     /// Manifest (JSON).
     pub manifest: String,
-    /// `active` or `inactive`.
+    /// `uploaded`, `approved`, `scheduled`, `active`, `rolled_back`.
     pub status: String,
-    /// Activation order.
+    /// Activation order (0 until activated).
     pub sequence: i64,
     /// `builtin`, `config`, `upload`.
     pub source: String,
     /// Created.
     pub created_at: String,
+    /// The token that uploaded it.
+    pub uploaded_by: Option<String>,
+    /// The signing key that signed it.
+    pub signed_by: Option<String>,
+    /// The token that approved it.
+    pub approved_by: Option<String>,
+    /// When it was approved.
+    pub approved_at: Option<String>,
+    /// Scheduled activation (epoch seconds).
+    pub activate_at: Option<i64>,
+    /// When it was activated.
+    pub activated_at: Option<String>,
+    /// The upload's validation report (JSON).
+    pub validation: Option<String>,
 }
 
 /// A stored token (its hash only).
@@ -143,13 +157,13 @@ fn push_in<T: AsRef<str>>(sql: &mut String, values: &mut Vec<Value>, column: &st
     values.extend(items.iter().map(|i| Value::from(i.as_ref().to_string())));
 }
 
-fn s(r: &QueryResult, c: &str) -> Result<String, DbErr> {
+pub(super) fn s(r: &QueryResult, c: &str) -> Result<String, DbErr> {
     r.try_get("", c)
 }
-fn os(r: &QueryResult, c: &str) -> Result<Option<String>, DbErr> {
+pub(super) fn os(r: &QueryResult, c: &str) -> Result<Option<String>, DbErr> {
     r.try_get("", c)
 }
-fn i(r: &QueryResult, c: &str) -> Result<i64, DbErr> {
+pub(super) fn i(r: &QueryResult, c: &str) -> Result<i64, DbErr> {
     r.try_get("", c)
 }
 
@@ -201,10 +215,11 @@ fn decision_row(r: &QueryResult) -> Result<DecisionRow, DbErr> {
     })
 }
 
-const POLICY_COLS: &str = "sha256, region, policy_id, version, effective_from, effective_to, manifest, status, \
-    sequence, source, created_at";
+pub(super) const POLICY_COLS: &str = "sha256, region, policy_id, version, effective_from, effective_to, manifest, status, \
+    sequence, source, created_at, uploaded_by, signed_by, approved_by, approved_at, activate_at, activated_at, \
+    validation";
 
-fn policy_row(r: &QueryResult) -> Result<PolicyRow, DbErr> {
+pub(super) fn policy_row(r: &QueryResult) -> Result<PolicyRow, DbErr> {
     Ok(PolicyRow {
         sha256: s(r, "sha256")?,
         region: s(r, "region")?,
@@ -217,11 +232,18 @@ fn policy_row(r: &QueryResult) -> Result<PolicyRow, DbErr> {
         sequence: i(r, "sequence")?,
         source: s(r, "source")?,
         created_at: s(r, "created_at")?,
+        uploaded_by: os(r, "uploaded_by")?,
+        signed_by: os(r, "signed_by")?,
+        approved_by: os(r, "approved_by")?,
+        approved_at: os(r, "approved_at")?,
+        activate_at: r.try_get("", "activate_at")?,
+        activated_at: os(r, "activated_at")?,
+        validation: os(r, "validation")?,
     })
 }
 
 impl Db {
-    async fn one<T>(
+    pub(super) async fn one<T>(
         &self,
         sql: &str,
         values: Vec<Value>,
@@ -235,7 +257,7 @@ impl Db {
             .transpose()
     }
 
-    async fn all<T>(
+    pub(super) async fn all<T>(
         &self,
         sql: &str,
         values: Vec<Value>,
@@ -702,31 +724,40 @@ impl Db {
     // --- policies ---------------------------------------------------------------------
 
     /// Stores a policy version (nothing if its digest is already stored).
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_policy(&self, p: &PolicyRow, bytes: &[u8]) -> Result<bool, DbErr> {
-        let n = self
-            .exec(
-                &format!(
-                    "INSERT INTO policies ({POLICY_COLS}, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                     ON CONFLICT DO NOTHING"
-                ),
-                vec![
-                    p.sha256.clone().into(),
-                    p.region.clone().into(),
-                    p.policy_id.clone().into(),
-                    p.version.clone().into(),
-                    p.effective_from.clone().into(),
-                    p.effective_to.clone().into(),
-                    p.manifest.clone().into(),
-                    p.status.clone().into(),
-                    p.sequence.into(),
-                    p.source.clone().into(),
-                    p.created_at.clone().into(),
-                    bytes.to_vec().into(),
-                ],
-            )
-            .await?;
-        Ok(n > 0)
+        Ok(self.conn.execute_raw(self.insert_policy_stmt(p, bytes)).await?.rows_affected() > 0)
+    }
+
+    /// The statement storing a policy version; returns its digest when it inserted.
+    pub fn insert_policy_stmt(&self, p: &PolicyRow, bytes: &[u8]) -> Statement {
+        self.stmt(
+            &format!(
+                "INSERT INTO policies ({POLICY_COLS}, bytes) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING \
+                 RETURNING sha256"
+            ),
+            vec![
+                p.sha256.clone().into(),
+                p.region.clone().into(),
+                p.policy_id.clone().into(),
+                p.version.clone().into(),
+                p.effective_from.clone().into(),
+                p.effective_to.clone().into(),
+                p.manifest.clone().into(),
+                p.status.clone().into(),
+                p.sequence.into(),
+                p.source.clone().into(),
+                p.created_at.clone().into(),
+                p.uploaded_by.clone().into(),
+                p.signed_by.clone().into(),
+                p.approved_by.clone().into(),
+                p.approved_at.clone().into(),
+                p.activate_at.into(),
+                p.activated_at.clone().into(),
+                p.validation.clone().into(),
+                bytes.to_vec().into(),
+            ],
+        )
     }
 
     /// Every policy version, or a region's.
@@ -771,12 +802,20 @@ impl Db {
             .conn
             .query_one_raw(self.stmt(
                 "SELECT CAST(COUNT(*) AS BIGINT) AS n, COALESCE(MAX(sequence), 0) AS m, \
-                 CAST(COALESCE(SUM(CASE WHEN status = 'active' THEN sequence ELSE 0 END), 0) AS BIGINT) AS a FROM policies",
+                 CAST(COALESCE(SUM(CASE WHEN status = 'active' THEN sequence ELSE 0 END), 0) AS BIGINT) AS a, \
+                 CAST(COALESCE(SUM(CASE WHEN status IN ('approved', 'scheduled') THEN 1 ELSE 0 END), 0) AS BIGINT) AS w \
+                 FROM policies",
                 vec![],
             ))
             .await?;
         Ok(match row {
-            Some(r) => format!("{}-{}-{}", i(&r, "n")?, i(&r, "m")?, i(&r, "a")?),
+            Some(r) => format!(
+                "{}-{}-{}-{}",
+                i(&r, "n")?,
+                i(&r, "m")?,
+                i(&r, "a")?,
+                i(&r, "w")?
+            ),
             None => String::new(),
         })
     }

@@ -6,7 +6,9 @@ use oip_server::config::Config;
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const ADMIN: &str = "test-admin-token";
@@ -229,4 +231,136 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// An `oip serve` process (killed when dropped).
+pub struct Proc {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `oip serve` as a process on a free port; returns once it listens.
+pub fn start(data_dir: &Path, database_url: Option<&str>) -> Proc {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("OIP_BOOTSTRAP_TOKEN", ADMIN)
+        .env("RUST_LOG", "warn")
+        .env_remove("OIP_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    match database_url {
+        Some(u) => cmd.env("DATABASE_URL", u),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    let mut child = cmd.spawn().expect("start oip");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let url = line.trim().rsplit(' ').next().expect("url").to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected first line: {line:?}"
+    );
+    Proc { child, url }
+}
+
+
+// --- the policy lifecycle ------------------------------------------------------------------
+
+/// A deterministic ed25519 key (seed repeated).
+pub fn signing_key(seed: u8) -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+}
+
+/// The public key of a signing key, hex, as `POST /v1/keys` takes it.
+pub fn public_hex(k: &ed25519_dalek::SigningKey) -> String {
+    hex::encode(k.verifying_key().to_bytes())
+}
+
+/// The next Sichuan version (fixture `cn-sc-next`: 2026.2, with the 2025 wage base).
+pub fn next_sc_module() -> Vec<u8> {
+    std::fs::read(oip_engine::builtin::fixture_path("cn-sc-next")).expect("fixture cn-sc-next built")
+}
+
+/// The built-in Sichuan cases as an upload carries them; without the one the 2025 wage base
+/// changes (`covered_wage_base_stand_in`) unless `all`.
+pub fn sc_cases(all: bool) -> Vec<Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/cn-sc/cases");
+    oip_server::cli_policy::read_cases(&dir)
+        .expect("cases")
+        .into_iter()
+        .filter(|c| all || c["name"] != "covered_wage_base_stand_in")
+        .collect()
+}
+
+/// An upload body.
+pub fn upload_body(module: &[u8], key: Option<&ed25519_dalek::SigningKey>, cases: Vec<Value>) -> Value {
+    use base64::Engine as _;
+    let mut v = json!({
+        "module": base64::engine::general_purpose::STANDARD.encode(module),
+        "cases": cases,
+    });
+    if let Some(k) = key {
+        v["signature"] = json!(oip_server::cli_policy::sign(k, module));
+    }
+    v
+}
+
+/// Creates a token through the admin token.
+pub async fn token_at(http: &reqwest::Client, url: &str, body: Value) -> String {
+    let (s, v) = call(http, url, "POST", "/v1/tokens", ADMIN, Some(body), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["token"].as_str().expect("token").to_string()
+}
+
+/// Polls a job until it is no longer running.
+pub async fn wait_job(http: &reqwest::Client, url: &str, token: &str, id: &str) -> Value {
+    eventually(Duration::from_secs(120), || async {
+        let (s, j) = call(http, url, "GET", &format!("/v1/jobs/{id}"), token, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        (j["status"] != "running").then_some(j)
+    })
+    .await
+    .expect("job ends within 120 s")
+}
+
+/// Two Sichuan policy admins (the uploader and the approver), with the region's key
+/// registered; uploads, shadows and approves the next Sichuan version. Returns
+/// (version id, uploader token, approver token).
+pub async fn approved_next_sc(http: &reqwest::Client, url: &str) -> (String, String, String) {
+    let key = signing_key(7);
+    let (s, v) = call(http, url, "POST", "/v1/keys", ADMIN, Some(json!({"region": "CN-SC", "public_key": public_hex(&key)})), None).await;
+    assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{v}");
+    let a = token_at(http, url, json!({"role": "policy_admin", "regions": ["CN-SC"]})).await;
+    let b = token_at(http, url, json!({"role": "policy_admin", "regions": ["CN-SC"]})).await;
+    let (s, p) = call(http, url, "POST", "/v1/regions/CN-SC/policies", &a, Some(upload_body(&next_sc_module(), Some(&key), sc_cases(false))), None).await;
+    assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{p}");
+    let id = p["id"].as_str().expect("id").to_string();
+    let (s, j) = call(http, url, "POST", &format!("/v1/policies/{id}/shadow"), &a, None, None).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let done = wait_job(http, url, &a, j["id"].as_str().expect("job id")).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let (s, v) = call(http, url, "POST", &format!("/v1/policies/{id}/approve"), &b, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (id, a, b)
+}
+
+/// The example claim moved one year on (2026 incident: the built-in Sichuan version decides it
+/// on W(2024) as a provisional stand-in).
+pub fn example_2026(n: u64) -> Value {
+    let text = example(n).to_string().replace("\"2025-", "\"2026-");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    v["platform_claim_ref"] = format!("MT-TEST-2026-{n}").into();
+    v["assessment"]["assessed_at"] = "2026-10-10".into();
+    v
 }
