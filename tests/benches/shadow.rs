@@ -111,6 +111,22 @@ async fn run(n: usize) {
     let raw = (per_thread * threads) as f64 / t.elapsed().as_secs_f64();
     println!("raw decide: {raw:.0} decisions/s on {threads} threads");
 
+    // The reading alone: every page of claims with their decisions, nothing decided.
+    let t = Instant::now();
+    let (mut after, mut read) = (String::new(), 0usize);
+    loop {
+        let page = state
+            .db
+            .shadow_page("CN-SC", Range::default(), None, &after, 2048)
+            .await
+            .expect("page");
+        let Some(last) = page.last() else { break };
+        after = last.id.clone();
+        read += page.len();
+    }
+    let read_rate = read as f64 / t.elapsed().as_secs_f64();
+    println!("reading alone: {read_rate:.0} claims/s (one thread)");
+
     let mut job = oip_server::db::lifecycle::JobRow {
         id: "job_bench".into(),
         kind: "shadow".into(),
