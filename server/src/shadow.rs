@@ -477,40 +477,54 @@ pub async fn shadow(
     let started = std::time::Instant::now();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut report = Report::default();
+    // The reader runs up to two pages ahead of the deciders.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let db = state.db.clone();
     let region = job.region.clone();
-    let fetch = move |after: String| {
-        let db = db.clone();
-        let region = region.clone();
-        async move { db.shadow_page(&region, range, None, &after, PAGE).await }
-    };
-    let mut page = fetch(String::new()).await.map_err(|e| e.to_string())?;
-    while !page.is_empty() {
-        let last = page.last().map(|r| r.id.clone()).unwrap_or_default();
+    let reader = tokio::spawn(async move {
+        let mut after = String::new();
+        loop {
+            let page = db.shadow_page(&region, range, None, &after, PAGE).await;
+            let last = match &page {
+                Ok(rows) => rows.last().map(|r| r.id.clone()),
+                Err(_) => None,
+            };
+            let end = last.is_none();
+            if tx.send(page).await.is_err() || end {
+                break;
+            }
+            after = last.unwrap_or_default();
+        }
+    });
+    while let Some(page) = rx.recv().await {
+        let rows = page.map_err(|e| e.to_string())?;
+        if rows.is_empty() {
+            break;
+        }
         let host = state.decider.host_arc();
         let policy = candidate.clone();
-        let rows = page;
-        let decide = tokio::task::spawn_blocking(move || {
+        let compared = tokio::task::spawn_blocking(move || {
             let chunk = rows.len().div_ceil(threads).max(1);
             std::thread::scope(|scope| {
                 let handles: Vec<_> = rows
                     .chunks(chunk)
                     .map(|part| {
-                        let host = &host;
-                        let policy = &policy;
+                        let (host, policy) = (&host, &policy);
                         scope.spawn(move || {
                             part.iter().map(|r| compare(host, policy, r)).collect::<Vec<_>>()
                         })
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect::<Vec<_>>()
+                let mut out = Vec::with_capacity(rows.len());
+                for h in handles {
+                    out.extend(h.join().map_err(|_| "a decider thread panicked".to_string())?);
+                }
+                Ok::<_, String>(out)
             })
-        });
-        let (compared, next) = tokio::join!(decide, fetch(last));
-        for c in compared.map_err(|e| e.to_string())? {
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        for c in compared {
             report.add(c);
         }
         job.done = report.compared + report.failed;
@@ -518,8 +532,8 @@ pub async fn shadow(
         if let Err(e) = state.db.job_progress(&job.id, job.done, job.failed, now_ms()).await {
             tracing::warn!(job = %job.id, error = %e, "cannot record progress");
         }
-        page = next.map_err(|e| e.to_string())?;
     }
+    reader.abort();
     Ok(report.json(job, started.elapsed().as_millis() as i64))
 }
 
