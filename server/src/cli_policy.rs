@@ -463,8 +463,8 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             let done = wait(&c, job["id"].as_str().unwrap_or_default()).await?;
             let r = &done["report"];
             println!(
-                "redecided {} claims, skipped {}, failed {}",
-                r["redecided"], r["skipped"], r["failed"]
+                "redecided {} claims; {} would be decided identically (left alone); {} not concerned; {} failed",
+                r["redecided"], r["unchanged"], r["skipped"], r["failed"]
             );
         }
         PolicyCommand::List { region, remote } => {
