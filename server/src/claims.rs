@@ -114,22 +114,33 @@ pub async fn submit(
     body: &Value,
 ) -> Result<(Value, bool), ApiError> {
     let request_sha = request_sha256(body);
-    if let Some(existing) = state.db.claim_by_key(platform, key).await? {
-        return existing_for_key(state, existing, &request_sha)
-            .await
-            .map(|v| (v, false));
-    }
-    let valid: ValidClaim = validate::claim(body, now()).map_err(ApiError::Invalid)?;
+    // A repeated key is answered from the stored claim. On the happy path that lookup is not
+    // made up front (a round trip for every claim): the insert's guard finds the key taken and
+    // the stored claim is read then; an invalid body is checked against a stored key first, so
+    // that reusing a key with another body is a 409 whatever that body holds.
+    let valid: ValidClaim = match validate::claim(body, now()) {
+        Ok(v) => v,
+        Err(problems) => {
+            if let Some(existing) = state.db.claim_by_key(platform, key).await? {
+                return existing_for_key(state, existing, &request_sha)
+                    .await
+                    .map(|v| (v, false));
+            }
+            return Err(ApiError::Invalid(problems));
+        }
+    };
     let (facts, facts_bytes) = canonical_facts(&valid.facts);
     let facts_json = String::from_utf8(facts_bytes).unwrap_or_default();
     let worker_json =
         serde_json::to_vec(&valid.worker).map_err(|e| ApiError::Internal(e.to_string()))?;
     let worker_hash = state.keys.keyed_hash(&valid.worker.id_number);
     let incident_at = facts.incident.occurred_at.0;
-    let duplicate = state
-        .db
-        .duplicate_of(&worker_hash, incident_at, &facts.region)
-        .await?;
+    // The duplicate lookup and the decision run side by side.
+    let (duplicate, outcome) = tokio::join!(
+        state.db.duplicate_of(&worker_hash, incident_at, &facts.region),
+        attempt(state, &facts)
+    );
+    let duplicate = duplicate?;
     let id = new_id("clm");
     let created = now().to_string();
 
@@ -156,7 +167,7 @@ pub async fn submit(
     let mut then = Vec::new();
     let mut next_attempt_at = None;
     let mut decision = None;
-    match attempt(state, &facts).await {
+    match outcome {
         Attempt::Decided(e) => {
             let row = decision_row(&id, "automatic", &e, &facts_json, None);
             claim.status = status_for(e.decision.outcome).into();
