@@ -13,6 +13,7 @@ pub mod claims;
 pub mod cli;
 pub mod cli_policy;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod db;
 pub mod decider;

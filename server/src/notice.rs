@@ -13,7 +13,8 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn item_name(item: &str, en: bool) -> &'static str {
+/// The name of a benefit item (also the console's).
+pub(crate) fn item_name(item: &str, en: bool) -> &'static str {
     match (item, en) {
         ("medical", false) => "医疗费",
         ("medical", true) => "Medical costs",

@@ -219,7 +219,8 @@ pub fn router(state: AppState) -> Router {
     if state.config.baseline_route {
         api = api.route("/v1/baseline", post(baseline));
     }
-    api.route("/v1/claims", post(claims::create).get(claims::list))
+    api.merge(crate::console::router(&state))
+        .route("/v1/claims", post(claims::create).get(claims::list))
         .route("/v1/claims/{id}", get(claims::get_one))
         .route("/v1/claims/{id}/decisions", get(claims::decisions))
         .route("/v1/claims/{id}/supplements", post(claims::supplement))
