@@ -2,7 +2,7 @@
 //! retry, a policy coming into force), replay, and the JSON clients read.
 
 use crate::db::store::{ClaimRow, DecisionRow};
-use crate::db::writer::{AuditDraft, EventDraft};
+use crate::db::writer::{Applied, AuditDraft, EventDraft};
 use crate::error::ApiError;
 use crate::validate::{self, ValidClaim};
 use crate::{AppState, new_id, now};
@@ -135,12 +135,7 @@ pub async fn submit(
         serde_json::to_vec(&valid.worker).map_err(|e| ApiError::Internal(e.to_string()))?;
     let worker_hash = state.keys.keyed_hash(&valid.worker.id_number);
     let incident_at = facts.incident.occurred_at.0;
-    // The duplicate lookup and the decision run side by side.
-    let (duplicate, outcome) = tokio::join!(
-        state.db.duplicate_of(&worker_hash, incident_at, &facts.region),
-        attempt(state, &facts)
-    );
-    let duplicate = duplicate?;
+    let outcome = attempt(state, &facts).await;
     let id = new_id("clm");
     let created = now().to_string();
 
@@ -156,7 +151,8 @@ pub async fn submit(
         facts: facts_json.clone(),
         narrative: valid.narrative.to_string(),
         worker_masked: validate::mask_id(&valid.worker.id_number),
-        possible_duplicate_of: duplicate,
+        // Found by the insert itself, inside the writer's transaction (see below).
+        possible_duplicate_of: None,
         decision_id: None,
         last_error: None,
         attempts: 0,
@@ -201,11 +197,14 @@ pub async fn submit(
         ),
     }];
     let events = lifecycle_events(&claim, decision.as_ref(), true);
-    let inserted = state
+    let applied = state
         .writer
-        .submit_logged(Some(guard), then, audit, events)
+        .submit_returning(Some(guard), then, audit, events)
         .await?;
-    if !inserted {
+    if let Applied::Done(Some(row)) = &applied {
+        claim.possible_duplicate_of = row.try_get("", "possible_duplicate_of")?;
+    }
+    if matches!(applied, Applied::Skipped) {
         // Another request won the race for this key (or this claim reference).
         return match state.db.claim_by_key(platform, key).await? {
             Some(existing) => existing_for_key(state, existing, &request_sha)

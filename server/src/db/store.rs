@@ -283,6 +283,9 @@ impl Db {
     // --- claims -----------------------------------------------------------------------
 
     /// The guard statement inserting a claim (nothing on conflict; returns the id if inserted).
+    /// It also finds the possible duplicate (another claim of the same worker for the same
+    /// incident time in the region, the earliest) inside the writer's transaction, which sees
+    /// the claims of the same batch too, and returns it as `possible_duplicate_of`.
     #[allow(clippy::too_many_arguments)]
     pub fn insert_claim_stmt(
         &self,
@@ -294,8 +297,11 @@ impl Db {
         self.stmt(
             &format!(
                 "INSERT INTO claims ({CLAIM_COLS}, worker_sealed, worker_hash, next_attempt_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT DO NOTHING RETURNING id"
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                 (SELECT d.id FROM claims d WHERE d.worker_hash = ? AND d.incident_at = ? AND d.region = ? \
+                  ORDER BY d.id LIMIT 1), \
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT DO NOTHING RETURNING id, possible_duplicate_of"
             ),
             vec![
                 c.id.clone().into(),
@@ -309,7 +315,9 @@ impl Db {
                 c.facts.clone().into(),
                 c.narrative.clone().into(),
                 c.worker_masked.clone().into(),
-                c.possible_duplicate_of.clone().into(),
+                worker_hash.to_string().into(),
+                c.incident_at.into(),
+                c.region.clone().into(),
                 c.decision_id.clone().into(),
                 c.last_error.clone().into(),
                 (c.attempts as i32).into(),
@@ -607,23 +615,6 @@ impl Db {
             claim_row,
         )
         .await
-    }
-
-    /// Another claim of the same worker for the same incident time in the region.
-    pub async fn duplicate_of(
-        &self,
-        worker_hash: &str,
-        incident_at: i64,
-        region: &str,
-    ) -> Result<Option<String>, DbErr> {
-        let row = self
-            .conn
-            .query_one_raw(self.stmt(
-                "SELECT id FROM claims WHERE worker_hash = ? AND incident_at = ? AND region = ? ORDER BY id LIMIT 1",
-                vec![worker_hash.into(), incident_at.into(), region.into()],
-            ))
-            .await?;
-        row.map(|r| s(&r, "id")).transpose()
     }
 
     /// Claims visible to a scope, newest first, after a cursor.

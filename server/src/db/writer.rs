@@ -10,7 +10,7 @@
 //! before it.
 
 use super::Db;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, TransactionTrait};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
@@ -29,7 +29,16 @@ pub struct Job {
     pub audit: Vec<AuditDraft>,
     /// Platform events to append when the job applies.
     pub events: Vec<EventDraft>,
-    reply: oneshot::Sender<Result<bool, DbErr>>,
+    reply: oneshot::Sender<Result<Applied, DbErr>>,
+}
+
+/// What became of a job.
+#[derive(Debug)]
+pub enum Applied {
+    /// Its guard returned no row (a conflict): nothing of it was written.
+    Skipped,
+    /// Written; with the row its guard returned, if it had one.
+    Done(Option<QueryResult>),
 }
 
 /// An audit entry before it has its place in the chain.
@@ -121,6 +130,20 @@ impl Writer {
         audit: Vec<AuditDraft>,
         events: Vec<EventDraft>,
     ) -> Result<bool, DbErr> {
+        Ok(matches!(
+            self.submit_returning(guard, then, audit, events).await?,
+            Applied::Done(_)
+        ))
+    }
+
+    /// Runs a job durably with its audit entries and events; the row its guard returned.
+    pub async fn submit_returning(
+        &self,
+        guard: Option<Statement>,
+        then: Vec<Statement>,
+        audit: Vec<AuditDraft>,
+        events: Vec<EventDraft>,
+    ) -> Result<Applied, DbErr> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job {
@@ -197,7 +220,7 @@ async fn run_job(
     head: &mut Head,
     logs: &mut LogRows,
     careful: bool,
-) -> Result<bool, DbErr> {
+) -> Result<Applied, DbErr> {
     let (inserted, next) = if careful {
         // Inside its own savepoint, its log rows included: a failure rolls back this job alone.
         let sp = txn.begin().await?;
@@ -221,10 +244,13 @@ async fn apply<C: ConnectionTrait>(
     job: &Job,
     head: &Head,
     logs: &mut LogRows,
-) -> Result<(bool, Head), DbErr> {
-    let inserted = match &job.guard {
-        Some(g) => conn.query_one_raw(g.clone()).await?.is_some(),
-        None => true,
+) -> Result<(Applied, Head), DbErr> {
+    let (inserted, row) = match &job.guard {
+        Some(g) => match conn.query_one_raw(g.clone()).await? {
+            Some(r) => (true, Some(r)),
+            None => (false, None),
+        },
+        None => (true, None),
     };
     let mut next = Head {
         audit_seq: head.audit_seq,
@@ -232,7 +258,7 @@ async fn apply<C: ConnectionTrait>(
         event_seq: head.event_seq,
     };
     if !inserted {
-        return Ok((false, next));
+        return Ok((Applied::Skipped, next));
     }
     for s in &job.then {
         conn.execute_raw(s.clone()).await?;
@@ -277,7 +303,7 @@ async fn apply<C: ConnectionTrait>(
             at.clone().into(),
         ]);
     }
-    Ok((true, next))
+    Ok((Applied::Done(row), next))
 }
 
 async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, DbErr> {
@@ -303,7 +329,7 @@ async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, 
 /// Runs a batch without savepoints (the common case: a handful of round trips fewer per job);
 /// if any job fails, the whole transaction is dropped and the batch runs again with a
 /// savepoint per job, so that only the failing job fails.
-async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<bool, DbErr>> {
+async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<Applied, DbErr>> {
     let fast = run_batch_in(db, batch, false).await;
     if fast.iter().all(Result::is_ok) {
         return fast;
@@ -311,7 +337,7 @@ async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<bool, DbErr>> {
     run_batch_in(db, batch, true).await
 }
 
-async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<bool, DbErr>> {
+async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Applied, DbErr>> {
     let txn = match db.conn.begin().await {
         Ok(t) => t,
         Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
