@@ -84,11 +84,12 @@ async fn browser(test: &str) -> Option<Browser> {
     let (driver, chromium) = match (driver, chromium) {
         (Some(d), Some(c)) => (d, c),
         (d, c) => {
-            let missing = format!(
-                "{}{}",
-                if d.is_none() { "chromedriver " } else { "" },
-                if c.is_none() { "chromium" } else { "" }
-            );
+            let missing = [("chromedriver", d.is_none()), ("chromium", c.is_none())]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(" and ");
             if browsers_required() {
                 panic!(
                     "browser test {test}: {missing} not found on PATH, and CI or OIP_BROWSER_TESTS=1 \
@@ -586,14 +587,15 @@ async fn scenario_policies(c: Client) {
         .expect("text");
     assert_eq!(r_changed, "1");
     shot(c, "shadow").await;
-    let chart = c
-        .find(Locator::Css("#chart svg"))
-        .await
-        .expect("chart")
-        .screenshot()
-        .await
-        .expect("chart screenshot");
-    std::fs::write(screenshots().join("shadow-chart.png"), chart).expect("write");
+    let chart = c.find(Locator::Css("#chart")).await.expect("chart");
+    let _ = c
+        .execute(
+            "arguments[0].scrollIntoView();",
+            vec![serde_json::to_value(&chart).expect("element")],
+        )
+        .await;
+    let png = chart.screenshot().await.expect("chart screenshot");
+    std::fs::write(screenshots().join("shadow-chart.png"), png).expect("write");
 
     // Wang cannot approve his own upload.
     click(c, "#approve-version-submit").await;
@@ -882,8 +884,14 @@ async fn the_session_cookie_is_strict_and_every_form_checks_its_csrf_token() {
         assert!(login_cookie.contains(attr), "{login_cookie}");
     }
     let nonce = cookie_value(&set, "oip_login").expect("nonce");
-    let csp = r.headers()["content-security-policy"].to_str().expect("csp").to_string();
-    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     let page = r.text().await.expect("body");
     assert!(page.contains("<html lang=\"zh-CN\">"), "zh-CN by default");
     let csrf = csrf_in(&page);
