@@ -198,7 +198,12 @@ impl Client {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -206,7 +211,10 @@ impl Client {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.with_context(|| format!("cannot reach {}", self.base))?;
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.base))?;
         let status = resp.status();
         let text = resp.text().await?;
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -252,7 +260,10 @@ fn package(region: &str) -> String {
 pub fn module_path(workspace: &Path, region: &str) -> PathBuf {
     workspace
         .join("target/wasm32-unknown-unknown/release")
-        .join(format!("oip_policy_{}.wasm", region.to_lowercase().replace('-', "_")))
+        .join(format!(
+            "oip_policy_{}.wasm",
+            region.to_lowercase().replace('-', "_")
+        ))
 }
 
 fn cargo(workspace: &Path, args: &[&str]) -> anyhow::Result<()> {
@@ -295,7 +306,11 @@ pub fn read_cases(dir: &Path) -> anyhow::Result<Vec<Value>> {
     for p in paths {
         let mut v: Value = serde_json::from_slice(&std::fs::read(&p)?)
             .with_context(|| format!("{} is not JSON", p.display()))?;
-        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("case").to_string();
+        let name = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("case")
+            .to_string();
         v["name"] = json!(name);
         out.push(v);
     }
@@ -303,7 +318,8 @@ pub fn read_cases(dir: &Path) -> anyhow::Result<Vec<Value>> {
 }
 
 fn read_secret(path: &Path) -> anyhow::Result<SigningKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let bytes = hex::decode(text.trim()).context("the key file must hold 64 hex digits")?;
     let arr: [u8; 32] = bytes
         .as_slice()
@@ -327,7 +343,10 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             let key = SigningKey::from_bytes(&seed);
             write_secret(&out, &hex::encode(seed))?;
             println!("{}", hex::encode(key.verifying_key().to_bytes()));
-            eprintln!("secret key written to {} (keep it private); the line above is the public key", out.display());
+            eprintln!(
+                "secret key written to {} (keep it private); the line above is the public key",
+                out.display()
+            );
         }
         KeysCommand::Add {
             region,
@@ -335,7 +354,10 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             remote,
         } => {
             let v = Client::new(&remote)?
-                .post("/v1/keys", json!({ "region": region, "public_key": public_key }))
+                .post(
+                    "/v1/keys",
+                    json!({ "region": region, "public_key": public_key }),
+                )
                 .await?;
             println!("{}", v["id"].as_str().unwrap_or(""));
         }
@@ -379,7 +401,14 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
         PolicyCommand::Build { region, workspace } => {
             cargo(
                 &workspace,
-                &["build", "--release", "--target", "wasm32-unknown-unknown", "-p", &package(&region)],
+                &[
+                    "build",
+                    "--release",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "-p",
+                    &package(&region),
+                ],
             )?;
             println!("{}", module_path(&workspace, &region).display());
         }
@@ -387,17 +416,29 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             cargo(&workspace, &["test", "-p", &package(&region)])?;
             let path = module_path(&workspace, &region);
             if !path.exists() {
-                bail!("{} is not built: run `oip policy build {region}` first", path.display());
+                bail!(
+                    "{} is not built: run `oip policy build {region}` first",
+                    path.display()
+                );
             }
-            let (n, failures) = test_through_engine(&path, &crate_dir(&workspace, &region).join("cases"))?;
+            let (n, failures) =
+                test_through_engine(&path, &crate_dir(&workspace, &region).join("cases"))?;
             if !failures.is_empty() {
-                bail!("{} of {n} cases fail through the engine:\n{}", failures.len(), failures.join("\n"));
+                bail!(
+                    "{} of {n} cases fail through the engine:\n{}",
+                    failures.len(),
+                    failures.join("\n")
+                );
             }
-            println!("{n} cases pass natively and through the engine on {}", path.display());
+            println!(
+                "{n} cases pass natively and through the engine on {}",
+                path.display()
+            );
         }
         PolicyCommand::Sign { module, key } => {
             let key = read_secret(&key)?;
-            let bytes = std::fs::read(&module).with_context(|| format!("cannot read {}", module.display()))?;
+            let bytes = std::fs::read(&module)
+                .with_context(|| format!("cannot read {}", module.display()))?;
             let sig_path = PathBuf::from(format!("{}.sig", module.display()));
             std::fs::write(&sig_path, sign(&key, &bytes) + "\n")?;
             println!("{}", sig_path.display());
@@ -410,10 +451,16 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             workspace,
             remote,
         } => {
-            let bytes = std::fs::read(&module).with_context(|| format!("cannot read {}", module.display()))?;
-            let sig_path = signature.unwrap_or_else(|| PathBuf::from(format!("{}.sig", module.display())));
-            let sig = std::fs::read_to_string(&sig_path)
-                .with_context(|| format!("cannot read the signature {} (run oip policy sign)", sig_path.display()))?;
+            let bytes = std::fs::read(&module)
+                .with_context(|| format!("cannot read {}", module.display()))?;
+            let sig_path =
+                signature.unwrap_or_else(|| PathBuf::from(format!("{}.sig", module.display())));
+            let sig = std::fs::read_to_string(&sig_path).with_context(|| {
+                format!(
+                    "cannot read the signature {} (run oip policy sign)",
+                    sig_path.display()
+                )
+            })?;
             let cases_dir = cases.unwrap_or_else(|| crate_dir(&workspace, &region).join("cases"));
             let body = json!({
                 "module": base64::engine::general_purpose::STANDARD.encode(&bytes),
@@ -426,7 +473,12 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             eprintln!("{}", version_line(&v));
             println!("{}", v["id"].as_str().unwrap_or(""));
         }
-        PolicyCommand::Shadow { id, from, to, remote } => {
+        PolicyCommand::Shadow {
+            id,
+            from,
+            to,
+            remote,
+        } => {
             let c = Client::new(&remote)?;
             let mut body = json!({});
             if let Some(f) = from {
@@ -441,7 +493,9 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             summary(&done);
         }
         PolicyCommand::Approve { id, remote } => {
-            let v = Client::new(&remote)?.post(&format!("/v1/policies/{id}/approve"), json!({})).await?;
+            let v = Client::new(&remote)?
+                .post(&format!("/v1/policies/{id}/approve"), json!({}))
+                .await?;
             println!("{}", version_line(&v));
         }
         PolicyCommand::Activate { id, at, remote } => {
@@ -449,17 +503,23 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
                 Some(t) => json!({ "at": t }),
                 None => json!({}),
             };
-            let v = Client::new(&remote)?.post(&format!("/v1/policies/{id}/activate"), body).await?;
+            let v = Client::new(&remote)?
+                .post(&format!("/v1/policies/{id}/activate"), body)
+                .await?;
             println!("{}", version_line(&v));
         }
         PolicyCommand::Rollback { region, remote } => {
-            let v = Client::new(&remote)?.post(&format!("/v1/regions/{region}/rollback"), json!({})).await?;
+            let v = Client::new(&remote)?
+                .post(&format!("/v1/regions/{region}/rollback"), json!({}))
+                .await?;
             println!("rolled back: {}", version_line(&v["rolled_back"]));
             println!("in force:    {}", version_line(&v["in_force"]));
         }
         PolicyCommand::Redecide { id, remote } => {
             let c = Client::new(&remote)?;
-            let job = c.post(&format!("/v1/policies/{id}/redecide"), json!({})).await?;
+            let job = c
+                .post(&format!("/v1/policies/{id}/redecide"), json!({}))
+                .await?;
             let done = wait(&c, job["id"].as_str().unwrap_or_default()).await?;
             let r = &done["report"];
             println!(
@@ -468,7 +528,9 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             );
         }
         PolicyCommand::List { region, remote } => {
-            let v = Client::new(&remote)?.get(&format!("/v1/regions/{region}/policies")).await?;
+            let v = Client::new(&remote)?
+                .get(&format!("/v1/regions/{region}/policies"))
+                .await?;
             for p in v["items"].as_array().into_iter().flatten() {
                 println!("{}", version_line(p));
             }
@@ -481,10 +543,19 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
 async fn wait(c: &Client, job_id: &str) -> anyhow::Result<Value> {
     loop {
         let j = c.get(&format!("/v1/jobs/{job_id}")).await?;
-        let (done, total) = (j["done"].as_i64().unwrap_or(0), j["total"].as_i64().unwrap_or(0));
-        let frac = if total > 0 { done as f64 / total as f64 } else { 1.0 };
+        let (done, total) = (
+            j["done"].as_i64().unwrap_or(0),
+            j["total"].as_i64().unwrap_or(0),
+        );
+        let frac = if total > 0 {
+            done as f64 / total as f64
+        } else {
+            1.0
+        };
         let filled = (frac * 30.0).round() as usize;
-        let eta = j["eta_seconds"].as_i64().map_or(String::new(), |s| format!(" ETA {s}s"));
+        let eta = j["eta_seconds"]
+            .as_i64()
+            .map_or(String::new(), |s| format!(" ETA {s}s"));
         eprint!(
             "\r[{}{}] {:>3.0}% {done}/{total}{eta}    ",
             "#".repeat(filled),
@@ -517,7 +588,12 @@ fn summary(job: &Value) {
         r["claims_per_second"]
     );
     for t in r["outcome_changes"].as_array().into_iter().flatten() {
-        println!("  outcome {} -> {}: {}", t["from"].as_str().unwrap_or(""), t["to"].as_str().unwrap_or(""), t["count"]);
+        println!(
+            "  outcome {} -> {}: {}",
+            t["from"].as_str().unwrap_or(""),
+            t["to"].as_str().unwrap_or(""),
+            t["count"]
+        );
     }
     for b in r["benefits"].as_array().into_iter().flatten() {
         if b["claims_changed"].as_i64().unwrap_or(0) > 0 {
@@ -539,7 +615,9 @@ pub fn test_through_engine(module: &Path, cases: &Path) -> anyhow::Result<(usize
     let host = oip_engine::PolicyHost::new(oip_engine::HostConfig::default())?;
     let bytes = std::fs::read(module)?;
     let policy = host.load(&bytes)?;
-    let dir = cases.to_str().ok_or_else(|| anyhow!("case folder path is not UTF-8"))?;
+    let dir = cases
+        .to_str()
+        .ok_or_else(|| anyhow!("case folder path is not UTF-8"))?;
     let cases = oip_sdk::cases::load_dir(dir).map_err(anyhow::Error::msg)?;
     let mut failures = Vec::new();
     for case in &cases {
@@ -600,7 +678,9 @@ pub fn new_crate(
     std::fs::write(dir.join("Cargo.toml"), fill(TEMPLATE_CARGO))?;
     std::fs::write(dir.join("src/lib.rs"), fill(TEMPLATE_LIB))?;
     let day_before = from.add_days(-1).to_string();
-    let case = fill(TEMPLATE_CASE).replace("{BEFORE}", &day_before).replace("{FROM}", &from.to_string());
+    let case = fill(TEMPLATE_CASE)
+        .replace("{BEFORE}", &day_before)
+        .replace("{FROM}", &from.to_string());
     std::fs::write(dir.join("cases/error_before_effective_window.json"), case)?;
     Ok(dir)
 }
@@ -710,19 +790,36 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("oip-new-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let made = new_crate(&dir, "CN-XZ", "西藏", "Tibet", "2026-03-01").expect("new crate");
-        for f in ["Cargo.toml", "src/lib.rs", "cases/error_before_effective_window.json"] {
+        for f in [
+            "Cargo.toml",
+            "src/lib.rs",
+            "cases/error_before_effective_window.json",
+        ] {
             let text = std::fs::read_to_string(made.join(f)).expect("file");
-            assert!(!text.contains("{CODE}") && !text.contains("{TYPE}") && !text.contains("{BEFORE}"), "{f}");
+            assert!(
+                !text.contains("{CODE}") && !text.contains("{TYPE}") && !text.contains("{BEFORE}"),
+                "{f}"
+            );
         }
         let lib = std::fs::read_to_string(made.join("src/lib.rs")).expect("lib");
         assert!(lib.contains("date(2026, 3, 1)") && lib.contains("pub struct Tibet;"));
         let case: Value = serde_json::from_str(
-            &std::fs::read_to_string(made.join("cases/error_before_effective_window.json")).expect("case"),
+            &std::fs::read_to_string(made.join("cases/error_before_effective_window.json"))
+                .expect("case"),
         )
         .expect("case JSON");
-        assert_eq!(case["facts"]["incident"]["occurred_at"], "2026-02-28T10:15:00+08:00");
-        assert!(new_crate(&dir, "CN-XZ", "西藏", "Tibet", "2026-03-01").is_err(), "exists");
-        assert!(new_crate(&dir, "XX-00", "", "", "2026-03-01").is_err(), "bad region");
+        assert_eq!(
+            case["facts"]["incident"]["occurred_at"],
+            "2026-02-28T10:15:00+08:00"
+        );
+        assert!(
+            new_crate(&dir, "CN-XZ", "西藏", "Tibet", "2026-03-01").is_err(),
+            "exists"
+        );
+        assert!(
+            new_crate(&dir, "XX-00", "", "", "2026-03-01").is_err(),
+            "bad region"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -731,7 +828,9 @@ mod tests {
         use ed25519_dalek::Verifier;
         let key = SigningKey::from_bytes(&[9u8; 32]);
         let sig = sign(&key, b"module bytes");
-        let raw = base64::engine::general_purpose::STANDARD.decode(sig).expect("base64");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .expect("base64");
         let sig = ed25519_dalek::Signature::from_slice(&raw).expect("signature");
         let digest = crate::lifecycle::signed_digest(b"module bytes");
         assert!(key.verifying_key().verify(&digest, &sig).is_ok());

@@ -63,7 +63,11 @@ pub fn may_manage(who: &Principal, region: &str) -> bool {
 
 /// A version the caller may manage, or 404 (also when it exists in another region: no
 /// existence leak) / 403 for roles that manage no policy at all.
-pub async fn managed(state: &AppState, who: &Principal, sha256: &str) -> Result<PolicyRow, ApiError> {
+pub async fn managed(
+    state: &AppState,
+    who: &Principal,
+    sha256: &str,
+) -> Result<PolicyRow, ApiError> {
     who.require(&[Role::PolicyAdmin, Role::Admin])?;
     match state.db.policy(sha256).await? {
         Some(p) if may_manage(who, &p.region) => Ok(p),
@@ -94,7 +98,10 @@ impl Upload {
                 Vec::new()
             }),
             None => {
-                problems.push(FieldProblem::new("module", "required (base64 of the .wasm)"));
+                problems.push(FieldProblem::new(
+                    "module",
+                    "required (base64 of the .wasm)",
+                ));
                 Vec::new()
             }
         };
@@ -119,7 +126,9 @@ impl Upload {
                 for (i, c) in items.iter().enumerate() {
                     match c.get("name").and_then(Value::as_str) {
                         Some(n) if !n.is_empty() => cases.push((n.to_string(), c.clone())),
-                        _ => problems.push(FieldProblem::new(format!("cases[{i}].name"), "required")),
+                        _ => {
+                            problems.push(FieldProblem::new(format!("cases[{i}].name"), "required"))
+                        }
                     }
                 }
             }
@@ -249,7 +258,10 @@ fn run_cases(
             Ok(e) => Ok(e.decision),
             Err(EngineError::Guest { error, .. }) => Err(error),
             Err(other) => {
-                failures.push(FieldProblem::new(field, format!("{name}: engine error {other}")));
+                failures.push(FieldProblem::new(
+                    field,
+                    format!("{name}: engine error {other}"),
+                ));
                 continue;
             }
         };
@@ -303,7 +315,11 @@ pub async fn upload(
             return Err(refused(
                 "policy_cases_failed",
                 format!("{} 个案例未通过。", failures.len()),
-                format!("{} of {} cases fail on the module", failures.len(), cases.len()),
+                format!(
+                    "{} of {} cases fail on the module",
+                    failures.len(),
+                    cases.len()
+                ),
                 failures,
             ));
         }
@@ -371,14 +387,19 @@ fn check_window(from: Date, to: Option<Date>) -> Result<(), ApiError> {
     let earliest = Date::parse("2020-01-01").unwrap_or(from);
     let latest = Date::parse("2100-12-31").unwrap_or(from);
     let problem = if from < earliest || from > latest {
-        Some(("manifest.effective_from", format!("{from} is outside 2020-01-01..2100-12-31")))
+        Some((
+            "manifest.effective_from",
+            format!("{from} is outside 2020-01-01..2100-12-31"),
+        ))
     } else {
         match to {
             Some(t) if t < from => Some((
                 "manifest.effective_to",
                 format!("{t} is before effective_from {from}"),
             )),
-            Some(t) if t > latest => Some(("manifest.effective_to", format!("{t} is after 2100-12-31"))),
+            Some(t) if t > latest => {
+                Some(("manifest.effective_to", format!("{t} is after 2100-12-31")))
+            }
             _ => None,
         }
     };
@@ -435,11 +456,19 @@ async fn transition(
         ));
     }
     changed(state).await;
-    state.db.policy(&before.sha256).await?.ok_or(ApiError::NotFound)
+    state
+        .db
+        .policy(&before.sha256)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// `uploaded → approved`: by someone other than the uploader, after a finished shadow run.
-pub async fn approve(state: &AppState, who: &Principal, sha256: &str) -> Result<PolicyRow, ApiError> {
+pub async fn approve(
+    state: &AppState,
+    who: &Principal,
+    sha256: &str,
+) -> Result<PolicyRow, ApiError> {
     let p = managed(state, who, sha256).await?;
     if p.status != "uploaded" {
         return Err(step(
@@ -707,14 +736,23 @@ pub async fn add_key(
         action: "key.added".into(),
         claim_id: None,
         before: None,
-        after: Some(json!({ "key_id": row.id, "region": row.region, "public_key": row.public_key })),
+        after: Some(
+            json!({ "key_id": row.id, "region": row.region, "public_key": row.public_key }),
+        ),
     };
     let stored = state
         .writer
-        .submit_logged(Some(state.db.insert_key_stmt(&row)), vec![], vec![audit], vec![])
+        .submit_logged(
+            Some(state.db.insert_key_stmt(&row)),
+            vec![],
+            vec![audit],
+            vec![],
+        )
         .await?;
     if !stored {
-        return Err(ApiError::Conflict("this public key is already registered".into()));
+        return Err(ApiError::Conflict(
+            "this public key is already registered".into(),
+        ));
     }
     Ok(row)
 }
@@ -738,7 +776,11 @@ pub async fn revoke_key(state: &AppState, who: &Principal, id: &str) -> Result<(
             vec![],
         )
         .await?;
-    if done { Ok(()) } else { Err(ApiError::NotFound) }
+    if done {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 /// The JSON of a key.

@@ -63,7 +63,10 @@ struct Side {
 }
 
 impl Side {
-    fn of_lines(outcome: Outcome, lines: impl Iterator<Item = (BenefitItem, Period, Option<u64>)>) -> Side {
+    fn of_lines(
+        outcome: Outcome,
+        lines: impl Iterator<Item = (BenefitItem, Period, Option<u64>)>,
+    ) -> Side {
         let mut amounts = BTreeMap::new();
         for (item, period, fen) in lines {
             *amounts.entry((item, period)).or_insert(0) += fen.unwrap_or(0) as i64;
@@ -103,7 +106,9 @@ fn compare(host: &PolicyHost, policy: &LoadedPolicy, row: &ShadowRow) -> Compare
         .map(|d| {
             Side::of_lines(
                 d.outcome,
-                d.benefits.into_iter().map(|l| (l.item, l.period, l.amount_fen)),
+                d.benefits
+                    .into_iter()
+                    .map(|l| (l.item, l.period, l.amount_fen)),
             )
         });
     let facts: Facts = match serde_json::from_str(&row.facts) {
@@ -218,10 +223,17 @@ impl Report {
                     .as_ref()
                     .map_or("none".to_string(), |b| outcome_code(b.outcome).to_string());
                 let to = outcome_code(after.outcome).to_string();
-                *self.transitions.entry((from.clone(), to.clone())).or_insert(0) += 1;
+                *self
+                    .transitions
+                    .entry((from.clone(), to.clone()))
+                    .or_insert(0) += 1;
                 let empty = BTreeMap::new();
                 let before_amounts = before.as_ref().map_or(&empty, |b| &b.amounts);
-                let mut keys: Vec<_> = before_amounts.keys().chain(after.amounts.keys()).copied().collect();
+                let mut keys: Vec<_> = before_amounts
+                    .keys()
+                    .chain(after.amounts.keys())
+                    .copied()
+                    .collect();
                 keys.sort();
                 keys.dedup();
                 for k in keys {
@@ -401,11 +413,18 @@ async fn new_job(
         action: format!("policy.{kind}_started"),
         claim_id: None,
         before: None,
-        after: Some(json!({ "job": job.id, "sha256": policy.sha256, "total": total, "params": params })),
+        after: Some(
+            json!({ "job": job.id, "sha256": policy.sha256, "total": total, "params": params }),
+        ),
     };
     state
         .writer
-        .submit_logged(None, vec![state.db.insert_job_stmt(&job)], vec![audit], vec![])
+        .submit_logged(
+            None,
+            vec![state.db.insert_job_stmt(&job)],
+            vec![audit],
+            vec![],
+        )
         .await?;
     Ok(job)
 }
@@ -430,7 +449,9 @@ async fn finish(state: &AppState, job: &JobRow, result: Result<Value, String>) {
         before: None,
         after: Some(summary),
     };
-    let stmt = state.db.finish_job_stmt(job, status, report.as_deref(), error, t);
+    let stmt = state
+        .db
+        .finish_job_stmt(job, status, report.as_deref(), error, t);
     if let Err(e) = state
         .writer
         .submit_logged(None, vec![stmt], vec![audit], vec![])
@@ -511,13 +532,18 @@ pub async fn shadow(
                     .map(|part| {
                         let (host, policy) = (&host, &policy);
                         scope.spawn(move || {
-                            part.iter().map(|r| compare(host, policy, r)).collect::<Vec<_>>()
+                            part.iter()
+                                .map(|r| compare(host, policy, r))
+                                .collect::<Vec<_>>()
                         })
                     })
                     .collect();
                 let mut out = Vec::with_capacity(rows.len());
                 for h in handles {
-                    out.extend(h.join().map_err(|_| "a decider thread panicked".to_string())?);
+                    out.extend(
+                        h.join()
+                            .map_err(|_| "a decider thread panicked".to_string())?,
+                    );
                 }
                 Ok::<_, String>(out)
             })
@@ -529,7 +555,11 @@ pub async fn shadow(
         }
         job.done = report.compared + report.failed;
         job.failed = report.failed;
-        if let Err(e) = state.db.job_progress(&job.id, job.done, job.failed, now_ms()).await {
+        if let Err(e) = state
+            .db
+            .job_progress(&job.id, job.done, job.failed, now_ms())
+            .await
+        {
             tracing::warn!(job = %job.id, error = %e, "cannot record progress");
         }
     }
@@ -572,7 +602,13 @@ async fn count_candidates(state: &AppState, region: &str) -> Result<i64, ApiErro
     loop {
         let page = state
             .db
-            .shadow_page(region, Range::default(), Some(&REDECIDE_STATUSES), &after, PAGE)
+            .shadow_page(
+                region,
+                Range::default(),
+                Some(&REDECIDE_STATUSES),
+                &after,
+                PAGE,
+            )
             .await?;
         let Some(last) = page.last() else { break };
         after = last.id.clone();
@@ -616,7 +652,13 @@ async fn redecide(state: &AppState, job: &mut JobRow) -> Result<Value, String> {
     loop {
         let page = state
             .db
-            .shadow_page(&job.region, Range::default(), Some(&REDECIDE_STATUSES), &after, 256)
+            .shadow_page(
+                &job.region,
+                Range::default(),
+                Some(&REDECIDE_STATUSES),
+                &after,
+                256,
+            )
             .await
             .map_err(|e| e.to_string())?;
         let Some(last) = page.last() else { break };
@@ -632,7 +674,8 @@ async fn redecide(state: &AppState, job: &mut JobRow) -> Result<Value, String> {
             };
             // A decision the version would make identically is not made again: the claim's
             // history only grows where something changes.
-            if let (Some(body), Ok(e)) = (&row.decision, state.decider.decide(facts.clone()).await) {
+            if let (Some(body), Ok(e)) = (&row.decision, state.decider.decide(facts.clone()).await)
+            {
                 if e.decision_json == body.as_bytes() {
                     unchanged += 1;
                     continue;
@@ -659,7 +702,11 @@ async fn redecide(state: &AppState, job: &mut JobRow) -> Result<Value, String> {
         }
         job.done = redecided + unchanged + skipped + failed;
         job.failed = failed;
-        if let Err(e) = state.db.job_progress(&job.id, job.done, job.failed, now_ms()).await {
+        if let Err(e) = state
+            .db
+            .job_progress(&job.id, job.done, job.failed, now_ms())
+            .await
+        {
             tracing::warn!(job = %job.id, error = %e, "cannot record progress");
         }
     }
@@ -708,7 +755,9 @@ pub fn job_json(j: &JobRow) -> Value {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The distribution of payout changes of a shadow report, as a bar chart (SVG, no script).
@@ -739,7 +788,11 @@ pub fn chart_svg(report: &Value) -> String {
          <text x=\"{}\" y=\"40\" text-anchor=\"middle\" fill=\"#555\">{} · changed {} of {} claims; failed {}</text>",
         w / 2.0,
         w / 2.0,
-        esc(report["policy"].as_str().unwrap_or_default().get(..12).unwrap_or_default()),
+        esc(report["policy"]
+            .as_str()
+            .unwrap_or_default()
+            .get(..12)
+            .unwrap_or_default()),
         report["changed"].as_i64().unwrap_or(0),
         report["compared"].as_i64().unwrap_or(0) + report["failed"].as_i64().unwrap_or(0),
         report["failed"].as_i64().unwrap_or(0),

@@ -9,10 +9,10 @@
 //! The synthetic claims are the facts of the built-in Sichuan cases (those that decide),
 //! repeated, each stored with the decision the built-in version gave it.
 
+use oip_engine::types::Facts;
 use oip_server::config::Config;
 use oip_server::db::lifecycle::Range;
 use oip_server::db::store::ClaimRow;
-use oip_engine::types::Facts;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,7 +46,10 @@ async fn run(n: usize) {
             bases.push((facts, String::from_utf8(canonical).expect("utf8"), e));
         }
     }
-    println!("{} base claims (CN-SC cases that decide), {n} stored claims", bases.len());
+    println!(
+        "{} base claims (CN-SC cases that decide), {n} stored claims",
+        bases.len()
+    );
 
     let started = Instant::now();
     let db = &state.db;
@@ -80,7 +83,9 @@ async fn run(n: usize) {
             txn.execute_raw(db.insert_claim_stmt(&claim, "", &format!("w{i}"), None))
                 .await
                 .expect("claim");
-            txn.execute_raw(db.insert_decision_stmt(&d)).await.expect("decision");
+            txn.execute_raw(db.insert_decision_stmt(&d))
+                .await
+                .expect("decision");
             i += 1;
         }
         txn.commit().await.expect("commit");
@@ -103,7 +108,8 @@ async fn run(n: usize) {
             let (host, candidate, facts) = (&host, &candidate, &facts);
             s.spawn(move || {
                 for k in 0..per_thread {
-                    host.decide(candidate, &facts[k % facts.len()]).expect("decide");
+                    host.decide(candidate, &facts[k % facts.len()])
+                        .expect("decide");
                 }
             });
         }
@@ -143,7 +149,10 @@ async fn run(n: usize) {
         after = last.0.clone();
         read += page.len();
     }
-    println!("reading alone, sqlx directly: {:.0} claims/s", read as f64 / t.elapsed().as_secs_f64());
+    println!(
+        "reading alone, sqlx directly: {:.0} claims/s",
+        read as f64 / t.elapsed().as_secs_f64()
+    );
 
     let mut job = oip_server::db::lifecycle::JobRow {
         id: "job_bench".into(),
@@ -164,9 +173,10 @@ async fn run(n: usize) {
         finished_at: None,
     };
     let t = Instant::now();
-    let report = oip_server::shadow::shadow(&state, &mut job, Arc::clone(&candidate), Range::default())
-        .await
-        .expect("shadow run");
+    let report =
+        oip_server::shadow::shadow(&state, &mut job, Arc::clone(&candidate), Range::default())
+            .await
+            .expect("shadow run");
     let secs = t.elapsed().as_secs_f64();
     let rate = n as f64 / secs;
     println!(
@@ -176,7 +186,10 @@ async fn run(n: usize) {
         report["unchanged"],
         report["failed"]
     );
-    assert_eq!(report["compared"].as_u64().unwrap_or(0) + report["failed"].as_u64().unwrap_or(0), n as u64);
+    assert_eq!(
+        report["compared"].as_u64().unwrap_or(0) + report["failed"].as_u64().unwrap_or(0),
+        n as u64
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -188,7 +201,8 @@ fn oip_sdk_cases(dir: &str) -> Vec<Facts> {
         .collect();
     paths.sort();
     for p in paths {
-        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).expect("read")).expect("json");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&p).expect("read")).expect("json");
         if let Ok(f) = serde_json::from_value::<Facts>(v["facts"].clone()) {
             out.push(f);
         }

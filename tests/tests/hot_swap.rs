@@ -61,9 +61,15 @@ async fn swap(
             (at - asked).as_millis(),
             after.len()
         );
-        assert!(l <= Duration::from_secs(1), "{what}: instance {i} lagged {l:?}");
+        assert!(
+            l <= Duration::from_secs(1),
+            "{what}: instance {i} lagged {l:?}"
+        );
         assert!(!after.is_empty(), "{what}: instance {i} got no requests");
-        assert!(after.iter().all(|x| x.sha == new), "{what}: instance {i} still on the old version");
+        assert!(
+            after.iter().all(|x| x.sha == new),
+            "{what}: instance {i} still on the old version"
+        );
     }
 }
 
@@ -78,10 +84,27 @@ async fn an_activation_reaches_every_instance_within_a_second_without_a_failed_r
     let second = start(&temp_dir("swap-b"), Some(&db));
     let urls = vec![first.url.clone(), second.url.clone()];
     let http = reqwest::Client::new();
-    let platform = token_at(&http, &urls[0], json!({"role": "platform", "platform": "meituan"})).await;
-    let (st, c) = call(&http, &urls[1], "POST", "/v1/claims", &platform, Some(example(0)), Some("warm")).await;
+    let platform = token_at(
+        &http,
+        &urls[0],
+        json!({"role": "platform", "platform": "meituan"}),
+    )
+    .await;
+    let (st, c) = call(
+        &http,
+        &urls[1],
+        "POST",
+        "/v1/claims",
+        &platform,
+        Some(example(0)),
+        Some("warm"),
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED, "{c}");
-    let builtin = c["decision"]["policy"]["sha256"].as_str().expect("sha").to_string();
+    let builtin = c["decision"]["policy"]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_string();
     let (id, _, approver) = approved_next_sc(&http, &urls[0]).await;
 
     let samples = Arc::new(Mutex::new(Vec::new()));
@@ -96,20 +119,55 @@ async fn an_activation_reaches_every_instance_within_a_second_without_a_failed_r
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let instance = (n as usize + c) % urls.len();
                 let sent = Instant::now();
-                let (status, v) = call(&http, &urls[instance], "POST", "/v1/claims", &platform, Some(example(n)), Some(&format!("k{n}"))).await;
-                let sha = v["decision"]["policy"]["sha256"].as_str().unwrap_or_default().to_string();
-                samples.lock().await.push(Sample { instance, sent, status, sha });
+                let (status, v) = call(
+                    &http,
+                    &urls[instance],
+                    "POST",
+                    "/v1/claims",
+                    &platform,
+                    Some(example(n)),
+                    Some(&format!("k{n}")),
+                )
+                .await;
+                let sha = v["decision"]["policy"]["sha256"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                samples.lock().await.push(Sample {
+                    instance,
+                    sent,
+                    status,
+                    sha,
+                });
             }
         }));
     }
 
     let activate = async {
-        let (st, v) = call(&http, &urls[0], "POST", &format!("/v1/policies/{id}/activate"), &approver, Some(json!({})), None).await;
+        let (st, v) = call(
+            &http,
+            &urls[0],
+            "POST",
+            &format!("/v1/policies/{id}/activate"),
+            &approver,
+            Some(json!({})),
+            None,
+        )
+        .await;
         assert_eq!(st, StatusCode::OK, "{v}");
     };
     swap(&urls, &samples, activate, &builtin, &id, "activation").await;
     let rollback = async {
-        let (st, v) = call(&http, &urls[0], "POST", "/v1/regions/CN-SC/rollback", &approver, None, None).await;
+        let (st, v) = call(
+            &http,
+            &urls[0],
+            "POST",
+            "/v1/regions/CN-SC/rollback",
+            &approver,
+            None,
+            None,
+        )
+        .await;
         assert_eq!(st, StatusCode::OK, "{v}");
     };
     swap(&urls, &samples, rollback, &id, &builtin, "rollback").await;

@@ -251,7 +251,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/policies/{id}/shadow",
             post(policies::start_shadow).get(policies::get_shadow),
         )
-        .route("/v1/policies/{id}/shadow/chart.svg", get(policies::shadow_chart))
+        .route(
+            "/v1/policies/{id}/shadow/chart.svg",
+            get(policies::shadow_chart),
+        )
         .route("/v1/policies/{id}/approve", post(policies::approve))
         .route("/v1/policies/{id}/activate", post(policies::activate))
         .route("/v1/policies/{id}/redecide", post(policies::redecide))

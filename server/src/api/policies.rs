@@ -88,8 +88,15 @@ pub async fn upload(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let up = lifecycle::Upload::parse(&body)?;
     let (created, row) = lifecycle::upload(&state, &who, &region, up).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(lifecycle::policy_json(&row, &in_force_today(&state)))))
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(lifecycle::policy_json(&row, &in_force_today(&state))),
+    ))
 }
 
 /// A version, with its latest shadow run and re-decision.
@@ -135,7 +142,11 @@ pub async fn get_shadow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     readable(&state, &who, &id).await?;
-    let job = state.db.latest_job(&id, "shadow").await?.ok_or(ApiError::NotFound)?;
+    let job = state
+        .db
+        .latest_job(&id, "shadow")
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(shadow::job_json(&job)))
 }
 

@@ -300,7 +300,13 @@ impl Db {
 
     /// Records a job's progress (not through the writer: progress is not a fact worth an
     /// fsync, and losing the last one to a crash only makes the job look older).
-    pub async fn job_progress(&self, id: &str, done: i64, failed: i64, now_ms: i64) -> Result<(), DbErr> {
+    pub async fn job_progress(
+        &self,
+        id: &str,
+        done: i64,
+        failed: i64,
+        now_ms: i64,
+    ) -> Result<(), DbErr> {
         self.exec(
             "UPDATE policy_jobs SET done = ?, failed = ?, heartbeat_at = ? WHERE id = ?",
             vec![done.into(), failed.into(), now_ms.into(), id.into()],
@@ -338,13 +344,11 @@ impl Db {
 
     /// How many claims of a region a scan goes through.
     pub async fn count_claims(&self, region: &str, range: Range) -> Result<i64, DbErr> {
-        let mut sql = "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM claims WHERE region = ?".to_string();
+        let mut sql =
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM claims WHERE region = ?".to_string();
         let mut values: Vec<Value> = vec![region.into()];
         range.push(&mut sql, &mut values);
-        Ok(self
-            .one(&sql, values, |r| i(r, "n"))
-            .await?
-            .unwrap_or(0))
+        Ok(self.one(&sql, values, |r| i(r, "n")).await?.unwrap_or(0))
     }
 
     /// A page of a region's claims with their current decision, in id order after `after`.

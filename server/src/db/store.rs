@@ -716,7 +716,12 @@ impl Db {
 
     /// Stores a policy version (nothing if its digest is already stored).
     pub async fn insert_policy(&self, p: &PolicyRow, bytes: &[u8]) -> Result<bool, DbErr> {
-        Ok(self.conn.execute_raw(self.insert_policy_stmt(p, bytes)).await?.rows_affected() > 0)
+        Ok(self
+            .conn
+            .execute_raw(self.insert_policy_stmt(p, bytes))
+            .await?
+            .rows_affected()
+            > 0)
     }
 
     /// The statement storing a policy version; returns its digest when it inserted.

@@ -274,7 +274,6 @@ pub fn start(data_dir: &Path, database_url: Option<&str>) -> Proc {
     Proc { child, url }
 }
 
-
 // --- the policy lifecycle ------------------------------------------------------------------
 
 /// A deterministic ed25519 key (seed repeated).
@@ -289,7 +288,8 @@ pub fn public_hex(k: &ed25519_dalek::SigningKey) -> String {
 
 /// The next Sichuan version (fixture `cn-sc-next`: 2026.2, with the 2025 wage base).
 pub fn next_sc_module() -> Vec<u8> {
-    std::fs::read(oip_engine::builtin::fixture_path("cn-sc-next")).expect("fixture cn-sc-next built")
+    std::fs::read(oip_engine::builtin::fixture_path("cn-sc-next"))
+        .expect("fixture cn-sc-next built")
 }
 
 /// The built-in Sichuan cases as an upload carries them; without the one the 2025 wage base
@@ -304,7 +304,11 @@ pub fn sc_cases(all: bool) -> Vec<Value> {
 }
 
 /// An upload body.
-pub fn upload_body(module: &[u8], key: Option<&ed25519_dalek::SigningKey>, cases: Vec<Value>) -> Value {
+pub fn upload_body(
+    module: &[u8],
+    key: Option<&ed25519_dalek::SigningKey>,
+    cases: Vec<Value>,
+) -> Value {
     use base64::Engine as _;
     let mut v = json!({
         "module": base64::engine::general_purpose::STANDARD.encode(module),
@@ -326,7 +330,16 @@ pub async fn token_at(http: &reqwest::Client, url: &str, body: Value) -> String 
 /// Polls a job until it is no longer running.
 pub async fn wait_job(http: &reqwest::Client, url: &str, token: &str, id: &str) -> Value {
     eventually(Duration::from_secs(120), || async {
-        let (s, j) = call(http, url, "GET", &format!("/v1/jobs/{id}"), token, None, None).await;
+        let (s, j) = call(
+            http,
+            url,
+            "GET",
+            &format!("/v1/jobs/{id}"),
+            token,
+            None,
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{j}");
         (j["status"] != "running").then_some(j)
     })
@@ -339,18 +352,64 @@ pub async fn wait_job(http: &reqwest::Client, url: &str, token: &str, id: &str) 
 /// (version id, uploader token, approver token).
 pub async fn approved_next_sc(http: &reqwest::Client, url: &str) -> (String, String, String) {
     let key = signing_key(7);
-    let (s, v) = call(http, url, "POST", "/v1/keys", ADMIN, Some(json!({"region": "CN-SC", "public_key": public_hex(&key)})), None).await;
+    let (s, v) = call(
+        http,
+        url,
+        "POST",
+        "/v1/keys",
+        ADMIN,
+        Some(json!({"region": "CN-SC", "public_key": public_hex(&key)})),
+        None,
+    )
+    .await;
     assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{v}");
-    let a = token_at(http, url, json!({"role": "policy_admin", "regions": ["CN-SC"]})).await;
-    let b = token_at(http, url, json!({"role": "policy_admin", "regions": ["CN-SC"]})).await;
-    let (s, p) = call(http, url, "POST", "/v1/regions/CN-SC/policies", &a, Some(upload_body(&next_sc_module(), Some(&key), sc_cases(false))), None).await;
+    let a = token_at(
+        http,
+        url,
+        json!({"role": "policy_admin", "regions": ["CN-SC"]}),
+    )
+    .await;
+    let b = token_at(
+        http,
+        url,
+        json!({"role": "policy_admin", "regions": ["CN-SC"]}),
+    )
+    .await;
+    let (s, p) = call(
+        http,
+        url,
+        "POST",
+        "/v1/regions/CN-SC/policies",
+        &a,
+        Some(upload_body(&next_sc_module(), Some(&key), sc_cases(false))),
+        None,
+    )
+    .await;
     assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{p}");
     let id = p["id"].as_str().expect("id").to_string();
-    let (s, j) = call(http, url, "POST", &format!("/v1/policies/{id}/shadow"), &a, None, None).await;
+    let (s, j) = call(
+        http,
+        url,
+        "POST",
+        &format!("/v1/policies/{id}/shadow"),
+        &a,
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{j}");
     let done = wait_job(http, url, &a, j["id"].as_str().expect("job id")).await;
     assert_eq!(done["status"], "done", "{done}");
-    let (s, v) = call(http, url, "POST", &format!("/v1/policies/{id}/approve"), &b, None, None).await;
+    let (s, v) = call(
+        http,
+        url,
+        "POST",
+        &format!("/v1/policies/{id}/approve"),
+        &b,
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     (id, a, b)
 }
