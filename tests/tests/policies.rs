@@ -428,6 +428,42 @@ async fn shadow_approve_activate_redecide_roll_back() {
             .await;
         assert_eq!(ds["items"].as_array().map(Vec::len), Some(1), "{ds}");
 
+        // A date range: the incidents of 2026 only; a malformed date names its field.
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/shadow"),
+                &a,
+                Some(json!({"from": "2026-13-01"})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+        );
+        assert_eq!(v["error"]["fields"][0]["path"], "from");
+        let (st, job) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/shadow"),
+                &a,
+                Some(json!({"from": "2026-01-01", "to": "2026-12-31"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+        assert_eq!(job["total"], 3);
+        let ranged = wait_job(&s.http, &s.url, &a, job["id"].as_str().expect("job")).await;
+        assert_eq!(
+            (
+                ranged["report"]["changed"].clone(),
+                ranged["report"]["unchanged"].clone()
+            ),
+            (json!(3), json!(0)),
+            "{ranged}"
+        );
+
         // Four eyes, then approval.
         let (st, v) = s
             .call(
@@ -568,6 +604,8 @@ async fn shadow_approve_activate_redecide_roll_back() {
             [
                 "key.added",
                 "policy.uploaded",
+                "policy.shadow_started",
+                "policy.shadow_finished",
                 "policy.shadow_started",
                 "policy.shadow_finished",
                 "policy.approved",
