@@ -244,7 +244,26 @@ pub async fn decide_again(
     kind: &str,
 ) -> Result<(ClaimRow, Option<DecisionRow>), ApiError> {
     let (facts, bytes) = canonical_facts(facts);
-    let facts_json = String::from_utf8(bytes).unwrap_or_default();
+    let outcome = attempt(state, &facts).await;
+    store_again(
+        state,
+        claim,
+        String::from_utf8(bytes).unwrap_or_default(),
+        kind,
+        outcome,
+    )
+    .await
+}
+
+/// Stores what deciding a stored claim again produced (see [`decide_again`]), for a caller
+/// that has made the attempt itself; `facts_json` is the canonical JSON of the facts decided.
+pub async fn store_again(
+    state: &AppState,
+    claim: &ClaimRow,
+    facts_json: String,
+    kind: &str,
+    outcome: Attempt,
+) -> Result<(ClaimRow, Option<DecisionRow>), ApiError> {
     let t = now();
     let mut updated = claim.clone();
     updated.facts = facts_json.clone();
@@ -252,7 +271,7 @@ pub async fn decide_again(
     let mut stmts = Vec::new();
     let mut decision = None;
     let mut next = None;
-    match attempt(state, &facts).await {
+    match outcome {
         Attempt::Decided(e) => {
             let row = decision_row(&claim.id, kind, &e, &facts_json, claim.decision_id.clone());
             updated.status = status_for(e.decision.outcome).into();

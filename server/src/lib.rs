@@ -245,6 +245,16 @@ impl AppState {
             .clear();
     }
 
+    /// Brings the registry in step with the policy table; wakes the background worker when it
+    /// changed (claims waiting for a policy may now be decided).
+    pub async fn sync_policies(&self) {
+        match self.decider.sync(&self.db).await {
+            Ok(true) => self.wake_workers(),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "policy sync failed"),
+        }
+    }
+
     /// Wakes the background worker (a policy changed, a claim needs another look).
     pub fn wake_workers(&self) {
         self.wake.notify_one();

@@ -374,8 +374,8 @@ pub async fn upload(
             vec![],
         )
         .await?;
+    // Kept compiled; an uploaded version changes nothing in force, so no instance need sync.
     state.decider.remember(policy.clone());
-    changed(state).await;
     match stored {
         true => Ok((true, row)),
         // Stored meanwhile by a concurrent upload of the same bytes.
@@ -616,11 +616,7 @@ pub async fn activate_due(state: &AppState) -> Result<usize, ApiError> {
 
 /// After a change to the policy table: this instance syncs at once, and the others are told.
 pub async fn changed(state: &AppState) {
-    match state.decider.sync(&state.db).await {
-        Ok(true) => state.wake_workers(),
-        Ok(false) => {}
-        Err(e) => tracing::warn!(error = %e, "policy sync failed"),
-    }
+    state.sync_policies().await;
     if state.db.is_postgres() {
         let stmt = state.db.stmt(
             "SELECT pg_notify(?, ?)",
@@ -632,8 +628,8 @@ pub async fn changed(state: &AppState) {
     }
 }
 
-/// Listens for other instances' policy changes (PostgreSQL) and syncs on each; returns when the
-/// listener cannot be set up (polling remains).
+/// Listens for other instances' policy changes (PostgreSQL) and syncs on each; reconnects
+/// after a second when the connection is lost (the poll covers the gap).
 pub async fn listen(state: AppState) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
@@ -653,11 +649,7 @@ pub async fn listen(state: AppState) {
         }
         loop {
             match listener.recv().await {
-                Ok(_) => match state.decider.sync(&state.db).await {
-                    Ok(true) => state.wake_workers(),
-                    Ok(false) => {}
-                    Err(e) => tracing::warn!(error = %e, "policy sync failed"),
-                },
+                Ok(_) => state.sync_policies().await,
                 Err(e) => {
                     tracing::warn!(error = %e, "policy listener lost its connection");
                     break;

@@ -14,7 +14,7 @@
 //! progress after each page.
 
 use crate::auth::Principal;
-use crate::claims::{decide_again, outcome_code};
+use crate::claims::{Attempt, attempt, outcome_code, store_again};
 use crate::db::lifecycle::{JobRow, Range, ShadowRow};
 use crate::db::store::PolicyRow;
 use crate::db::writer::AuditDraft;
@@ -476,7 +476,7 @@ pub async fn start_shadow(
         .await
         .map_err(ApiError::Internal)?
         .ok_or(ApiError::NotFound)?;
-    let total = state.db.count_claims(&policy.region, range).await?;
+    let total = state.db.count_claims(&policy.region, range, None).await?;
     let job = new_job(state, who, policy, "shadow", total, params).await?;
     let s = state.clone();
     let j = job.clone();
@@ -582,7 +582,10 @@ pub async fn start_redecide(
             ),
         });
     }
-    let total = count_candidates(state, &policy.region).await?;
+    let total = state
+        .db
+        .count_claims(&policy.region, Range::default(), Some(&REDECIDE_STATUSES))
+        .await?;
     let job = new_job(state, who, policy, "redecide", total, json!({})).await?;
     let s = state.clone();
     let j = job.clone();
@@ -595,27 +598,6 @@ pub async fn start_redecide(
 }
 
 const REDECIDE_STATUSES: [&str; 3] = ["pending_review", "needs_information", "no_policy_in_force"];
-
-async fn count_candidates(state: &AppState, region: &str) -> Result<i64, ApiError> {
-    let mut n = 0;
-    let mut after = String::new();
-    loop {
-        let page = state
-            .db
-            .shadow_page(
-                region,
-                Range::default(),
-                Some(&REDECIDE_STATUSES),
-                &after,
-                PAGE,
-            )
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        n += page.len() as i64;
-    }
-    Ok(n)
-}
 
 /// Whether a claim is one a newly activated version should look at again: the version is now
 /// in force for it, and the claim either had no policy or rests on provisional lines decided by
@@ -672,10 +654,10 @@ async fn redecide(state: &AppState, job: &mut JobRow) -> Result<Value, String> {
                 skipped += 1;
                 continue;
             };
-            // A decision the version would make identically is not made again: the claim's
-            // history only grows where something changes.
-            if let (Some(body), Ok(e)) = (&row.decision, state.decider.decide(facts.clone()).await)
-            {
+            // Decided once: a decision the version would make identically is not stored
+            // again (the claim's history only grows where something changes).
+            let outcome = attempt(state, &facts).await;
+            if let (Some(body), Attempt::Decided(e)) = (&row.decision, &outcome) {
                 if e.decision_json == body.as_bytes() {
                     unchanged += 1;
                     continue;
@@ -685,7 +667,7 @@ async fn redecide(state: &AppState, job: &mut JobRow) -> Result<Value, String> {
                 failed += 1;
                 continue;
             };
-            match decide_again(state, &claim, &facts, "redecide").await {
+            match store_again(state, &claim, row.facts.clone(), "redecide", outcome).await {
                 Ok((_, Some(d))) => {
                     redecided += 1;
                     if items.len() < LIST_CAP {

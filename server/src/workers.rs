@@ -39,11 +39,7 @@ pub(crate) fn spawn(state: AppState) {
             if let Err(e) = crate::lifecycle::activate_due(&state).await {
                 tracing::warn!(error = %e, "scheduled activation failed");
             }
-            match state.decider.sync(&state.db).await {
-                Ok(true) => state.wake_workers(),
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "policy sync failed"),
-            }
+            state.sync_policies().await;
         }
     });
 }

@@ -459,15 +459,7 @@ async fn scenario_policies(c: Client) {
     let c = &c;
     let s = TestServer::spawn(&Backend::Sqlite).await;
     let key = signing_key(7);
-    let (st, v) = s
-        .call(
-            "POST",
-            "/v1/keys",
-            ADMIN,
-            Some(json!({"region": "CN-SC", "public_key": public_hex(&key)})),
-            None,
-        )
-        .await;
+    let (st, v) = register_key(&s.http, &s.url, "CN-SC", &key).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let wang = s
         .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))

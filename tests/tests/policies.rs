@@ -31,15 +31,7 @@ async fn every_upload_check_refuses_with_its_code() {
         let sc_key = signing_key(7);
         let bj_key = signing_key(8);
         for (region, key) in [("CN-SC", &sc_key), ("CN-BJ", &bj_key)] {
-            let (st, v) = s
-                .call(
-                    "POST",
-                    "/v1/keys",
-                    ADMIN,
-                    Some(json!({"region": region, "public_key": public_hex(key)})),
-                    None,
-                )
-                .await;
+            let (st, v) = register_key(&s.http, &s.url, region, key).await;
             assert_eq!(st, StatusCode::CREATED, "{v}");
         }
         // Registering a malformed key is a validation error naming the field.
@@ -300,15 +292,7 @@ async fn shadow_approve_activate_redecide_roll_back() {
         }
 
         let key = signing_key(7);
-        let (st, _) = s
-            .call(
-                "POST",
-                "/v1/keys",
-                ADMIN,
-                Some(json!({"region": "CN-SC", "public_key": public_hex(&key)})),
-                None,
-            )
-            .await;
+        let (st, _) = register_key(&s.http, &s.url, "CN-SC", &key).await;
         assert_eq!(st, StatusCode::CREATED);
         let a = s
             .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))

@@ -42,43 +42,43 @@ impl FromRequestParts<AppState> for Principal {
 /// A JSON body, with our error format for every way it can be wrong (too large, not JSON).
 pub struct JsonBody(pub Value);
 
+/// A JSON body that may be empty (then `{}`), for actions whose parameters are optional.
+pub struct OptionalJsonBody(pub Value);
+
+/// The body's bytes, and JSON parsed from them (`empty` when there are none but whitespace).
+async fn json_body(
+    req: Request,
+    state: &AppState,
+    empty: Option<Value>,
+) -> Result<Value, ApiError> {
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::Malformed(e.body_text())
+        }
+    })?;
+    if let Some(v) = empty.filter(|_| bytes.iter().all(u8::is_ascii_whitespace)) {
+        return Ok(v);
+    }
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))
+}
+
 impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::Malformed(e.body_text())
-            }
-        })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))
+        json_body(req, state, None).await.map(JsonBody)
     }
 }
-
-/// A JSON body that may be empty (then `{}`), for actions whose parameters are optional.
-pub struct OptionalJsonBody(pub Value);
 
 impl FromRequest<AppState> for OptionalJsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::Malformed(e.body_text())
-            }
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJsonBody(json!({})));
-        }
-        serde_json::from_slice(&bytes)
+        json_body(req, state, Some(json!({})))
+            .await
             .map(OptionalJsonBody)
-            .map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))
     }
 }
 

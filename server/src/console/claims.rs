@@ -8,7 +8,7 @@
 
 use super::i18n::{self, Lang};
 use super::layout::{self, actor, error_box, money, short};
-use super::{Fields, Session, see_other};
+use super::{Done, Fields, Session, see_other};
 use crate::api::JsonBody;
 use crate::api::claims::visible_claim;
 use crate::auth::{Principal, Role};
@@ -198,12 +198,6 @@ async fn load(state: &AppState, who: &Principal, id: &str) -> Result<ClaimView, 
     })
 }
 
-/// `?done=` after an action.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
-}
-
 /// `GET /console/claims/{id}`.
 pub(crate) async fn claim_page(
     State(state): State<AppState>,
@@ -211,7 +205,7 @@ pub(crate) async fn claim_page(
     Path(id): Path<String>,
     q: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let done = q.ok().and_then(|Query(d)| d.done);
+    let done = Done::take(q);
     render_claim(&state, &s, &id, done.as_deref(), None).await
 }
 

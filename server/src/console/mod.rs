@@ -444,6 +444,19 @@ async fn not_found(lang: Lang) -> Response {
     )
 }
 
+/// `?done=` after an action or a step: which one, to confirm it on the page.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    /// The action named, when the query string is readable.
+    fn take(q: Result<Query<Done>, QueryRejection>) -> Option<String> {
+        q.ok().and_then(|Query(d)| d.done)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

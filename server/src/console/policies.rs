@@ -8,7 +8,7 @@
 
 use super::i18n::{self, Lang};
 use super::layout::{self, actor, change, error_box, money, short};
-use super::{Fields, Session, see_other};
+use super::{Done, Fields, Session, see_other};
 use crate::api::OptionalJsonBody;
 use crate::api::policies as api;
 use crate::auth::Role;
@@ -301,12 +301,6 @@ pub(crate) async fn rollback(
     }
 }
 
-/// `?done=` after a step.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
-}
-
 /// `GET /console/policies/{id}`.
 pub(crate) async fn version_page(
     State(state): State<AppState>,
@@ -314,7 +308,7 @@ pub(crate) async fn version_page(
     Path(id): Path<String>,
     q: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let done = q.ok().and_then(|Query(d)| d.done);
+    let done = Done::take(q);
     render_version(&state, &s, &id, done.as_deref(), None).await
 }
 

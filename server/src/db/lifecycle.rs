@@ -6,7 +6,7 @@
 //! guard returns no row, nothing is written, and the job's audit entry is not appended.
 
 use super::Db;
-use super::store::{POLICY_COLS, i, os, policy_row, s};
+use super::store::{POLICY_COLS, i, os, policy_row, push_in, s};
 use crate::db::store::PolicyRow;
 use sea_orm::{DbErr, QueryResult, Statement, Value};
 
@@ -124,14 +124,25 @@ pub struct Range {
 }
 
 impl Range {
-    fn push(&self, sql: &mut String, values: &mut Vec<Value>) {
+    /// Appends the range's conditions on `{table}incident_at`, and the statuses' on
+    /// `{table}status` (`table` is a prefix such as `"c."`, or empty).
+    fn push(
+        &self,
+        table: &str,
+        statuses: Option<&[&str]>,
+        sql: &mut String,
+        values: &mut Vec<Value>,
+    ) {
         if let Some(f) = self.from {
-            sql.push_str(" AND incident_at >= ?");
+            sql.push_str(&format!(" AND {table}incident_at >= ?"));
             values.push(f.into());
         }
         if let Some(t) = self.to {
-            sql.push_str(" AND incident_at <= ?");
+            sql.push_str(&format!(" AND {table}incident_at <= ?"));
             values.push(t.into());
+        }
+        if let Some(st) = statuses {
+            push_in(sql, values, &format!("{table}status"), st);
         }
     }
 }
@@ -342,12 +353,17 @@ impl Db {
 
     // --- scans ------------------------------------------------------------------------
 
-    /// How many claims of a region a scan goes through.
-    pub async fn count_claims(&self, region: &str, range: Range) -> Result<i64, DbErr> {
+    /// How many claims of a region a scan goes through (in these statuses, if given).
+    pub async fn count_claims(
+        &self,
+        region: &str,
+        range: Range,
+        statuses: Option<&[&str]>,
+    ) -> Result<i64, DbErr> {
         let mut sql =
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM claims WHERE region = ?".to_string();
         let mut values: Vec<Value> = vec![region.into()];
-        range.push(&mut sql, &mut values);
+        range.push("", statuses, &mut sql, &mut values);
         Ok(self.one(&sql, values, |r| i(r, "n")).await?.unwrap_or(0))
     }
 
@@ -365,21 +381,7 @@ impl Db {
                        WHERE c.region = ? AND c.id > ?"
             .to_string();
         let mut values: Vec<Value> = vec![region.into(), after.into()];
-        if let Some(f) = range.from {
-            sql.push_str(" AND c.incident_at >= ?");
-            values.push(f.into());
-        }
-        if let Some(t) = range.to {
-            sql.push_str(" AND c.incident_at <= ?");
-            values.push(t.into());
-        }
-        if let Some(st) = statuses {
-            sql.push_str(&format!(
-                " AND c.status IN ({})",
-                vec!["?"; st.len()].join(", ")
-            ));
-            values.extend(st.iter().map(|s| Value::from(s.to_string())));
-        }
+        range.push("c.", statuses, &mut sql, &mut values);
         sql.push_str(&format!(" ORDER BY c.id LIMIT {limit}"));
         self.all(&sql, values, |r| {
             Ok(ShadowRow {

@@ -149,7 +149,12 @@ pub struct TokenRow {
 }
 
 /// Appends ` AND column IN (?, ...)` and its values.
-fn push_in<T: AsRef<str>>(sql: &mut String, values: &mut Vec<Value>, column: &str, items: &[T]) {
+pub(super) fn push_in<T: AsRef<str>>(
+    sql: &mut String,
+    values: &mut Vec<Value>,
+    column: &str,
+    items: &[T],
+) {
     sql.push_str(&format!(
         " AND {column} IN ({})",
         vec!["?"; items.len()].join(", ")

@@ -320,6 +320,17 @@ pub fn upload_body(
     v
 }
 
+/// Registers a region's public key through the admin token.
+pub async fn register_key(
+    http: &reqwest::Client,
+    url: &str,
+    region: &str,
+    key: &ed25519_dalek::SigningKey,
+) -> (StatusCode, Value) {
+    let body = json!({"region": region, "public_key": public_hex(key)});
+    call(http, url, "POST", "/v1/keys", ADMIN, Some(body), None).await
+}
+
 /// Creates a token through the admin token.
 pub async fn token_at(http: &reqwest::Client, url: &str, body: Value) -> String {
     let (s, v) = call(http, url, "POST", "/v1/tokens", ADMIN, Some(body), None).await;
@@ -352,16 +363,7 @@ pub async fn wait_job(http: &reqwest::Client, url: &str, token: &str, id: &str) 
 /// (version id, uploader token, approver token).
 pub async fn approved_next_sc(http: &reqwest::Client, url: &str) -> (String, String, String) {
     let key = signing_key(7);
-    let (s, v) = call(
-        http,
-        url,
-        "POST",
-        "/v1/keys",
-        ADMIN,
-        Some(json!({"region": "CN-SC", "public_key": public_hex(&key)})),
-        None,
-    )
-    .await;
+    let (s, v) = register_key(http, url, "CN-SC", &key).await;
     assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{v}");
     let a = token_at(
         http,
