@@ -160,7 +160,7 @@ pub async fn submit(
         updated_at: created,
         workflow: None,
     };
-    let mut then = Vec::new();
+    let mut rows = Vec::new();
     let mut next_attempt_at = None;
     let mut decision = None;
     match outcome {
@@ -172,7 +172,7 @@ pub async fn submit(
                 claim.status = crate::workflow::APPROVED.into();
                 claim.workflow = Some(w.to_string());
             }
-            then.push(state.db.insert_decision_stmt(&row));
+            rows.push(state.db.decision_insert(&row));
             decision = Some(row);
         }
         Attempt::NoPolicy => claim.status = status::NO_POLICY_IN_FORCE.into(),
@@ -186,7 +186,7 @@ pub async fn submit(
     let sealed = state.keys.seal(&worker_json);
     let guard = state
         .db
-        .insert_claim_stmt(&claim, &sealed, &worker_hash, next_attempt_at);
+        .claim_guard(&claim, &sealed, &worker_hash, next_attempt_at);
     let audit = vec![AuditDraft {
         actor: actor.to_string(),
         action: "claim.created".into(),
@@ -199,7 +199,7 @@ pub async fn submit(
     let events = lifecycle_events(&claim, decision.as_ref(), true);
     let applied = state
         .writer
-        .submit_returning(Some(guard), then, audit, events)
+        .submit_rows(Some(guard), rows, audit, events)
         .await?;
     if let Applied::Done(Some(row)) = &applied {
         claim.possible_duplicate_of = row.try_get("", "possible_duplicate_of")?;

@@ -119,7 +119,7 @@ impl AppState {
             ),
         })?;
         let decider = Decider::new(host);
-        let writer = Writer::start(db.clone());
+        let writer = Writer::start(&config.database_url()).await?;
         let state = AppState(Arc::new(Inner {
             config,
             db,

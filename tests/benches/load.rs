@@ -25,6 +25,31 @@ fn example(n: u64) -> Value {
     v
 }
 
+/// A well-formed identity number (GB 11643: a real birth date and the check character) for
+/// worker `n`, so that every claim of the load comes from another worker, as in real traffic
+/// (claims of one worker for one incident are flagged as possible duplicates of each other).
+fn id_number(n: u64) -> String {
+    const WEIGHTS: [u64; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let day = n / 1000;
+    let base = format!(
+        "510104{:04}{:02}{:02}{:03}",
+        1960 + day / 336 % 40,
+        day / 28 % 12 + 1,
+        day % 28 + 1,
+        n % 1000
+    );
+    let sum: u64 = base
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(c, w)| u64::from(c - b'0') * w)
+        .sum();
+    format!("{base}{}", CHECK[(sum % 11) as usize] as char)
+}
+
+/// The next worker number, across all runs of the process.
+static WORKERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 struct Run {
     ok: usize,
     errors: usize,
@@ -67,6 +92,8 @@ async fn drive(
                 if claims {
                     let mut body = template.clone();
                     body["platform_claim_ref"] = format!("LOAD-{n}").into();
+                    let worker = WORKERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    body["worker"]["id_number"] = id_number(worker).into();
                     req = req
                         .header("Idempotency-Key", format!("load-{n}"))
                         .json(&body);

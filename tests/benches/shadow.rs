@@ -80,9 +80,12 @@ async fn run(n: usize) {
                 updated_at: String::new(),
                 workflow: None,
             };
-            txn.execute_raw(db.insert_claim_stmt(&claim, "", &format!("w{i}"), None))
-                .await
-                .expect("claim");
+            txn.execute_raw(
+                db.claim_guard(&claim, "", &format!("w{i}"), None)
+                    .statement(&db),
+            )
+            .await
+            .expect("claim");
             txn.execute_raw(db.insert_decision_stmt(&d))
                 .await
                 .expect("decision");

@@ -173,6 +173,82 @@ async fn fifty_clients_racing_with_one_key_make_one_claim() {
     .await;
 }
 
+/// Concurrent claims land in the same writer batch, whose rows are inserted together; the
+/// possible-duplicate flag and the claim-reference conflict must come out as if each claim were
+/// stored alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_of_one_worker_are_flagged_as_if_stored_one_by_one() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        let mut tasks = Vec::new();
+        for i in 0..30u64 {
+            let (http, url, mt) = (s.http.clone(), s.url.clone(), mt.clone());
+            // Claims 0-24: one worker, one incident, each its own reference. Claims 25-29 reuse
+            // reference 0 under their own keys, each at another incident time (so the writer
+            // may put them in one statement with claim 0): one claim only may hold a reference.
+            let body = if i < 25 {
+                example(300 + i)
+            } else {
+                let mut b = example(300);
+                b["incident"]["occurred_at"] = format!("2025-08-01T10:{}:00+08:00", i - 9).into();
+                b
+            };
+            tasks.push(tokio::spawn(async move {
+                let key = format!("batch-{i}");
+                call(
+                    &http,
+                    &url,
+                    "POST",
+                    "/v1/claims",
+                    &mt,
+                    Some(body),
+                    Some(&key),
+                )
+                .await
+            }));
+        }
+        let mut created = Vec::new();
+        let mut conflicts = 0;
+        for (i, t) in tasks.into_iter().enumerate() {
+            let (st, v) = t.await.unwrap();
+            match st {
+                StatusCode::CREATED => created.push((i, v)),
+                StatusCode::CONFLICT => {
+                    assert_eq!(v["error"]["code"], "duplicate_platform_claim_ref", "{v}");
+                    conflicts += 1;
+                }
+                _ => panic!("{b:?}: {st}: {v}"),
+            }
+        }
+        // 25 distinct references; the 5 others collide with reference 0 (or it with them).
+        assert_eq!(created.len(), 25, "{b:?}");
+        assert_eq!(conflicts, 5, "{b:?}");
+        // Of the claims at the shared incident time exactly one stands alone; a claim 25-29
+        // that won reference 0 is alone at its own time.
+        let alone: Vec<usize> = created
+            .iter()
+            .filter(|(_, c)| c["possible_duplicate"] == false)
+            .map(|(i, _)| *i)
+            .collect();
+        let shared_alone = alone.iter().filter(|i| **i < 25).count();
+        assert_eq!(shared_alone, 1, "{b:?}: alone: {alone:?}");
+        let created: Vec<Value> = created.into_iter().map(|(_, c)| c).collect();
+        let ids: std::collections::HashSet<&str> =
+            created.iter().map(|c| c["id"].as_str().unwrap()).collect();
+        for c in &created {
+            if c["possible_duplicate"] == true {
+                let of = c["possible_duplicate_of"].as_str().unwrap();
+                assert!(ids.contains(of) && of != c["id"], "{b:?}: {c}");
+            }
+        }
+        let (_, list) = s.call("GET", "/v1/claims?limit=100", &mt, None, None).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 25, "{b:?}: {list}");
+        s.stop().await;
+    })
+    .await;
+}
+
 fn problem_paths(v: &Value) -> Vec<String> {
     v["error"]["fields"]
         .as_array()

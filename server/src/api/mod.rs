@@ -8,6 +8,7 @@ pub mod tokens;
 
 use crate::AppState;
 use crate::auth::{Principal, bearer};
+use crate::db::writer::{Row, Table};
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
@@ -18,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use utoipa::OpenApi;
 
 impl FromRequestParts<AppState> for Principal {
@@ -180,13 +182,21 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 /// The load benchmark's baseline: authenticate, insert one row durably through the same
-/// group-commit writer, answer 201. Only served when `Config::baseline_route` is set.
+/// group-commit writer (merged with its neighbours' rows, as claims are), answer 201. Only served when `Config::baseline_route` is set.
 async fn baseline(State(state): State<AppState>, _who: Principal) -> Result<StatusCode, ApiError> {
-    let stmt = state.db.stmt(
-        "INSERT INTO baseline (id, created_at) VALUES (?, ?)",
-        vec![crate::new_id("bl").into(), crate::now().to_string().into()],
-    );
-    state.writer.submit(None, vec![stmt]).await?;
+    static BASELINE: Table = Table {
+        head: Cow::Borrowed("INSERT INTO baseline (id, created_at) VALUES "),
+        row: Cow::Borrowed("(?, ?)"),
+        tail: Cow::Borrowed(""),
+    };
+    let row = Row {
+        table: &BASELINE,
+        values: vec![crate::new_id("bl").into(), crate::now().to_string().into()],
+    };
+    state
+        .writer
+        .submit_rows(None, vec![row], Vec::new(), Vec::new())
+        .await?;
     Ok(StatusCode::CREATED)
 }
 

@@ -28,9 +28,14 @@ pub struct Db {
 impl Db {
     /// Connects (SQLite: WAL journal, synchronous=FULL, a busy timeout, foreign keys).
     pub async fn connect(url: &str) -> Result<Db, DbErr> {
+        Db::connect_with(url, 16).await
+    }
+
+    /// Connects with a pool of at most `max_connections`.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Db, DbErr> {
         let mut opts = ConnectOptions::new(url.to_string());
         opts.sqlx_logging(false)
-            .max_connections(16)
+            .max_connections(max_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5));

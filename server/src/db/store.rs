@@ -1,7 +1,9 @@
 //! The queries, one function each, returning plain row structs (DB types stay inside `db/`).
 
 use super::Db;
+use super::writer::{Guard, Row, Table};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
+use std::sync::LazyLock;
 
 /// A stored claim.
 #[derive(Clone, Debug)]
@@ -287,62 +289,76 @@ impl Db {
 
     // --- claims -----------------------------------------------------------------------
 
-    /// The guard statement inserting a claim (nothing on conflict; returns the id if inserted).
-    /// It also finds the possible duplicate (another claim of the same worker for the same
-    /// incident time in the region, the earliest) inside the writer's transaction, which sees
-    /// the claims of the same batch too, and returns it as `possible_duplicate_of`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert_claim_stmt(
+    /// The guard inserting a claim (nothing on conflict; returns the id if inserted). It also
+    /// finds the possible duplicate (another claim of the same worker for the same incident time
+    /// in the region, the earliest) inside the writer's transaction, which sees the claims of
+    /// the same batch too (the writer never puts two rows with the same worker, incident time
+    /// and region in one statement), and returns it as `possible_duplicate_of`.
+    pub fn claim_guard(
         &self,
         c: &ClaimRow,
         worker_sealed: &str,
         worker_hash: &str,
         next_attempt_at: Option<i64>,
-    ) -> Statement {
-        self.stmt(
-            &format!(
-                "INSERT INTO claims ({CLAIM_COLS}, worker_sealed, worker_hash, next_attempt_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+    ) -> Guard {
+        static CLAIMS: LazyLock<Table> = LazyLock::new(|| {
+            Table {
+            head: format!(
+                "INSERT INTO claims ({CLAIM_COLS}, worker_sealed, worker_hash, next_attempt_at) VALUES "
+            )
+            .into(),
+            row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
                  (SELECT d.id FROM claims d WHERE d.worker_hash = ? AND d.incident_at = ? AND d.region = ? \
                   ORDER BY d.id LIMIT 1), \
-                 ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT DO NOTHING RETURNING id, possible_duplicate_of"
-            ),
-            vec![
-                c.id.clone().into(),
-                c.platform.clone().into(),
-                c.platform_claim_ref.clone().into(),
-                c.idempotency_key.clone().into(),
-                c.request_sha256.clone().into(),
-                c.region.clone().into(),
-                c.status.clone().into(),
-                c.incident_at.into(),
-                c.facts.clone().into(),
-                c.narrative.clone().into(),
-                c.worker_masked.clone().into(),
-                worker_hash.to_string().into(),
-                c.incident_at.into(),
-                c.region.clone().into(),
-                c.decision_id.clone().into(),
-                c.last_error.clone().into(),
-                (c.attempts as i32).into(),
-                c.created_at.clone().into(),
-                c.updated_at.clone().into(),
-                c.workflow.clone().into(),
-                worker_sealed.to_string().into(),
-                worker_hash.to_string().into(),
-                next_attempt_at.into(),
-            ],
-        )
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                .into(),
+            tail: " ON CONFLICT DO NOTHING RETURNING id, possible_duplicate_of".into(),
+        }
+        });
+        Guard::Row {
+            id: c.id.clone(),
+            key: format!("{worker_hash}|{}|{}", c.incident_at, c.region),
+            row: Row {
+                table: &CLAIMS,
+                values: vec![
+                    c.id.clone().into(),
+                    c.platform.clone().into(),
+                    c.platform_claim_ref.clone().into(),
+                    c.idempotency_key.clone().into(),
+                    c.request_sha256.clone().into(),
+                    c.region.clone().into(),
+                    c.status.clone().into(),
+                    c.incident_at.into(),
+                    c.facts.clone().into(),
+                    c.narrative.clone().into(),
+                    c.worker_masked.clone().into(),
+                    worker_hash.to_string().into(),
+                    c.incident_at.into(),
+                    c.region.clone().into(),
+                    c.decision_id.clone().into(),
+                    c.last_error.clone().into(),
+                    (c.attempts as i32).into(),
+                    c.created_at.clone().into(),
+                    c.updated_at.clone().into(),
+                    c.workflow.clone().into(),
+                    worker_sealed.to_string().into(),
+                    worker_hash.to_string().into(),
+                    next_attempt_at.into(),
+                ],
+            },
+        }
     }
 
-    /// The statement inserting a decision.
-    pub fn insert_decision_stmt(&self, d: &DecisionRow) -> Statement {
-        self.stmt(
-            &format!(
-                "INSERT INTO decisions ({DECISION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            ),
-            vec![
+    /// The row of a decision.
+    pub fn decision_insert(&self, d: &DecisionRow) -> Row {
+        static DECISIONS: LazyLock<Table> = LazyLock::new(|| Table {
+            head: format!("INSERT INTO decisions ({DECISION_COLS}) VALUES ").into(),
+            row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)".into(),
+            tail: "".into(),
+        });
+        Row {
+            table: &DECISIONS,
+            values: vec![
                 d.id.clone().into(),
                 d.claim_id.clone().into(),
                 d.kind.clone().into(),
@@ -354,7 +370,12 @@ impl Db {
                 d.replaces.clone().into(),
                 d.created_at.clone().into(),
             ],
-        )
+        }
+    }
+
+    /// The statement inserting a decision.
+    pub fn insert_decision_stmt(&self, d: &DecisionRow) -> Statement {
+        self.decision_insert(d).statement(self)
     }
 
     /// The statement moving a claim to a new state after a decision attempt.

@@ -3,6 +3,10 @@
 //! commits once — one fsync for the whole batch — and then answers every job. If a job fails,
 //! the batch is run again with a savepoint per job, so one bad job cannot sink its neighbours.
 //!
+//! Consecutive jobs that insert rows (a claim and its decision, the baseline's row) are merged:
+//! their rows go in with one multi-row statement per table instead of a statement per job, so
+//! that a batch costs a handful of round trips to the database, not a few per job.
+//!
 //! The writer also appends the jobs' audit entries and platform events. Their sequence numbers
 //! and the audit hash chain come from the `chain_head` row, read (and on PostgreSQL locked)
 //! inside the same transaction, so several instances sharing a database still produce one
@@ -13,17 +17,103 @@ use super::Db;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, TransactionTrait};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
+
+/// Connections the writer keeps (it uses one at a time; one more stands by).
+const WRITER_CONNECTIONS: u32 = 2;
 
 /// Largest batch.
 const MAX_BATCH: usize = 512;
 
+/// Rows in one multi-row statement at most (PostgreSQL takes 65,535 parameters, SQLite 32,766).
+const MAX_ROWS: usize = 128;
+
+/// A table's row insert, split so that the rows of several jobs can share one statement:
+/// `{head}{row}, {row}, ...{tail}`.
+#[derive(Debug)]
+pub struct Table {
+    /// `INSERT INTO t (columns) VALUES `.
+    pub head: Cow<'static, str>,
+    /// One row's placeholders, `(?, ?, ...)`; it may hold subqueries.
+    pub row: Cow<'static, str>,
+    /// What follows the rows: nothing, or for a guard
+    /// ` ON CONFLICT DO NOTHING RETURNING id, ...` (the first column returned is the row's id).
+    pub tail: Cow<'static, str>,
+}
+
+impl Table {
+    fn statement(&self, db: &Db, rows: &[&Row]) -> Statement {
+        let mut sql = String::with_capacity(self.head.len() + rows.len() * (self.row.len() + 2));
+        sql.push_str(&self.head);
+        for (i, _) in rows.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&self.row);
+        }
+        sql.push_str(&self.tail);
+        db.stmt(
+            &sql,
+            rows.iter().flat_map(|r| r.values.iter().cloned()).collect(),
+        )
+    }
+}
+
+/// One row for a [`Table`].
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Its table.
+    pub table: &'static Table,
+    /// Its values, in the order of the table's placeholders.
+    pub values: Vec<sea_orm::Value>,
+}
+
+impl Row {
+    /// The row inserted on its own.
+    pub fn statement(&self, db: &Db) -> Statement {
+        self.table.statement(db, &[self])
+    }
+}
+
+/// What decides whether a job applies.
+pub enum Guard {
+    /// A statement that returns a row when it inserted (`INSERT .. ON CONFLICT DO NOTHING
+    /// RETURNING ..`).
+    Stmt(Statement),
+    /// A row of a table whose tail is ` ON CONFLICT DO NOTHING RETURNING id, ...`; the writer
+    /// inserts the guard rows of neighbouring jobs together and knows each by `id`. Rows with
+    /// the same `key` never share a statement, so a subquery in a row (the claim's
+    /// possible-duplicate lookup) sees every row before it, as if each ran alone.
+    Row {
+        /// The row's id, the first column its statement returns.
+        id: String,
+        /// Rows that must see each other.
+        key: String,
+        /// The row.
+        row: Row,
+    },
+}
+
+impl Guard {
+    /// The guard run on its own.
+    pub fn statement(&self, db: &Db) -> Statement {
+        match self {
+            Guard::Stmt(s) => s.clone(),
+            Guard::Row { row, .. } => row.statement(db),
+        }
+    }
+}
+
 /// A unit of writes.
 pub struct Job {
-    /// A statement that returns a row when it inserted (`INSERT .. ON CONFLICT DO NOTHING
-    /// RETURNING ..`); when it returns none, `then` is skipped and the job answers `false`.
-    pub guard: Option<Statement>,
-    /// Statements run after the guard (or alone).
+    /// When its guard returns no row (a conflict), nothing of the job is written and it answers
+    /// [`Applied::Skipped`].
+    pub guard: Option<Guard>,
+    /// Rows inserted after the guard; merged with the neighbouring jobs' rows.
+    pub rows: Vec<Row>,
+    /// Statements run after the guard and the rows.
     pub then: Vec<Statement>,
     /// Audit entries to append when the job applies.
     pub audit: Vec<AuditDraft>,
@@ -105,11 +195,43 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task.
-    pub fn start(db: Db) -> Writer {
+    /// Starts the writer on a thread of its own, with its own runtime and connections, so that
+    /// its round trips to the database are not queued behind the request handlers (under load
+    /// a task on the shared runtime waited milliseconds for each). Returns once it is connected.
+    pub async fn start(url: &str) -> Result<Writer, DbErr> {
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(run(db, rx));
-        Writer { tx }
+        let (ready, connected) = oneshot::channel();
+        let url = url.to_string();
+        std::thread::Builder::new()
+            .name("oip-writer".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready.send(Err(DbErr::Custom(e.to_string())));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match Db::connect_with(&url, WRITER_CONNECTIONS).await {
+                        Ok(db) => {
+                            let _ = ready.send(Ok(()));
+                            run(db, rx).await;
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| DbErr::Custom(format!("cannot start the writer thread: {e}")))?;
+        connected
+            .await
+            .map_err(|_| DbErr::Custom("writer stopped".into()))??;
+        Ok(Writer { tx })
     }
 
     /// Runs a job durably; `Ok(false)` when its guard found a conflict.
@@ -131,15 +253,29 @@ impl Writer {
         events: Vec<EventDraft>,
     ) -> Result<bool, DbErr> {
         Ok(matches!(
-            self.submit_returning(guard, then, audit, events).await?,
+            self.submit_job(guard.map(Guard::Stmt), Vec::new(), then, audit, events)
+                .await?,
             Applied::Done(_)
         ))
     }
 
-    /// Runs a job durably with its audit entries and events; the row its guard returned.
-    pub async fn submit_returning(
+    /// Inserts rows durably, merged with the neighbouring jobs' rows; when `guard` is given and
+    /// finds a conflict, nothing is written. The row the guard returned comes back.
+    pub async fn submit_rows(
         &self,
-        guard: Option<Statement>,
+        guard: Option<Guard>,
+        rows: Vec<Row>,
+        audit: Vec<AuditDraft>,
+        events: Vec<EventDraft>,
+    ) -> Result<Applied, DbErr> {
+        self.submit_job(guard, rows, Vec::new(), audit, events)
+            .await
+    }
+
+    async fn submit_job(
+        &self,
+        guard: Option<Guard>,
+        rows: Vec<Row>,
         then: Vec<Statement>,
         audit: Vec<AuditDraft>,
         events: Vec<EventDraft>,
@@ -148,6 +284,7 @@ impl Writer {
         self.tx
             .send(Job {
                 guard,
+                rows,
                 then,
                 audit,
                 events,
@@ -176,6 +313,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+#[derive(Clone)]
 struct Head {
     audit_seq: i64,
     audit_hash: String,
@@ -185,32 +323,50 @@ struct Head {
 /// Rows of the log tables, gathered so that a whole batch inserts them at once.
 #[derive(Default)]
 struct LogRows {
-    audit: Vec<Vec<sea_orm::Value>>,
-    events: Vec<Vec<sea_orm::Value>>,
+    rows: Vec<Row>,
 }
 
-const AUDIT_INSERT: &str =
-    "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ";
-const AUDIT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const EVENTS_INSERT: &str =
-    "INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES ";
-const EVENTS_ROW: &str = "(?, ?, ?, ?, ?, ?)";
+static AUDIT: Table = Table {
+    head: Cow::Borrowed(
+        "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ",
+    ),
+    row: Cow::Borrowed("(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    tail: Cow::Borrowed(""),
+};
+
+static EVENTS: Table = Table {
+    head: Cow::Borrowed("INSERT INTO events (seq, platform, claim_id, kind, payload, at) VALUES "),
+    row: Cow::Borrowed("(?, ?, ?, ?, ?, ?)"),
+    tail: Cow::Borrowed(""),
+};
 
 impl LogRows {
-    /// Inserts the gathered rows with multi-row statements (200 rows each).
+    /// Inserts the gathered rows with multi-row statements.
     async fn flush<C: ConnectionTrait>(self, db: &Db, conn: &C) -> Result<(), DbErr> {
-        for (head, row, rows) in [
-            (AUDIT_INSERT, AUDIT_ROW, self.audit),
-            (EVENTS_INSERT, EVENTS_ROW, self.events),
-        ] {
-            for chunk in rows.chunks(200) {
-                let sql = format!("{head}{}", vec![row; chunk.len()].join(", "));
-                conn.execute_raw(db.stmt(&sql, chunk.iter().flatten().cloned().collect()))
-                    .await?;
-            }
-        }
-        Ok(())
+        insert_rows(db, conn, self.rows.iter()).await
     }
+}
+
+/// Inserts rows with a multi-row statement per table and chunk of [`MAX_ROWS`], tables in the
+/// order they first appear.
+async fn insert_rows<'a, C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    rows: impl Iterator<Item = &'a Row>,
+) -> Result<(), DbErr> {
+    let mut groups: Vec<(&'static Table, Vec<&Row>)> = Vec::new();
+    for row in rows {
+        match groups.iter_mut().find(|(t, _)| std::ptr::eq(*t, row.table)) {
+            Some((_, rows)) => rows.push(row),
+            None => groups.push((row.table, vec![row])),
+        }
+    }
+    for (table, rows) in groups {
+        for chunk in rows.chunks(MAX_ROWS) {
+            conn.execute_raw(table.statement(db, chunk)).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn run_job(
@@ -225,85 +381,175 @@ async fn run_job(
         // Inside its own savepoint, its log rows included: a failure rolls back this job alone.
         let sp = txn.begin().await?;
         let mut mine = LogRows::default();
-        let r = apply(&sp, job, head, &mut mine).await?;
+        let r = apply(db, &sp, job, head, &mut mine).await?;
         mine.flush(db, &sp).await?;
         sp.commit().await?;
         r
     } else {
         // The rows join the batch's, inserted together at the end.
-        apply(txn, job, head, logs).await?
+        apply(db, txn, job, head, logs).await?
     };
     *head = next;
     Ok(inserted)
 }
 
-/// Runs a job's statements and gathers its log rows; returns whether it applied and the
-/// chain head after it (the caller adopts the head only once the job is safely done).
+impl Job {
+    /// Whether its rows may be merged with its neighbours': it has no statements of its own
+    /// whose order against theirs could matter.
+    fn mergeable(&self) -> bool {
+        self.then.is_empty() && !matches!(self.guard, Some(Guard::Stmt(_)))
+    }
+}
+
+/// Runs a job's statements one by one and gathers its log rows; returns whether it applied
+/// and the chain head after it (the caller adopts the head only once the job is safely done).
 async fn apply<C: ConnectionTrait>(
+    db: &Db,
     conn: &C,
     job: &Job,
     head: &Head,
     logs: &mut LogRows,
 ) -> Result<(Applied, Head), DbErr> {
-    let (inserted, row) = match &job.guard {
-        Some(g) => match conn.query_one_raw(g.clone()).await? {
-            Some(r) => (true, Some(r)),
-            None => (false, None),
+    let row = match &job.guard {
+        Some(g) => match conn.query_one_raw(g.statement(db)).await? {
+            Some(r) => Some(r),
+            None => return Ok((Applied::Skipped, head.clone())),
         },
-        None => (true, None),
+        None => None,
     };
-    let mut next = Head {
-        audit_seq: head.audit_seq,
-        audit_hash: head.audit_hash.clone(),
-        event_seq: head.event_seq,
-    };
-    if !inserted {
-        return Ok((Applied::Skipped, next));
+    for r in &job.rows {
+        conn.execute_raw(r.statement(db)).await?;
     }
     for s in &job.then {
         conn.execute_raw(s.clone()).await?;
     }
+    let mut next = head.clone();
+    log_job(job, &mut next, logs);
+    Ok((Applied::Done(row), next))
+}
+
+/// Runs neighbouring mergeable jobs: their guard rows with a statement per table and chunk
+/// (rows sharing a key in separate statements, in order), then the rows of the jobs that
+/// applied, likewise. Gathers the log rows of the jobs that applied, in job order.
+async fn apply_merged<C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    jobs: &[Job],
+    head: &mut Head,
+    logs: &mut LogRows,
+) -> Result<Vec<Applied>, DbErr> {
+    let mut guards: Vec<(&'static Table, Vec<(&str, &Row)>)> = Vec::new();
+    for job in jobs {
+        if let Some(Guard::Row { key, row, .. }) = &job.guard {
+            match guards.iter_mut().find(|(t, _)| std::ptr::eq(*t, row.table)) {
+                Some((_, rows)) => rows.push((key, row)),
+                None => guards.push((row.table, vec![(key, row)])),
+            }
+        }
+    }
+    let mut returned: HashMap<String, QueryResult> = HashMap::new();
+    for (table, rows) in guards {
+        let mut chunk: Vec<&Row> = Vec::new();
+        let mut keys: HashSet<&str> = HashSet::new();
+        for (key, row) in rows {
+            if chunk.len() == MAX_ROWS || keys.contains(key) {
+                insert_returning(db, conn, table, &chunk, &mut returned).await?;
+                chunk.clear();
+                keys.clear();
+            }
+            chunk.push(row);
+            keys.insert(key);
+        }
+        insert_returning(db, conn, table, &chunk, &mut returned).await?;
+    }
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut rows: Vec<&Row> = Vec::new();
+    for job in jobs {
+        let applied = match &job.guard {
+            Some(Guard::Row { id, .. }) => match returned.remove(id) {
+                Some(r) => Applied::Done(Some(r)),
+                None => Applied::Skipped,
+            },
+            _ => Applied::Done(None),
+        };
+        if matches!(applied, Applied::Done(_)) {
+            rows.extend(&job.rows);
+            log_job(job, head, logs);
+        }
+        results.push(applied);
+    }
+    insert_rows(db, conn, rows.into_iter()).await?;
+    Ok(results)
+}
+
+/// Inserts a chunk of guard rows; keeps the rows they returned, by id (their first column).
+async fn insert_returning<C: ConnectionTrait>(
+    db: &Db,
+    conn: &C,
+    table: &Table,
+    chunk: &[&Row],
+    returned: &mut HashMap<String, QueryResult>,
+) -> Result<(), DbErr> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    for r in conn.query_all_raw(table.statement(db, chunk)).await? {
+        let id: String = r.try_get_by_index(0)?;
+        returned.insert(id, r);
+    }
+    Ok(())
+}
+
+/// Gathers a job's audit entries and events, chained after `head`, and moves the head.
+fn log_job(job: &Job, head: &mut Head, logs: &mut LogRows) {
+    if job.audit.is_empty() && job.events.is_empty() {
+        return;
+    }
     let at = crate::now().to_string();
     for a in &job.audit {
-        next.audit_seq += 1;
-        let before = a.before.as_ref().map(Value::to_string).unwrap_or_default();
-        let after = a.after.as_ref().map(Value::to_string).unwrap_or_default();
-        let claim = a.claim_id.clone().unwrap_or_default();
+        head.audit_seq += 1;
+        let before = a.before.as_ref().map(Value::to_string);
+        let after = a.after.as_ref().map(Value::to_string);
         let hash = audit_hash(
-            &next.audit_hash,
-            next.audit_seq,
+            &head.audit_hash,
+            head.audit_seq,
             &at,
             &a.actor,
             &a.action,
-            &claim,
-            &before,
-            &after,
+            a.claim_id.as_deref().unwrap_or_default(),
+            before.as_deref().unwrap_or_default(),
+            after.as_deref().unwrap_or_default(),
         );
-        logs.audit.push(vec![
-            next.audit_seq.into(),
-            at.clone().into(),
-            a.actor.clone().into(),
-            a.action.clone().into(),
-            a.claim_id.clone().into(),
-            a.before.as_ref().map(Value::to_string).into(),
-            a.after.as_ref().map(Value::to_string).into(),
-            next.audit_hash.clone().into(),
-            hash.clone().into(),
-        ]);
-        next.audit_hash = hash;
+        logs.rows.push(Row {
+            table: &AUDIT,
+            values: vec![
+                head.audit_seq.into(),
+                at.clone().into(),
+                a.actor.clone().into(),
+                a.action.clone().into(),
+                a.claim_id.clone().into(),
+                before.into(),
+                after.into(),
+                head.audit_hash.clone().into(),
+                hash.clone().into(),
+            ],
+        });
+        head.audit_hash = hash;
     }
     for e in &job.events {
-        next.event_seq += 1;
-        logs.events.push(vec![
-            next.event_seq.into(),
-            e.platform.clone().into(),
-            e.claim_id.clone().into(),
-            e.kind.clone().into(),
-            e.payload.to_string().into(),
-            at.clone().into(),
-        ]);
+        head.event_seq += 1;
+        logs.rows.push(Row {
+            table: &EVENTS,
+            values: vec![
+                head.event_seq.into(),
+                e.platform.clone().into(),
+                e.claim_id.clone().into(),
+                e.kind.clone().into(),
+                e.payload.to_string().into(),
+                at.clone().into(),
+            ],
+        });
     }
-    Ok((Applied::Done(row), next))
 }
 
 async fn read_head(db: &Db, txn: &sea_orm::DatabaseTransaction) -> Result<Head, DbErr> {
@@ -362,12 +608,32 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Appli
     };
     // Without savepoints, the whole batch's log rows go in at the end, a few statements in all.
     let mut log_rows = LogRows::default();
-    for job in batch {
-        // A failed job's savepoint is rolled back when it is dropped.
+    let mut i = 0;
+    while i < batch.len() {
         let h = head.as_mut().unwrap_or(&mut scratch);
-        let r = run_job(db, &txn, job, h, &mut log_rows, careful).await;
-        let failed = r.is_err();
-        results.push(r);
+        let merge = if careful {
+            0
+        } else {
+            batch[i..].iter().take_while(|j| j.mergeable()).count()
+        };
+        let failed = if merge > 1 {
+            let r = apply_merged(db, &txn, &batch[i..i + merge], h, &mut log_rows).await;
+            i += merge;
+            match r {
+                Ok(applied) => {
+                    results.extend(applied.into_iter().map(Ok));
+                    false
+                }
+                Err(_) => true,
+            }
+        } else {
+            // A failed job's savepoint is rolled back when it is dropped.
+            let r = run_job(db, &txn, &batch[i], h, &mut log_rows, careful).await;
+            i += 1;
+            let failed = r.is_err();
+            results.push(r);
+            failed
+        };
         if failed && !careful {
             // The transaction is unusable now (PostgreSQL); the caller retries carefully.
             return batch
@@ -400,4 +666,122 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Appli
 
 fn clone_err(e: &DbErr) -> DbErr {
     e.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::migrations::Migrator;
+    use crate::db::store::ClaimRow;
+    use sea_orm_migration::MigratorTrait;
+
+    async fn fresh_db(name: &str) -> Db {
+        let dir = std::env::temp_dir().join(format!("oip-writer-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::connect(&format!("sqlite://{}/oip.db?mode=rwc", dir.display()))
+            .await
+            .unwrap();
+        Migrator::up(&db.conn, None).await.unwrap();
+        db
+    }
+
+    /// A claim job: id, worker, platform reference, idempotency key.
+    fn claim_job(db: &Db, id: &str, worker: &str, reference: &str, key: &str) -> Job {
+        let claim = ClaimRow {
+            id: id.into(),
+            platform: "meituan".into(),
+            platform_claim_ref: reference.into(),
+            idempotency_key: key.into(),
+            request_sha256: String::new(),
+            region: "CN-SC".into(),
+            status: "pending_review".into(),
+            incident_at: 1_754_014_500,
+            facts: "{}".into(),
+            narrative: "{}".into(),
+            worker_masked: String::new(),
+            possible_duplicate_of: None,
+            decision_id: None,
+            last_error: None,
+            attempts: 0,
+            created_at: String::new(),
+            updated_at: String::new(),
+            workflow: None,
+        };
+        Job {
+            guard: Some(db.claim_guard(&claim, "", worker, None)),
+            rows: Vec::new(),
+            then: Vec::new(),
+            audit: vec![AuditDraft {
+                actor: "test".into(),
+                action: "claim.created".into(),
+                claim_id: Some(id.into()),
+                before: None,
+                after: None,
+            }],
+            events: Vec::new(),
+            reply: oneshot::channel().0,
+        }
+    }
+
+    /// What each job came to: skipped, or the possible duplicate it was flagged with.
+    fn outcomes(results: Vec<Result<Applied, DbErr>>) -> Vec<Option<Option<String>>> {
+        results
+            .into_iter()
+            .map(|r| match r.unwrap() {
+                Applied::Skipped => None,
+                Applied::Done(row) => Some(
+                    row.unwrap()
+                        .try_get::<Option<String>>("", "possible_duplicate_of")
+                        .unwrap(),
+                ),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_merged_batch_ends_as_the_same_jobs_run_one_by_one() {
+        let spec = [
+            ("c1", "w1", "r1", "k1"),
+            ("c2", "w1", "r2", "k2"), // same worker: flagged, of c1
+            ("c3", "w2", "r1", "k3"), // c1's reference: skipped
+            ("c4", "w1", "r3", "k4"), // flagged, of c1 (the earliest)
+            ("c5", "w3", "r4", "k1"), // c1's key: skipped
+            ("c6", "w3", "r5", "k5"), // alone
+            ("c7", "w3", "r6", "k6"), // flagged, of c6
+        ];
+        let mut seen = Vec::new();
+        for careful in [false, true] {
+            let db = fresh_db(if careful { "careful" } else { "merged" }).await;
+            let batch: Vec<Job> = spec
+                .iter()
+                .map(|(id, w, r, k)| claim_job(&db, id, w, r, k))
+                .collect();
+            let results = run_batch_in(&db, &batch, careful).await;
+            seen.push(outcomes(results));
+            let audit = db
+                .conn
+                .query_one_raw(db.stmt("SELECT COUNT(*) AS n FROM audit", vec![]))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                audit.try_get::<i64>("", "n").unwrap(),
+                5,
+                "careful: {careful}"
+            );
+        }
+        let c1 = Some(Some("c1".to_string()));
+        let expected = vec![
+            Some(None),
+            c1.clone(),
+            None,
+            c1,
+            None,
+            Some(None),
+            Some(Some("c6".to_string())),
+        ];
+        assert_eq!(seen[0], expected, "merged");
+        assert_eq!(seen[1], expected, "one by one");
+    }
 }
