@@ -119,7 +119,8 @@ fn internal(e: impl std::fmt::Display) -> Error {
 }
 
 impl PolicyHost {
-    /// Sets up the engine: pooling allocator, fuel and epoch interruption, NaN
+    /// Sets up the engine: pooling allocator, epoch interruption (and fuel when the limits
+    /// meter it), NaN
     /// canonicalisation, no relaxed SIMD, no component-model concurrency. Threads are not
     /// compiled into this build of wasmtime at all (its `threads` feature is off).
     pub fn new(config: HostConfig) -> Result<PolicyHost, Error> {
@@ -138,7 +139,7 @@ impl PolicyHost {
             .table_keep_resident(64 << 10);
         let mut cfg = Config::new();
         cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
-            .consume_fuel(true)
+            .consume_fuel(limits.fuel.is_some())
             .epoch_interruption(true)
             .cranelift_nan_canonicalization(true)
             .relaxed_simd_deterministic(true)
@@ -320,8 +321,10 @@ impl PolicyHost {
     }
 
     fn refuel(&self, store: &mut Store<StoreState>) {
-        // set_fuel fails only when fuel is disabled in the config, which it never is here.
-        let _ = store.set_fuel(self.limits.fuel);
+        if let Some(fuel) = self.limits.fuel {
+            // set_fuel fails only when fuel is disabled in the config, which it is not then.
+            let _ = store.set_fuel(fuel);
+        }
         // The next tick may come at any moment, so one more tick than the division guarantees
         // the call at least its full time (and at most one tick more).
         let ticks = self
@@ -408,7 +411,7 @@ fn classify(
     match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => Error::OutOfFuel {
             policy: label,
-            limit: limits.fuel,
+            limit: limits.fuel.unwrap_or_default(),
         },
         Some(Trap::Interrupt) => Error::Timeout {
             policy: label,
