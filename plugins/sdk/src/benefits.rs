@@ -1,6 +1,6 @@
 //! Benefit lines of a covered decision (rules.md, "Benefits"), in exact integer fen.
 
-use crate::money::{percent_of, percent_text, times, yuan};
+use crate::money::{Percent, Yuan, percent_of, times};
 use crate::region::{Cite, Looked, Region, lookup_year};
 use crate::tables::*;
 use oip_types::{
@@ -69,13 +69,13 @@ fn months_of_wage(
         formula: Text::new(
             format!(
                 "{months} 个月 × 月平均工资 {} 元 = {} 元",
-                yuan(w.fen),
-                yuan(amount)
+                Yuan(w.fen),
+                Yuan(amount)
             ),
             format!(
                 "{months} months × average monthly wage {} yuan = {} yuan",
-                yuan(w.fen),
-                yuan(amount)
+                Yuan(w.fen),
+                Yuan(amount)
             ),
         ),
         parameters: vec![
@@ -96,10 +96,10 @@ fn medical_line(facts: &Facts) -> Option<Line> {
     }
     let note = (m.out_of_catalogue_fen > 0).then(|| {
         Text::new(
-            format!("目录外费用 {} 元不予支付。", yuan(m.out_of_catalogue_fen)),
+            format!("目录外费用 {} 元不予支付。", Yuan(m.out_of_catalogue_fen)),
             format!(
                 "{} yuan outside the catalogues is not paid.",
-                yuan(m.out_of_catalogue_fen)
+                Yuan(m.out_of_catalogue_fen)
             ),
         )
     });
@@ -111,15 +111,15 @@ fn medical_line(facts: &Facts) -> Option<Line> {
         formula: Text::new(
             format!(
                 "门（急）诊 {} 元 + 住院 {} 元 = {} 元",
-                yuan(m.outpatient_fen),
-                yuan(m.inpatient_fen),
-                yuan(total)
+                Yuan(m.outpatient_fen),
+                Yuan(m.inpatient_fen),
+                Yuan(total)
             ),
             format!(
                 "outpatient {} yuan + inpatient {} yuan = {} yuan",
-                yuan(m.outpatient_fen),
-                yuan(m.inpatient_fen),
-                yuan(total)
+                Yuan(m.outpatient_fen),
+                Yuan(m.inpatient_fen),
+                Yuan(total)
             ),
         ),
         parameters: Vec::new(),
@@ -144,13 +144,13 @@ fn meal_line(region: &Region, facts: &Facts) -> Option<Line> {
                 Text::new(
                     format!(
                         "住院 {days} 天 × {} 元/天 = {} 元",
-                        yuan(per_day),
-                        yuan(amount)
+                        Yuan(per_day),
+                        Yuan(amount)
                     ),
                     format!(
                         "{days} days in hospital × {} yuan/day = {} yuan",
-                        yuan(per_day),
-                        yuan(amount)
+                        Yuan(per_day),
+                        Yuan(amount)
                     ),
                 ),
                 None,
@@ -220,19 +220,19 @@ fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
                 Text::new(
                     format!(
                         "max(月平均工资 {} 元 × {} = {} 元, 最低工资 {} 元) = {} 元/月",
-                        yuan(w.fen),
-                        percent_text(bp),
-                        yuan(share),
-                        yuan(floor),
-                        yuan(amount)
+                        Yuan(w.fen),
+                        Percent(bp),
+                        Yuan(share),
+                        Yuan(floor),
+                        Yuan(amount)
                     ),
                     format!(
                         "max(average monthly wage {} yuan × {} = {} yuan, minimum wage {} yuan) = {} yuan/month",
-                        yuan(w.fen),
-                        percent_text(bp),
-                        yuan(share),
-                        yuan(floor),
-                        yuan(amount)
+                        Yuan(w.fen),
+                        Percent(bp),
+                        Yuan(share),
+                        Yuan(floor),
+                        Yuan(amount)
                     ),
                 ),
                 false,
@@ -253,15 +253,15 @@ fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
                 Text::new(
                     format!(
                         "月平均工资 {} 元 × {} = {} 元/月",
-                        yuan(w.fen),
-                        percent_text(bp),
-                        yuan(share)
+                        Yuan(w.fen),
+                        Percent(bp),
+                        Yuan(share)
                     ),
                     format!(
                         "average monthly wage {} yuan × {} = {} yuan/month",
-                        yuan(w.fen),
-                        percent_text(bp),
-                        yuan(share)
+                        Yuan(w.fen),
+                        Percent(bp),
+                        Yuan(share)
                     ),
                 ),
                 true,
@@ -301,15 +301,15 @@ fn living_care_line(level: CareLevel, w: &Looked) -> Line {
         formula: Text::new(
             format!(
                 "生活{zh}不能自理：月平均工资 {} 元 × {} = {} 元/月",
-                yuan(w.fen),
-                percent_text(bp),
-                yuan(amount)
+                Yuan(w.fen),
+                Percent(bp),
+                Yuan(amount)
             ),
             format!(
                 "{en} loss of self-care: average monthly wage {} yuan × {} = {} yuan/month",
-                yuan(w.fen),
-                percent_text(bp),
-                yuan(amount)
+                Yuan(w.fen),
+                Percent(bp),
+                Yuan(amount)
             ),
         ),
         parameters: vec![
@@ -339,8 +339,8 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
         let bp = base + if d.orphan || d.lone_elderly { extra } else { 0 };
         let share = percent_of(w.fen, bp);
         sum += share;
-        shares_zh.push(format!("{}（{}）", yuan(share), percent_text(bp)));
-        shares_en.push(format!("{} ({})", yuan(share), percent_text(bp)));
+        shares_zh.push(format!("{}（{}）", Yuan(share), Percent(bp)));
+        shares_en.push(format!("{} ({})", Yuan(share), Percent(bp)));
     }
     let cap = percent_of(w.fen, cap_bp);
     let amount = sum.min(cap);
@@ -348,13 +348,13 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
         Text::new(
             format!(
                 "合计 {} 元超过月平均工资，按上限 {} 元支付。",
-                yuan(sum),
-                yuan(cap)
+                Yuan(sum),
+                Yuan(cap)
             ),
             format!(
                 "The total {} yuan exceeds the monthly wage; the cap {} yuan is paid.",
-                yuan(sum),
-                yuan(cap)
+                Yuan(sum),
+                Yuan(cap)
             ),
         )
     });
@@ -367,14 +367,14 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
             format!(
                 "{} = {} 元/月，合计不超过月平均工资 {} 元",
                 shares_zh.join(" + "),
-                yuan(amount),
-                yuan(cap)
+                Yuan(amount),
+                Yuan(cap)
             ),
             format!(
                 "{} = {} yuan/month, in total not above the monthly wage {} yuan",
                 shares_en.join(" + "),
-                yuan(amount),
-                yuan(cap)
+                Yuan(amount),
+                Yuan(cap)
             ),
         ),
         parameters: vec![
@@ -409,13 +409,13 @@ fn death_lines(facts: &Facts, w: &Looked) -> Vec<Line> {
             formula: Text::new(
                 format!(
                     "{DEATH_INCOME_MULTIPLE} × {year} 年全国城镇居民人均可支配收入 {} 元 = {} 元",
-                    yuan(income.fen),
-                    yuan(amount)
+                    Yuan(income.fen),
+                    Yuan(amount)
                 ),
                 format!(
                     "{DEATH_INCOME_MULTIPLE} × national urban per-capita disposable income {year} {} yuan = {} yuan",
-                    yuan(income.fen),
-                    yuan(amount)
+                    Yuan(income.fen),
+                    Yuan(amount)
                 ),
             ),
             parameters: vec![
@@ -441,7 +441,11 @@ fn death_lines(facts: &Facts, w: &Looked) -> Vec<Line> {
 /// The benefit lines of a covered claim, and the names of the provisional parameters they use.
 pub fn benefit_lines(region: &Region, facts: &Facts) -> (Vec<BenefitLine>, Vec<String>) {
     let year = facts.incident.occurred_at.beijing_date().year - 1;
-    let w = lookup_year(region.wage_base, &region.param("avg_monthly_wage"), year);
+    let w = lookup_year(
+        region.wage_base,
+        region.param_name("avg_monthly_wage"),
+        year,
+    );
     let mut lines: Vec<Line> = Vec::new();
     lines.extend(medical_line(facts));
     lines.extend(meal_line(region, facts));
@@ -469,7 +473,7 @@ pub fn manifest_parameters(region: &Region) -> Vec<Parameter> {
     let mut out = Vec::new();
     for f in region.wage_base {
         out.push(Parameter {
-            name: format!("{}.{}", region.param("avg_monthly_wage"), f.year),
+            name: format!("{}.{}", region.param_name("avg_monthly_wage"), f.year),
             value: Some(f.fen),
             unit: "fen".into(),
             period: Some(f.year.to_string()),

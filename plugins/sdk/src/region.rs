@@ -1,5 +1,6 @@
 //! What a region policy declares: its figures, each with its source and confidence.
 
+use core::fmt;
 use oip_types::{Citation, Confidence, Date, Parameter};
 
 /// A citation known at compile time.
@@ -66,8 +67,9 @@ impl Looked {
 
 /// Looks up the figure of `year`. When the table has no figure for that year, the nearest year
 /// stands in (the latest before it, else the earliest after it), marked provisional (预发) so a
-/// later policy version with the published figure can true it up (补差).
-pub fn lookup_year(table: &[YearFigure], name: &str, year: i32) -> Option<Looked> {
+/// later policy version with the published figure can true it up (补差). The parameter is named
+/// `{name}.{year}`.
+pub fn lookup_year(table: &[YearFigure], name: impl fmt::Display, year: i32) -> Option<Looked> {
     let exact = table.iter().find(|f| f.year == year);
     let stand_in = || {
         table
@@ -82,7 +84,7 @@ pub fn lookup_year(table: &[YearFigure], name: &str, year: i32) -> Option<Looked
             })
     };
     let (figure, confidence, source) = match exact {
-        Some(f) => (f, f.confidence, f.source.to_string()),
+        Some(f) => (f, f.confidence, f.source.into()),
         None => {
             let f = stand_in()?;
             (
@@ -139,7 +141,16 @@ pub struct Region {
 impl Region {
     /// Parameter name prefix for this region's figures, e.g. `avg_monthly_wage.CN-SC`.
     pub fn param(&self, what: &str) -> String {
-        format!("{what}.{}", self.code)
+        self.param_name(what).to_string()
+    }
+
+    /// The same name as [`param`](Self::param), written where it is formatted (no `String` of
+    /// its own).
+    pub fn param_name<'a>(&'a self, what: &'a str) -> ParamName<'a> {
+        ParamName {
+            what,
+            region: self.code,
+        }
     }
 
     /// The minimum wage as a parameter.
@@ -160,6 +171,19 @@ impl Region {
                 confidence: Confidence::Missing,
             },
         }
+    }
+}
+
+/// A regional parameter name, `{what}.{region}`; see [`Region::param_name`].
+#[derive(Clone, Copy, Debug)]
+pub struct ParamName<'a> {
+    what: &'a str,
+    region: &'a str,
+}
+
+impl fmt::Display for ParamName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.what, self.region)
     }
 }
 

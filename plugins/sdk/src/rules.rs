@@ -187,15 +187,20 @@ pub fn required_documents(facts: &Facts, late: bool) -> Vec<Document> {
     docs
 }
 
+/// A set of documents, one bit per [`Document`] kind.
+const _: () = assert!(Document::ALL.len() <= 32, "a document set is a u32");
+fn document_set(documents: &[Document]) -> u32 {
+    documents.iter().fold(0, |set, d| set | 1 << *d as u32)
+}
+
+/// The required documents not provided, in [`Document`] order and without repeats.
 fn missing(required: &[Document], facts: &Facts) -> Vec<Document> {
-    let mut m: Vec<Document> = required
+    let missing = document_set(required) & !document_set(&facts.documents);
+    Document::ALL
         .iter()
         .copied()
-        .filter(|d| !facts.documents.contains(d))
-        .collect();
-    m.sort();
-    m.dedup();
-    m
+        .filter(|d| missing & 1 << *d as u32 != 0)
+        .collect()
 }
 
 /// Whether covered facts are a minor outpatient injury: no hospital stay or inpatient cost,
