@@ -33,7 +33,10 @@ use crate::crypto::Keys;
 use crate::db::Db;
 use crate::db::store::PolicyRow;
 use crate::db::writer::Writer;
+
 use crate::decider::Decider;
+/// The allocator the `oip` binary (and the load benchmark, which embeds the server) runs on.
+pub use mimalloc::MiMalloc as Allocator;
 use oip_engine::types::Timestamp;
 use oip_engine::{HostConfig, Limits, PolicyHost};
 use rand::RngCore;

@@ -11,6 +11,10 @@ use oip_server::config::Config;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
+/// The allocator of the `oip` binary, so that the embedded server runs as it does there.
+#[global_allocator]
+static GLOBAL: oip_server::Allocator = oip_server::Allocator;
+
 const CLIENTS: usize = 64;
 const ADMIN: &str = "bench-admin";
 
