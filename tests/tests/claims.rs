@@ -137,26 +137,12 @@ async fn fifty_clients_racing_with_one_key_make_one_claim() {
         let s = TestServer::spawn(&b).await;
         let mt = s.platform("meituan").await;
         let body = example(50);
-        let mut tasks = Vec::new();
-        for _ in 0..50 {
-            let (http, url, mt, body) = (s.http.clone(), s.url.clone(), mt.clone(), body.clone());
-            tasks.push(tokio::spawn(async move {
-                call(
-                    &http,
-                    &url,
-                    "POST",
-                    "/v1/claims",
-                    &mt,
-                    Some(body),
-                    Some("race"),
-                )
-                .await
-            }));
-        }
+        let answers = s
+            .submit_all(&mt, vec![("race".to_string(), body); 50])
+            .await;
         let mut ids = std::collections::HashSet::new();
         let mut created = 0;
-        for t in tasks {
-            let (st, v) = t.await.unwrap();
+        for (st, v) in answers {
             assert!(
                 st == StatusCode::CREATED || st == StatusCode::OK,
                 "{st}: {v}"
@@ -181,37 +167,26 @@ async fn concurrent_claims_of_one_worker_are_flagged_as_if_stored_one_by_one() {
     each_backend(|b| async move {
         let s = TestServer::spawn(&b).await;
         let mt = s.platform("meituan").await;
-        let mut tasks = Vec::new();
-        for i in 0..30u64 {
-            let (http, url, mt) = (s.http.clone(), s.url.clone(), mt.clone());
-            // Claims 0-24: one worker, one incident, each its own reference. Claims 25-29 reuse
-            // reference 0 under their own keys, each at another incident time (so the writer
-            // may put them in one statement with claim 0): one claim only may hold a reference.
-            let body = if i < 25 {
-                example(300 + i)
-            } else {
-                let mut b = example(300);
-                b["incident"]["occurred_at"] = format!("2025-08-01T10:{}:00+08:00", i - 9).into();
-                b
-            };
-            tasks.push(tokio::spawn(async move {
-                let key = format!("batch-{i}");
-                call(
-                    &http,
-                    &url,
-                    "POST",
-                    "/v1/claims",
-                    &mt,
-                    Some(body),
-                    Some(&key),
-                )
-                .await
-            }));
-        }
+        // Claims 0-24: one worker, one incident, each its own reference. Claims 25-29 reuse
+        // reference 0 under their own keys, each at another incident time (so the writer may
+        // put them in one statement with claim 0): one claim only may hold a reference.
+        let claims = (0..30u64)
+            .map(|i| {
+                let body = if i < 25 {
+                    example(300 + i)
+                } else {
+                    let mut b = example(300);
+                    b["incident"]["occurred_at"] =
+                        format!("2025-08-01T10:{}:00+08:00", i - 9).into();
+                    b
+                };
+                (format!("batch-{i}"), body)
+            })
+            .collect();
+        let answers = s.submit_all(&mt, claims).await;
         let mut created = Vec::new();
         let mut conflicts = 0;
-        for (i, t) in tasks.into_iter().enumerate() {
-            let (st, v) = t.await.unwrap();
+        for (i, (st, v)) in answers.into_iter().enumerate() {
             match st {
                 StatusCode::CREATED => created.push((i, v)),
                 StatusCode::CONFLICT => {

@@ -320,12 +320,6 @@ struct Head {
     event_seq: i64,
 }
 
-/// Rows of the log tables, gathered so that a whole batch inserts them at once.
-#[derive(Default)]
-struct LogRows {
-    rows: Vec<Row>,
-}
-
 static AUDIT: Table = Table {
     head: Cow::Borrowed(
         "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ",
@@ -340,28 +334,25 @@ static EVENTS: Table = Table {
     tail: Cow::Borrowed(""),
 };
 
-impl LogRows {
-    /// Inserts the gathered rows with multi-row statements.
-    async fn flush<C: ConnectionTrait>(self, db: &Db, conn: &C) -> Result<(), DbErr> {
-        insert_rows(db, conn, self.rows.iter()).await
+/// Items grouped by their row's table, tables in the order they first appear, items in order.
+fn by_table<'a, T>(items: impl Iterator<Item = (&'a Row, T)>) -> Vec<(&'static Table, Vec<T>)> {
+    let mut groups: Vec<(&'static Table, Vec<T>)> = Vec::new();
+    for (row, item) in items {
+        match groups.iter_mut().find(|(t, _)| std::ptr::eq(*t, row.table)) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((row.table, vec![item])),
+        }
     }
+    groups
 }
 
-/// Inserts rows with a multi-row statement per table and chunk of [`MAX_ROWS`], tables in the
-/// order they first appear.
+/// Inserts rows with a multi-row statement per table and chunk of [`MAX_ROWS`].
 async fn insert_rows<'a, C: ConnectionTrait>(
     db: &Db,
     conn: &C,
-    rows: impl Iterator<Item = &'a Row>,
+    rows: impl IntoIterator<Item = &'a Row>,
 ) -> Result<(), DbErr> {
-    let mut groups: Vec<(&'static Table, Vec<&Row>)> = Vec::new();
-    for row in rows {
-        match groups.iter_mut().find(|(t, _)| std::ptr::eq(*t, row.table)) {
-            Some((_, rows)) => rows.push(row),
-            None => groups.push((row.table, vec![row])),
-        }
-    }
-    for (table, rows) in groups {
+    for (table, rows) in by_table(rows.into_iter().map(|r| (r, r))) {
         for chunk in rows.chunks(MAX_ROWS) {
             conn.execute_raw(table.statement(db, chunk)).await?;
         }
@@ -374,15 +365,15 @@ async fn run_job(
     txn: &sea_orm::DatabaseTransaction,
     job: &Job,
     head: &mut Head,
-    logs: &mut LogRows,
+    logs: &mut Vec<Row>,
     careful: bool,
 ) -> Result<Applied, DbErr> {
     let (inserted, next) = if careful {
         // Inside its own savepoint, its log rows included: a failure rolls back this job alone.
         let sp = txn.begin().await?;
-        let mut mine = LogRows::default();
+        let mut mine = Vec::new();
         let r = apply(db, &sp, job, head, &mut mine).await?;
-        mine.flush(db, &sp).await?;
+        insert_rows(db, &sp, &mine).await?;
         sp.commit().await?;
         r
     } else {
@@ -408,7 +399,7 @@ async fn apply<C: ConnectionTrait>(
     conn: &C,
     job: &Job,
     head: &Head,
-    logs: &mut LogRows,
+    logs: &mut Vec<Row>,
 ) -> Result<(Applied, Head), DbErr> {
     let row = match &job.guard {
         Some(g) => match conn.query_one_raw(g.statement(db)).await? {
@@ -436,17 +427,12 @@ async fn apply_merged<C: ConnectionTrait>(
     conn: &C,
     jobs: &[Job],
     head: &mut Head,
-    logs: &mut LogRows,
+    logs: &mut Vec<Row>,
 ) -> Result<Vec<Applied>, DbErr> {
-    let mut guards: Vec<(&'static Table, Vec<(&str, &Row)>)> = Vec::new();
-    for job in jobs {
-        if let Some(Guard::Row { key, row, .. }) = &job.guard {
-            match guards.iter_mut().find(|(t, _)| std::ptr::eq(*t, row.table)) {
-                Some((_, rows)) => rows.push((key, row)),
-                None => guards.push((row.table, vec![(key, row)])),
-            }
-        }
-    }
+    let guards = by_table(jobs.iter().filter_map(|job| match &job.guard {
+        Some(Guard::Row { key, row, .. }) => Some((row, (key.as_str(), row))),
+        _ => None,
+    }));
     let mut returned: HashMap<String, QueryResult> = HashMap::new();
     for (table, rows) in guards {
         let mut chunk: Vec<&Row> = Vec::new();
@@ -478,7 +464,7 @@ async fn apply_merged<C: ConnectionTrait>(
         }
         results.push(applied);
     }
-    insert_rows(db, conn, rows.into_iter()).await?;
+    insert_rows(db, conn, rows).await?;
     Ok(results)
 }
 
@@ -501,7 +487,7 @@ async fn insert_returning<C: ConnectionTrait>(
 }
 
 /// Gathers a job's audit entries and events, chained after `head`, and moves the head.
-fn log_job(job: &Job, head: &mut Head, logs: &mut LogRows) {
+fn log_job(job: &Job, head: &mut Head, logs: &mut Vec<Row>) {
     if job.audit.is_empty() && job.events.is_empty() {
         return;
     }
@@ -520,7 +506,7 @@ fn log_job(job: &Job, head: &mut Head, logs: &mut LogRows) {
             before.as_deref().unwrap_or_default(),
             after.as_deref().unwrap_or_default(),
         );
-        logs.rows.push(Row {
+        logs.push(Row {
             table: &AUDIT,
             values: vec![
                 head.audit_seq.into(),
@@ -538,7 +524,7 @@ fn log_job(job: &Job, head: &mut Head, logs: &mut LogRows) {
     }
     for e in &job.events {
         head.event_seq += 1;
-        logs.rows.push(Row {
+        logs.push(Row {
             table: &EVENTS,
             values: vec![
                 head.event_seq.into(),
@@ -607,7 +593,7 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Appli
         event_seq: 0,
     };
     // Without savepoints, the whole batch's log rows go in at the end, a few statements in all.
-    let mut log_rows = LogRows::default();
+    let mut log_rows = Vec::new();
     let mut i = 0;
     while i < batch.len() {
         let h = head.as_mut().unwrap_or(&mut scratch);
@@ -642,7 +628,7 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Appli
                 .collect();
         }
     }
-    if let Err(e) = log_rows.flush(db, &txn).await {
+    if let Err(e) = insert_rows(db, &txn, &log_rows).await {
         return batch.iter().map(|_| Err(clone_err(&e))).collect();
     }
     if let (Some(h), Some(start)) = (&head, start) {

@@ -169,6 +169,38 @@ impl TestServer {
         call(&self.http, &self.url, method, path, token, body, key).await
     }
 
+    /// Submits every `(idempotency key, claim)` at once, each from its own task; the answers
+    /// in the same order.
+    pub async fn submit_all(
+        &self,
+        token: &str,
+        claims: Vec<(String, Value)>,
+    ) -> Vec<(StatusCode, Value)> {
+        let tasks: Vec<_> = claims
+            .into_iter()
+            .map(|(key, body)| {
+                let (http, url, token) = (self.http.clone(), self.url.clone(), token.to_string());
+                tokio::spawn(async move {
+                    call(
+                        &http,
+                        &url,
+                        "POST",
+                        "/v1/claims",
+                        &token,
+                        Some(body),
+                        Some(&key),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            answers.push(t.await.expect("submitting task"));
+        }
+        answers
+    }
+
     pub async fn submit(&self, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
         self.call("POST", "/v1/claims", token, Some(body.clone()), Some(key))
             .await
