@@ -14,6 +14,11 @@ use oip_sdk::Policy;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+/// The allocator of the `oip` binary (`server/src/main.rs`), so that the host side of a
+/// decision allocates here as it does in production.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]

@@ -136,9 +136,19 @@ impl PolicyHost {
             .max_memory_size(limits.memory_bytes.saturating_mul(2))
             .table_elements(limits.table_elements.saturating_mul(2))
             .linear_memory_keep_resident(1 << 20)
-            .table_keep_resident(64 << 10);
+            .table_keep_resident(64 << 10)
+            // Reset only the pages a decision wrote (Linux 6.7+; a plain memset of the kept
+            // region elsewhere): 34 -> 38 us per fresh decision without it.
+            .pagemap_scan(wasmtime::Enabled::Auto);
         let mut cfg = Config::new();
         cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            // Explicit bounds checks instead of guard pages: growing a policy's memory and
+            // resetting it for the next instance then costs no mprotect (two per decision
+            // before, each a TLB shootdown across cores). Guest code is about 10 % slower; a
+            // fresh decision is about a quarter faster (engine/benches/decide.rs).
+            .signals_based_traps(false)
+            .memory_guard_size(0)
+            .memory_reservation(limits.memory_bytes.saturating_mul(2) as u64)
             .consume_fuel(limits.fuel.is_some())
             .epoch_interruption(true)
             .cranelift_nan_canonicalization(true)

@@ -217,7 +217,7 @@ mod serde_impls {
 
     impl Serialize for Timestamp {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(&self.to_string())
+            s.collect_str(self)
         }
     }
     impl<'de> Deserialize<'de> for Timestamp {
@@ -228,7 +228,7 @@ mod serde_impls {
     }
     impl Serialize for Date {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(&self.to_string())
+            s.collect_str(self)
         }
     }
     impl<'de> Deserialize<'de> for Date {
