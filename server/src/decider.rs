@@ -1,19 +1,64 @@
 //! The bridge to the policy engine: which module is in force (kept in step with the database),
-//! and decisions run off the async workers behind a semaphore sized to the instance pool.
+//! and decisions run off the async workers, on a few threads of their own, behind a semaphore
+//! sized to the instance pool.
 
 use crate::db::Db;
 use crate::db::store::PolicyRow;
 use oip_engine::types::{Date, Facts};
 use oip_engine::{Entry, Error, Evaluated, LoadedPolicy, PolicyHost, Registry};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::Semaphore;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads decisions run on: as many as the machine has cores, fed by one queue.
+///
+/// A decision takes tens of microseconds, so it is run off the async workers (a runaway module
+/// may hold its thread until the engine's deadline) but not through `spawn_blocking`: under
+/// load that pool grew to one thread per waiting claim, and handing every decision to a new
+/// thread and back cost more in context switches than the decision itself. These threads take
+/// decisions from the queue back to back. They end when the decider is dropped.
+struct Pool {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Pool {
+    fn start() -> Pool {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for i in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("oip-decide-{i}"))
+                .spawn(move || {
+                    loop {
+                        // One thread waits on the queue, the others on the lock.
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        // A panic would drop the job's reply, which its caller reports as an
+                        // internal error; the thread itself stays.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a decision thread");
+            }
+        }
+        Pool { jobs }
+    }
+}
 
 /// Decides claims with the policy in force.
 pub struct Decider {
     host: Arc<PolicyHost>,
     registry: Registry,
     permits: Arc<Semaphore>,
+    pool: Pool,
     modules: Mutex<HashMap<String, Arc<LoadedPolicy>>>,
     fingerprint: Mutex<String>,
 }
@@ -32,6 +77,7 @@ impl Decider {
             host: Arc::new(host),
             registry: Registry::new(),
             permits,
+            pool: Pool::start(),
             modules: Mutex::new(HashMap::new()),
             fingerprint: Mutex::new(String::new()),
         }
@@ -116,12 +162,18 @@ impl Decider {
         facts: Facts,
     ) -> Result<Evaluated, Error> {
         let host = self.host.clone();
-        tokio::task::spawn_blocking(move || {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let _permit = permit;
-            host.decide(&policy, &facts)
-        })
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
+            let _ = reply.send(host.decide(&policy, &facts));
+        });
+        self.pool
+            .jobs
+            .send(job)
+            .map_err(|_| Error::Internal("the decision threads have stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("a decision thread failed".into()))?
     }
 
     /// Decides without waiting for a permit: `Busy` when every slot is taken.

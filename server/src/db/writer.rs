@@ -334,6 +334,24 @@ static EVENTS: Table = Table {
     tail: Cow::Borrowed(""),
 };
 
+/// `items` cut into consecutive chunks of [`MAX_ROWS`] or fewer whose sizes are powers of two,
+/// largest first (37 rows: 32, 4, 1). A multi-row statement's text depends on its row count;
+/// with these sizes a table has at most eight texts, which stay in the connection's cache of
+/// prepared statements, instead of up to 128 that pushed each other out of it (each miss a
+/// parse and plan of a statement with up to 128 rows of placeholders).
+fn pow2_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let n = items.len().min(MAX_ROWS);
+        let size = 1 << n.ilog2();
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
+
 /// Items grouped by their row's table, tables in the order they first appear, items in order.
 fn by_table<'a, T>(items: impl Iterator<Item = (&'a Row, T)>) -> Vec<(&'static Table, Vec<T>)> {
     let mut groups: Vec<(&'static Table, Vec<T>)> = Vec::new();
@@ -353,7 +371,7 @@ async fn insert_rows<'a, C: ConnectionTrait>(
     rows: impl IntoIterator<Item = &'a Row>,
 ) -> Result<(), DbErr> {
     for (table, rows) in by_table(rows.into_iter().map(|r| (r, r))) {
-        for chunk in rows.chunks(MAX_ROWS) {
+        for chunk in pow2_chunks(&rows) {
             conn.execute_raw(table.statement(db, chunk)).await?;
         }
     }
@@ -476,12 +494,11 @@ async fn insert_returning<C: ConnectionTrait>(
     chunk: &[&Row],
     returned: &mut HashMap<String, QueryResult>,
 ) -> Result<(), DbErr> {
-    if chunk.is_empty() {
-        return Ok(());
-    }
-    for r in conn.query_all_raw(table.statement(db, chunk)).await? {
-        let id: String = r.try_get_by_index(0)?;
-        returned.insert(id, r);
+    for chunk in pow2_chunks(chunk) {
+        for r in conn.query_all_raw(table.statement(db, chunk)).await? {
+            let id: String = r.try_get_by_index(0)?;
+            returned.insert(id, r);
+        }
     }
     Ok(())
 }
@@ -657,9 +674,24 @@ fn clone_err(e: &DbErr) -> DbErr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::db::migrations::Migrator;
     use crate::db::store::ClaimRow;
     use sea_orm_migration::MigratorTrait;
+
+    #[test]
+    fn statements_come_in_power_of_two_sizes_in_order() {
+        let sizes = |n: usize| {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = pow2_chunks(&items).collect();
+            assert_eq!(chunks.concat(), items, "every item once, in order");
+            chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(37), vec![32, 4, 1]);
+        assert_eq!(sizes(128), vec![128]);
+        assert_eq!(sizes(300), vec![128, 128, 32, 8, 4]);
+    }
 
     async fn fresh_db(name: &str) -> Db {
         let dir = std::env::temp_dir().join(format!("oip-writer-{}-{name}", std::process::id()));
