@@ -1,6 +1,8 @@
 //! Prometheus metrics, kept in memory and rendered as text at `/metrics`: requests by route
-//! and status, decisions by region and outcome, a decision latency histogram, engine errors.
+//! and status, decisions by region and outcome, a decision latency histogram, engine errors,
+//! and the group-commit writer's batches, jobs and busy time.
 
+use crate::db::writer::WriterStats;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -81,8 +83,8 @@ impl Metrics {
         );
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition, the writer's counters included.
+    pub fn render(&self, writer: WriterStats) -> String {
         let mut out = String::new();
         let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         let mut last = "";
@@ -119,6 +121,14 @@ impl Metrics {
         );
         let _ = writeln!(out, "oip_decision_seconds_sum {}", h.sum);
         let _ = writeln!(out, "oip_decision_seconds_count {}", h.count);
+        for (name, value) in [
+            ("oip_writer_batches_total", writer.batches as f64),
+            ("oip_writer_jobs_total", writer.jobs as f64),
+            ("oip_writer_busy_seconds_total", writer.busy.as_secs_f64()),
+        ] {
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {value}");
+        }
         out
     }
 }

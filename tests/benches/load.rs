@@ -54,12 +54,35 @@ fn id_number(n: u64) -> String {
 /// The next worker number, across all runs of the process.
 static WORKERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The server's group-commit writer counters from `/metrics`: batches, jobs, busy seconds.
+async fn writer_counters(url: &str) -> [f64; 3] {
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    let counter = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    };
+    [
+        counter("oip_writer_batches_total"),
+        counter("oip_writer_jobs_total"),
+        counter("oip_writer_busy_seconds_total"),
+    ]
+}
+
 struct Run {
     ok: usize,
     errors: usize,
     seconds: f64,
     p50: Duration,
     p99: Duration,
+    /// The writer during the run: jobs per batch, and the share of the run it was busy.
+    jobs_per_batch: f64,
+    writer_busy: f64,
 }
 
 async fn drive(
@@ -75,6 +98,7 @@ async fn drive(
         .build()
         .expect("client");
     let template = example(0);
+    let before = writer_counters(url).await;
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -122,6 +146,7 @@ async fn drive(
         errors += e;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let after = writer_counters(url).await;
     all.sort();
     let pick = |p: f64| {
         all.get(((all.len() as f64 - 1.0) * p) as usize)
@@ -134,6 +159,8 @@ async fn drive(
         seconds,
         p50: pick(0.5),
         p99: pick(0.99),
+        jobs_per_batch: (after[1] - before[1]) / (after[0] - before[0]).max(1.0),
+        writer_busy: (after[2] - before[2]) / seconds,
     }
 }
 
@@ -173,12 +200,14 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
         ("claims (validate+decide+store)", &claims),
     ] {
         println!(
-            "{label:<10} {name:<32} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ok {:>7}  errors {}",
+            "{label:<10} {name:<32} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ok {:>7}  errors {}  writer: {:.1} jobs/batch, busy {:.0} %",
             rate(r),
             r.p50.as_secs_f64() * 1e3,
             r.p99.as_secs_f64() * 1e3,
             r.ok,
-            r.errors
+            r.errors,
+            r.jobs_per_batch,
+            r.writer_busy * 100.0
         );
     }
     println!(

@@ -564,6 +564,18 @@ async fn operations_endpoints() {
         m.contains("oip_http_requests_total{route=\"/v1/claims\",status=\"201\"} 1"),
         "{m}"
     );
+    // The claim went through the group-commit writer, which counts its batches and jobs.
+    let counter = |name: &str| -> f64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let (batches, jobs) = (
+        counter("oip_writer_batches_total"),
+        counter("oip_writer_jobs_total"),
+    );
+    assert!(batches >= 1.0 && jobs >= batches, "{m}");
+    assert!(counter("oip_writer_busy_seconds_total") > 0.0, "{m}");
     let (st, regions) = s.call("GET", "/v1/regions", &mt, None, None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(regions["items"].as_array().unwrap().len(), 18);

@@ -172,7 +172,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        state.metrics.render(),
+        state.metrics.render(state.writer.stats()),
     )
         .into_response()
 }

@@ -19,6 +19,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Connections the writer keeps (it uses one at a time; one more stands by).
@@ -192,6 +195,28 @@ pub fn audit_hash(
 #[derive(Clone, Debug)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    stats: Arc<Stats>,
+}
+
+/// What the writer has done since it started (exported at `/metrics`).
+#[derive(Debug, Default)]
+struct Stats {
+    batches: AtomicU64,
+    jobs: AtomicU64,
+    busy_micros: AtomicU64,
+}
+
+/// A reading of the writer's counters: transactions committed (or failed), jobs in them, and
+/// the time spent running them. Jobs per batch tell how much group commit merges; busy time
+/// against wall time tells whether the writer is what limits the write rate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Batches run.
+    pub batches: u64,
+    /// Jobs in them.
+    pub jobs: u64,
+    /// Time spent running them.
+    pub busy: Duration,
 }
 
 impl Writer {
@@ -202,6 +227,8 @@ impl Writer {
         let (tx, rx) = mpsc::channel(8192);
         let (ready, connected) = oneshot::channel();
         let url = url.to_string();
+        let stats = Arc::new(Stats::default());
+        let counted = stats.clone();
         std::thread::Builder::new()
             .name("oip-writer".into())
             .spawn(move || {
@@ -219,7 +246,7 @@ impl Writer {
                     match Db::connect_with(&url, WRITER_CONNECTIONS).await {
                         Ok(db) => {
                             let _ = ready.send(Ok(()));
-                            run(db, rx).await;
+                            run(db, rx, &counted).await;
                         }
                         Err(e) => {
                             let _ = ready.send(Err(e));
@@ -231,7 +258,16 @@ impl Writer {
         connected
             .await
             .map_err(|_| DbErr::Custom("writer stopped".into()))??;
-        Ok(Writer { tx })
+        Ok(Writer { tx, stats })
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> WriterStats {
+        WriterStats {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            jobs: self.stats.jobs.load(Ordering::Relaxed),
+            busy: Duration::from_micros(self.stats.busy_micros.load(Ordering::Relaxed)),
+        }
     }
 
     /// Runs a job durably; `Ok(false)` when its guard found a conflict.
@@ -297,7 +333,7 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: Db, mut rx: mpsc::Receiver<Job>, stats: &Stats) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -306,7 +342,14 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let started = Instant::now();
         let results = run_batch(&db, &batch).await;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        stats.busy_micros.fetch_add(
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         for (job, result) in batch.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }
