@@ -407,7 +407,7 @@ fn by_table<'a, T>(items: impl Iterator<Item = (&'a Row, T)>) -> Vec<(&'static T
     groups
 }
 
-/// Inserts rows with a multi-row statement per table and chunk of [`MAX_ROWS`].
+/// Inserts rows with multi-row statements per table, in the chunks of [`pow2_chunks`].
 async fn insert_rows<'a, C: ConnectionTrait>(
     db: &Db,
     conn: &C,
