@@ -1,6 +1,7 @@
 //! The sandboxed host: one wasmtime `Engine` for the process, one compiled `InstancePre` per
 //! policy version, and a fresh `Store` and instance for every decision.
 
+use crate::bindings::wit;
 use crate::bindings::{PolicyModule, PolicyModulePre};
 use crate::cache::DiskCache;
 use crate::canonical::{canonical_facts, decision_json, sha256_hex};
@@ -12,8 +13,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, ComponentExportIndex, Linker, TypedFunc};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+/// `decide`'s parameters and results, as the bindings type them.
+type DecideParams<'a> = (&'a wit::Facts,);
+type DecideResult = (Result<wit::Decision, wit::PolicyError>,);
 
 /// How often the epoch advances; the timeout is counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -46,6 +51,8 @@ pub struct LoadedPolicy {
     manifest: PolicyManifest,
     component: Arc<[u8]>,
     pre: PolicyModulePre<StoreState>,
+    /// `decide` within the policy interface, resolved once at load.
+    decide: ComponentExportIndex,
     label: String,
     stats: LoadStats,
 }
@@ -216,7 +223,13 @@ impl PolicyHost {
             from_cache,
             compile: started.elapsed(),
         };
-        check_interface(&self.engine, &component)?;
+        let interface = check_interface(&self.engine, &component)?;
+        let decide = component
+            .get_export_index(None, &interface)
+            .and_then(|i| component.get_export_index(Some(&i), "decide"))
+            .ok_or_else(|| Error::Invalid {
+                reason: format!("{interface} exports no decide"),
+            })?;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -232,8 +245,18 @@ impl PolicyHost {
             manifest: empty_manifest(),
             component: component_bytes.into(),
             pre,
+            decide,
             stats,
         };
+        // The one typecheck of `decide`; every decision relies on it (see `decide`).
+        {
+            let (mut store, instance) = self.fresh_instance(&policy)?;
+            instance
+                .get_typed_func::<DecideParams<'_>, DecideResult>(&mut store, &policy.decide)
+                .map_err(|e| Error::Invalid {
+                    reason: format!("decide: {e:#}"),
+                })?;
+        }
         let manifest: PolicyManifest = self
             .with_instance(&policy, |m, store| {
                 m.oip_policy_policy().call_manifest(store)
@@ -269,9 +292,24 @@ impl PolicyHost {
         );
         let _enter = span.enter();
         let wit_facts = facts.convert();
-        let result = self.with_instance(policy, |m, store| {
-            m.oip_policy_policy().call_decide(store, &wit_facts)
-        })?;
+        let (mut store, instance) = self.fresh_instance(policy)?;
+        let Some(func) = instance.get_func(&mut store, &policy.decide) else {
+            return Err(Error::Internal(format!(
+                "{}: decide not found",
+                policy.label
+            )));
+        };
+        // SAFETY: `load` typechecked `decide` of this component against these types, and the
+        // instance comes from the same `InstancePre`. Skipping the check here saves walking
+        // the whole decision type on every decision (bindgen's instantiate typechecks every
+        // export of every instance).
+        #[allow(unsafe_code)]
+        let decide: TypedFunc<DecideParams<'_>, DecideResult> =
+            unsafe { TypedFunc::new_unchecked(func) };
+        let (result,) = decide
+            .call(&mut store, (&wit_facts,))
+            .map_err(|e| classify(e, policy, &store, &self.limits))?;
+        drop(store);
         span.record("duration_us", started.elapsed().as_micros() as u64);
         let decision: Decision = match result.convert() {
             Ok(d) => d,
@@ -347,6 +385,20 @@ impl PolicyHost {
             + 1;
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
         store.epoch_deadline_trap();
+    }
+
+    /// A fresh store and a bare instance of `policy` (no per-instance typecheck of the exports).
+    fn fresh_instance(
+        &self,
+        policy: &LoadedPolicy,
+    ) -> Result<(Store<StoreState>, wasmtime::component::Instance), Error> {
+        let mut store = self.store();
+        let instance = policy
+            .pre
+            .instance_pre()
+            .instantiate(&mut store)
+            .map_err(|e| classify(e, policy, &store, &self.limits))?;
+        Ok((store, instance))
     }
 
     fn with_instance<R>(
@@ -478,7 +530,8 @@ fn wit_version_supported(version: &str) -> bool {
 }
 
 /// Imports nothing; exports `oip:policy/policy@1.0.x`.
-fn check_interface(engine: &Engine, component: &Component) -> Result<(), Error> {
+/// Returns the interface's full export name.
+fn check_interface(engine: &Engine, component: &Component) -> Result<String, Error> {
     let ty = component.component_type();
     if let Some((name, _)) = ty.imports(engine).next() {
         return Err(Error::ForbiddenImport {
@@ -490,7 +543,7 @@ fn check_interface(engine: &Engine, component: &Component) -> Result<(), Error> 
         .filter_map(|(name, _)| name.strip_prefix(POLICY_INTERFACE).map(str::to_string))
         .collect();
     match found.iter().find(|v| wit_version_supported(v)) {
-        Some(_) => Ok(()),
+        Some(v) => Ok(format!("{POLICY_INTERFACE}{v}")),
         None => Err(Error::Incompatible {
             expected: WIT_VERSION.into(),
             found: found.first().cloned().unwrap_or_else(|| "none".into()),

@@ -181,3 +181,24 @@ fn a_newer_activation_supersedes_an_older_one_for_overlapping_dates() {
             .is_some()
     );
 }
+
+#[test]
+fn a_reused_instance_gives_its_memory_back_after_every_call() {
+    // The policies allocate from a bump arena (plugins/sdk/src/arena.rs) that empties once a
+    // call's results are freed. Without that, 5,000 decisions (several KiB each) would need
+    // far more than these 4 MiB and the instance would hit the memory limit.
+    let host = host(Limits {
+        memory_bytes: 4 << 20,
+        ..Limits::default()
+    });
+    let p = host.load(builtin("CN-SC")).expect("load");
+    let facts = example_facts();
+    let expected = host.decide(&p, &facts).expect("decide").decision;
+    let mut reused = host.reused_instance(&p).expect("instance");
+    for i in 0..5_000 {
+        let d = reused
+            .decide(&facts)
+            .unwrap_or_else(|e| panic!("call {i}: {e}"));
+        assert_eq!(d, expected, "call {i}");
+    }
+}

@@ -10,6 +10,8 @@
 //! A policy crate builds natively too, so its rules are unit-tested with plain `cargo test`; the
 //! export glue only exists on `wasm32`.
 
+#[cfg(target_arch = "wasm32")]
+mod arena;
 pub mod benefits;
 pub mod calendar;
 #[cfg(feature = "testing")]
@@ -104,6 +106,11 @@ pub const fn date(year: i32, month: u8, day: u8) -> Date {
         None => panic!("no such date"),
     }
 }
+
+/// Every policy module allocates from a bump arena (see [`arena`]).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: arena::Arena = arena::Arena::new();
 
 /// The bindings generated from `engine/wit` (wasm32 only).
 #[cfg(target_arch = "wasm32")]
