@@ -228,6 +228,19 @@ async fn fresh_pg(base: &str) -> String {
     format!("{prefix}/{name}")
 }
 
+/// Drops the run's database (the server still holds connections to it; FORCE ends them).
+async fn drop_pg(base: &str) {
+    use sea_orm::ConnectionTrait;
+    let name = format!("oip_load_{}", std::process::id());
+    let db = sea_orm::Database::connect(base).await.expect("PostgreSQL");
+    if let Err(e) = db
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+    {
+        eprintln!("could not drop {name}: {e}");
+    }
+}
+
 fn main() {
     let seconds: u64 = std::env::var("OIP_LOAD_SECONDS")
         .ok()
@@ -243,6 +256,7 @@ fn main() {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             let db = fresh_pg(&url).await;
             bench("postgres", Some(db), seconds).await;
+            drop_pg(&url).await;
         }
     });
 }

@@ -65,12 +65,16 @@ fn rand_suffix() -> String {
     format!("{t:x}{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
-/// A fresh PostgreSQL database on the server of `base_url`; returns its URL.
+/// A fresh PostgreSQL database on the server of `base_url`; returns its URL. The first call
+/// in a test process also drops the databases that finished test processes left behind (their
+/// names carry the process id), so that repeated runs do not pile them up on the server.
 pub async fn fresh_pg(base_url: &str) -> String {
     let name = format!("oip_t_{}_{}", std::process::id(), rand_suffix());
     let db = sea_orm::Database::connect(base_url)
         .await
         .expect("connect to PostgreSQL");
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT.get_or_init(|| drop_leftovers(&db)).await;
     db.execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
         .expect("create database");
@@ -78,6 +82,31 @@ pub async fn fresh_pg(base_url: &str) -> String {
         .rsplit_once('/')
         .expect("database URL ends with /name");
     format!("{prefix}/{name}")
+}
+
+/// Drops `oip_t_<pid>_*` databases whose process is gone.
+async fn drop_leftovers(db: &sea_orm::DatabaseConnection) {
+    let Ok(rows) = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'oip\\_t\\_%'",
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get_by_index::<String>(0) else {
+            continue;
+        };
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let gone = pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists());
+        if gone {
+            let _ = db
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
 }
 
 /// A config for a backend, with short background intervals.
