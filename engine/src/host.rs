@@ -248,20 +248,20 @@ impl PolicyHost {
             decide,
             stats,
         };
-        // The one typecheck of `decide`; every decision relies on it (see `decide`).
-        {
+        // One instance at load: the bindings built on it typecheck every export, `decide`
+        // included, against their types (every decision relies on that, see `decide`); then it
+        // reads the manifest.
+        let manifest: PolicyManifest = {
             let (mut store, instance) = self.fresh_instance(&policy)?;
-            instance
-                .get_typed_func::<DecideParams<'_>, DecideResult>(&mut store, &policy.decide)
-                .map_err(|e| Error::Invalid {
-                    reason: format!("decide: {e:#}"),
-                })?;
+            let module = PolicyModule::new(&mut store, &instance).map_err(|e| Error::Invalid {
+                reason: format!("{e:#}"),
+            })?;
+            module
+                .oip_policy_policy()
+                .call_manifest(&mut store)
+                .map_err(|e| classify(e, &policy, &store, &self.limits))?
         }
-        let manifest: PolicyManifest = self
-            .with_instance(&policy, |m, store| {
-                m.oip_policy_policy().call_manifest(store)
-            })?
-            .convert();
+        .convert();
         if !wit_version_supported(&manifest.wit_version) {
             return Err(Error::Incompatible {
                 expected: WIT_VERSION.into(),
@@ -299,10 +299,10 @@ impl PolicyHost {
                 policy.label
             )));
         };
-        // SAFETY: `load` typechecked `decide` of this component against these types, and the
-        // instance comes from the same `InstancePre`. Skipping the check here saves walking
-        // the whole decision type on every decision (bindgen's instantiate typechecks every
-        // export of every instance).
+        // SAFETY: `load` typechecked `decide` of this component against these types (the
+        // bindings' `PolicyModule::new`), and the instance comes from the same `InstancePre`.
+        // Skipping the check here saves walking the whole decision type on every decision
+        // (bindgen's instantiate typechecks every export of every instance).
         #[allow(unsafe_code)]
         let decide: TypedFunc<DecideParams<'_>, DecideResult> =
             unsafe { TypedFunc::new_unchecked(func) };
@@ -399,19 +399,6 @@ impl PolicyHost {
             .instantiate(&mut store)
             .map_err(|e| classify(e, policy, &store, &self.limits))?;
         Ok((store, instance))
-    }
-
-    fn with_instance<R>(
-        &self,
-        policy: &LoadedPolicy,
-        f: impl FnOnce(&PolicyModule, &mut Store<StoreState>) -> wasmtime::Result<R>,
-    ) -> Result<R, Error> {
-        let mut store = self.store();
-        let instance = policy
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| classify(e, policy, &store, &self.limits))?;
-        f(&instance, &mut store).map_err(|e| classify(e, policy, &store, &self.limits))
     }
 }
 

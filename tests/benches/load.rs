@@ -62,11 +62,7 @@ async fn writer_counters(url: &str) -> [f64; 3] {
         .text()
         .await
         .expect("metrics text");
-    let counter = |name: &str| -> f64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-            .unwrap_or(0.0)
-    };
+    let counter = |name: &str| oip_tests::metric(&text, name);
     [
         counter("oip_writer_batches_total"),
         counter("oip_writer_jobs_total"),
@@ -217,9 +213,14 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The run's PostgreSQL database, on the server of `base`.
+fn pg_name() -> String {
+    format!("oip_load_{}", std::process::id())
+}
+
 async fn fresh_pg(base: &str) -> String {
     use sea_orm::ConnectionTrait;
-    let name = format!("oip_load_{}", std::process::id());
+    let name = pg_name();
     let db = sea_orm::Database::connect(base).await.expect("PostgreSQL");
     db.execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -231,7 +232,7 @@ async fn fresh_pg(base: &str) -> String {
 /// Drops the run's database (the server still holds connections to it; FORCE ends them).
 async fn drop_pg(base: &str) {
     use sea_orm::ConnectionTrait;
-    let name = format!("oip_load_{}", std::process::id());
+    let name = pg_name();
     let db = sea_orm::Database::connect(base).await.expect("PostgreSQL");
     if let Err(e) = db
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -565,11 +565,7 @@ async fn operations_endpoints() {
         "{m}"
     );
     // The claim went through the group-commit writer, which counts its batches and jobs.
-    let counter = |name: &str| -> f64 {
-        m.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-            .unwrap_or(0.0)
-    };
+    let counter = |name: &str| oip_tests::metric(&m, name);
     let (batches, jobs) = (
         counter("oip_writer_batches_total"),
         counter("oip_writer_jobs_total"),

@@ -42,16 +42,17 @@ impl Arena {
         }
     }
 
+    /// First use: the arena begins at the end of the memory the module declared.
+    fn init(&self) {
+        let top = wasm32::memory_size(0) * PAGE;
+        self.next.set(top);
+        self.base.set(top);
+        self.end.set(top);
+    }
+
     /// Makes `[start, start + size)` the arena's when it is not already: grows the memory by
     /// enough pages. False when the memory cannot grow (the engine's limit).
     fn reserve(&self, start: usize, size: usize) -> bool {
-        if self.end.get() == 0 {
-            // First use: the arena begins at the end of the memory the module declared.
-            let top = wasm32::memory_size(0) * PAGE;
-            self.next.set(top);
-            self.base.set(top);
-            self.end.set(top);
-        }
         let Some(want) = start.checked_add(size) else {
             return false;
         };
@@ -73,7 +74,7 @@ impl Arena {
 unsafe impl GlobalAlloc for Arena {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if self.end.get() == 0 {
-            self.reserve(0, 0);
+            self.init();
         }
         let start = self.next.get().next_multiple_of(layout.align());
         if !self.reserve(start, layout.size()) {
