@@ -4,53 +4,12 @@
 //! Tokens are 32 random bytes (base64url, prefixed `oip_`); only their SHA-256 is stored —
 //! with that much entropy a fast hash is the right one.
 
-use crate::error::ApiError;
+use crate::domain::Actor;
+pub use crate::domain::Role;
+use crate::error::{Code, Error};
 use base64::Engine as _;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-/// A role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A platform: submits and reads its own claims.
-    Platform,
-    /// A case handler: reviews the claims of its regions.
-    Adjuster,
-    /// Provincial IT: deploys policies for its region.
-    PolicyAdmin,
-    /// Reads everything, changes nothing.
-    Auditor,
-    /// Issues tokens.
-    Admin,
-}
-
-impl Role {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Platform => "platform",
-            Role::Adjuster => "adjuster",
-            Role::PolicyAdmin => "policy_admin",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// From the stored name.
-    pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::Platform,
-            Role::Adjuster,
-            Role::PolicyAdmin,
-            Role::Auditor,
-            Role::Admin,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-}
 
 /// Who is calling.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,12 +26,28 @@ pub struct Principal {
 
 impl Principal {
     /// Refuses unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+    pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden)
+            Err(Error::new(Code::Forbidden))
         }
+    }
+
+    /// The caller as the state machines see it.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            id: &self.token_id,
+            role: self.role,
+        }
+    }
+
+    /// The platform of a platform token (every platform token names one).
+    pub fn own_platform(&self) -> Result<&str, Error> {
+        self.platform
+            .as_deref()
+            .filter(|_| self.role == Role::Platform)
+            .ok_or_else(|| Error::new(Code::Forbidden))
     }
 
     /// Whether the caller may see a claim of `platform` in `region`.
@@ -84,12 +59,19 @@ impl Principal {
         }
     }
 
-    /// The platform a listing is limited to, and the regions (None = all).
-    pub fn claim_scope(&self) -> (Option<String>, Option<Vec<String>>) {
+    /// The claims a listing is limited to.
+    pub fn claim_scope(&self) -> crate::db::claims::Scope {
+        use crate::db::claims::Scope;
         match self.role {
-            Role::Platform => (Some(self.platform.clone().unwrap_or_default()), None),
-            Role::Adjuster | Role::PolicyAdmin => (None, Some(self.regions.clone())),
-            Role::Auditor | Role::Admin => (None, None),
+            Role::Platform => Scope {
+                platform: Some(self.platform.clone().unwrap_or_default()),
+                regions: None,
+            },
+            Role::Adjuster | Role::PolicyAdmin => Scope {
+                platform: None,
+                regions: Some(self.regions.clone()),
+            },
+            Role::Auditor | Role::Admin => Scope::default(),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! sized to the instance pool.
 
 use crate::db::Db;
-use crate::db::store::PolicyRow;
+use crate::db::policies::PolicyRow;
+use crate::domain::PolicyStatus;
 use oip_engine::types::{Date, Facts};
 use oip_engine::{Entry, Error, Evaluated, LoadedPolicy, PolicyHost, Registry};
 use std::collections::HashMap;
@@ -199,7 +200,7 @@ impl Decider {
         }
         let rows = db.policies(None).await.map_err(|e| e.to_string())?;
         let mut entries = Vec::new();
-        for row in rows.iter().filter(|r| r.status == "active") {
+        for row in rows.iter().filter(|r| r.status == PolicyStatus::Active) {
             match self.module(db, &row.sha256).await {
                 Ok(Some(policy)) => entries.push(entry(policy, row)),
                 Ok(None) => {
@@ -214,7 +215,7 @@ impl Decider {
         // through another instance) swaps the registry without a compile on the way.
         for row in rows
             .iter()
-            .filter(|r| r.status == "approved" || r.status == "scheduled")
+            .filter(|r| matches!(r.status, PolicyStatus::Approved | PolicyStatus::Scheduled))
         {
             if let Err(e) = self.module(db, &row.sha256).await {
                 tracing::warn!(sha256 = %row.sha256, error = %e, "approved policy does not load");

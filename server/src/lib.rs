@@ -11,28 +11,30 @@ pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod cli;
-pub mod cli_policy;
 pub mod config;
 pub mod console;
 pub mod crypto;
 pub mod db;
 pub mod decider;
+pub mod domain;
 pub mod error;
-pub mod lifecycle;
+pub mod jobs;
 pub mod metrics;
 pub mod notice;
-pub mod shadow;
+pub mod policies;
+pub mod review;
+pub mod tokens;
 pub mod validate;
 pub mod webhooks;
 mod workers;
-pub mod workflow;
 
 use crate::auth::{Principal, Role};
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::db::store::PolicyRow;
+use crate::db::policies::PolicyRow;
 use crate::db::writer::Writer;
+use crate::domain::PolicySource;
 
 use crate::decider::Decider;
 /// The allocator the `oip` binary (and the load benchmark, which embeds the server) runs on.
@@ -47,6 +49,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 pub use api::router;
+pub use error::{Code, Error};
 
 /// Shared state of one server process.
 #[derive(Clone, Debug)]
@@ -151,9 +154,9 @@ impl AppState {
                     .insert_token(
                         &new_id("tok"),
                         &auth::token_hash(token),
-                        Role::Admin.as_str(),
+                        Role::Admin,
                         None,
-                        "[]",
+                        &[],
                         &t,
                     )
                     .await?;
@@ -162,49 +165,38 @@ impl AppState {
         }
         if self.db.policies(None).await?.is_empty() {
             for (i, b) in oip_engine::builtin::POLICIES.iter().enumerate() {
-                self.deploy(b.wasm, "builtin", i as i64 + 1).await?;
+                self.deploy(b.wasm, PolicySource::Builtin, i as i64 + 1)
+                    .await?;
             }
             tracing::info!(
                 count = oip_engine::builtin::POLICIES.len(),
                 "built-in policies deployed"
             );
         }
-        let mut next = self
-            .db
-            .policies(None)
-            .await?
-            .iter()
-            .map(|p| p.sequence)
-            .max()
-            .unwrap_or(0)
-            + 1;
+        let mut next = self.db.max_sequence().await? + 1;
         for path in &self.config.policies {
             let bytes = std::fs::read(path)?;
-            self.deploy(&bytes, "config", next).await?;
+            self.deploy(&bytes, PolicySource::Config, next).await?;
             next += 1;
         }
         Ok(())
     }
 
     /// Stores and activates a module (idempotent by digest).
-    async fn deploy(&self, bytes: &[u8], source: &str, sequence: i64) -> anyhow::Result<()> {
+    async fn deploy(
+        &self,
+        bytes: &[u8],
+        source: PolicySource,
+        sequence: i64,
+    ) -> anyhow::Result<()> {
         let p = self.decider.load(bytes)?;
-        let m = p.manifest();
-        let row = PolicyRow {
-            sha256: p.sha256().to_string(),
-            region: m.region.clone(),
-            policy_id: m.policy_id.clone(),
-            version: m.version.clone(),
-            effective_from: m.effective_from.to_string(),
-            effective_to: m.effective_to.map(|d| d.to_string()),
-            manifest: serde_json::to_string(m)?,
-            status: "active".into(),
+        let row = PolicyRow::deployed(
+            p.manifest().clone(),
+            p.sha256(),
+            source,
             sequence,
-            source: source.into(),
-            created_at: now().to_string(),
-            activated_at: Some(now().to_string()),
-            ..PolicyRow::default()
-        };
+            &now().to_string(),
+        );
         self.db.insert_policy(&row, p.component_bytes()).await?;
         Ok(())
     }
@@ -223,14 +215,11 @@ impl AppState {
             }
         }
         let p = self.db.token(&hash).await?.and_then(|row| {
-            if row.revoked_at.is_some() {
-                return None;
-            }
-            Some(Principal {
+            row.revoked_at.is_none().then_some(Principal {
                 token_id: row.id,
-                role: Role::parse(&row.role)?,
+                role: row.role,
                 platform: row.platform,
-                regions: serde_json::from_str(&row.regions).unwrap_or_default(),
+                regions: row.regions,
             })
         });
         self.tokens

@@ -1,17 +1,11 @@
 //! The decision notice: a printable HTML page in Chinese (English with `?lang=en`), the
 //! document a worker would receive — 职业伤害确认结论书 or 不予确认结论书 in spirit.
 
-use crate::db::store::{ClaimRow, DecisionRow};
-use crate::workflow::Workflow;
-use oip_sdk::money::yuan;
-use serde_json::Value;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::claims::StoredClaim;
+use crate::domain::{ClaimStatus, ReviewedLine};
+use maud::{DOCTYPE, Markup, html};
+use oip_engine::types::money::yuan;
+use oip_engine::types::{Decision, Outcome, Payer, Period, Text};
 
 /// The name of a benefit item (also the console's).
 pub(crate) fn item_name(item: &str, en: bool) -> &'static str {
@@ -37,20 +31,33 @@ pub(crate) fn item_name(item: &str, en: bool) -> &'static str {
     }
 }
 
+/// The stable name of a serde enum value.
+pub(crate) fn code<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+const STYLE: &str = "body{font-family:serif;max-width:52em;margin:2em auto;line-height:1.5}\
+    table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em;vertical-align:top}\
+    .prov{background:#fff3cd}small{color:#555}@media print{a{display:none}}";
+
 /// Renders the notice of a claim's current decision (and its review state).
-pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> String {
-    let body: Value = decision
-        .and_then(|d| serde_json::from_str(&d.body).ok())
-        .unwrap_or(Value::Null);
-    let prov: Value = decision
-        .and_then(|d| serde_json::from_str(&d.provenance).ok())
-        .unwrap_or(Value::Null);
-    let w = Workflow::of(claim);
-    let t = |zh: &str, en_s: &str| if en { en_s.to_string() } else { zh.to_string() };
-    let outcome = body["outcome"].as_str().unwrap_or("");
-    let refused = claim.status == crate::workflow::DENIED
-        || (outcome == "not_covered" && claim.status != crate::workflow::APPROVED);
-    let title = if outcome == "needs_information" || claim.status == "needs_information" {
+pub fn render(c: &StoredClaim, en: bool) -> String {
+    let claim = &c.claim;
+    let decision: Option<Decision> = c
+        .decision
+        .as_ref()
+        .and_then(|d| serde_json::from_str(&d.body).ok());
+    let t = |zh: &'static str, en_s: &'static str| if en { en_s } else { zh };
+    let pick = |x: &Text| if en { x.en.clone() } else { x.zh.clone() };
+    let outcome = decision.as_ref().map(|d| d.outcome);
+    let refused = claim.status == ClaimStatus::Denied
+        || (outcome == Some(Outcome::NotCovered) && claim.status != ClaimStatus::Approved);
+    let title = if outcome == Some(Outcome::NeedsInformation)
+        || claim.status == ClaimStatus::NeedsInformation
+    {
         t("职业伤害保障补正材料告知书", "Notice to supply documents")
     } else if refused {
         t(
@@ -63,195 +70,87 @@ pub fn render(claim: &ClaimRow, decision: Option<&DecisionRow>, en: bool) -> Str
             "Decision: occupational injury recognised",
         )
     };
-    let lang = if en { "en" } else { "zh-CN" };
-    let mut h = String::new();
-    h.push_str(&format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title>\
-         <style>body{{font-family:serif;max-width:52em;margin:2em auto;line-height:1.5}}table{{border-collapse:collapse;width:100%}}\
-         td,th{{border:1px solid #999;padding:.3em;vertical-align:top}}.prov{{background:#fff3cd}}small{{color:#555}}\
-         @media print{{a{{display:none}}}}</style></head><body>",
-        esc(&title)
-    ));
-    h.push_str(&format!("<h1>{}</h1>", esc(&title)));
-    h.push_str(&format!(
-        "<p>{} {}<br>{} {}<br>{} {}<br>{} {}</p>",
-        t("案件编号：", "Claim:"),
-        esc(&claim.id),
-        t("平台案件号：", "Platform reference:"),
-        esc(&claim.platform_claim_ref),
-        t("受伤人员身份证号：", "Worker's identity number:"),
-        esc(&claim.worker_masked),
-        t("地区：", "Region:"),
-        esc(&claim.region)
-    ));
-    h.push_str(&format!("<h2>{}</h2><ul>", t("认定理由", "Grounds")));
-    for r in body["reasons"].as_array().into_iter().flatten() {
-        let text = if en {
-            r["en"].as_str()
-        } else {
-            r["zh"].as_str()
-        }
-        .unwrap_or_default();
-        h.push_str(&format!(
-            "<li>{} <small>({}; {})</small></li>",
-            esc(text),
-            esc(r["code"].as_str().unwrap_or_default()),
-            esc(r["citation"]["title"].as_str().unwrap_or_default())
-        ));
-    }
-    h.push_str("</ul>");
-    if claim.status == crate::workflow::DENIED {
-        h.push_str(&format!(
-            "<p>{}</p>",
-            t(
-                "经办机构经复核，决定不予支付待遇。",
-                "After review, the handling office decided to pay no benefits."
-            )
-        ));
-    }
-    let lines = w
-        .approved_benefits
-        .clone()
-        .unwrap_or_else(|| body["benefits"].clone());
-    if !refused && lines.as_array().is_some_and(|a| !a.is_empty()) {
-        h.push_str(&format!(
-            "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            t("待遇项目", "Benefits"),
-            t("项目", "Item"),
-            t("金额（元）", "Amount (yuan)"),
-            t("支付方", "Payer"),
-            t("计算方法", "Formula"),
-            t("依据与数据来源", "Rule and figures")
-        ));
-        for l in lines.as_array().into_iter().flatten() {
-            if l.get("removed").is_some() {
-                continue;
+    let lines: Vec<ReviewedLine> = claim.workflow.approved_benefits.clone().unwrap_or_else(|| {
+        decision
+            .as_ref()
+            .map(|d| d.benefits.iter().map(Into::into).collect())
+            .unwrap_or_default()
+    });
+    let lines: Vec<&ReviewedLine> = lines.iter().filter(|l| !l.removed).collect();
+    let provisional = lines.iter().any(|l| l.provisional);
+    let prov = c.decision.as_ref().map(|d| &d.provenance);
+    let page: Markup = html! {
+        (DOCTYPE)
+        html lang=(if en { "en" } else { "zh-CN" }) {
+            head { meta charset="utf-8"; title { (title) } style { (maud::PreEscaped(STYLE)) } }
+            body {
+                h1 { (title) }
+                p {
+                    (t("案件编号：", "Claim:")) " " (claim.id) br;
+                    (t("平台案件号：", "Platform reference:")) " " (claim.platform_claim_ref) br;
+                    (t("受伤人员身份证号：", "Worker's identity number:")) " " (claim.worker_masked) br;
+                    (t("地区：", "Region:")) " " (claim.region)
+                }
+                h2 { (t("认定理由", "Grounds")) }
+                ul {
+                    @for r in decision.iter().flat_map(|d| &d.reasons) {
+                        li { (pick(&r.text)) " " small { "(" (r.code) "; " (r.citation.title) ")" } }
+                    }
+                }
+                @if claim.status == ClaimStatus::Denied {
+                    p { (t("经办机构经复核，决定不予支付待遇。", "After review, the handling office decided to pay no benefits.")) }
+                }
+                @if !refused && !lines.is_empty() {
+                    h2 { (t("待遇项目", "Benefits")) }
+                    table {
+                        tr { th { (t("项目", "Item")) } th { (t("金额（元）", "Amount (yuan)")) } th { (t("支付方", "Payer")) }
+                            th { (t("计算方法", "Formula")) } th { (t("依据与数据来源", "Rule and figures")) } }
+                        @for l in &lines {
+                            tr class=[l.provisional.then_some("prov")] {
+                                td { (item_name(&code(&l.item), en)) @if l.provisional { (t("（预发）", " (provisional)")) } }
+                                td { (l.amount_fen.map(yuan).unwrap_or_else(|| t("待核定", "to be set").into()))
+                                    @if l.period == Period::Monthly { (t("（每月）", " (monthly)")) } }
+                                td { (if l.payer == Payer::Platform { t("平台企业", "Platform") } else { t("职业伤害保障基金", "Fund") }) }
+                                td { @if let Some(f) = &l.formula { (pick(f)) }
+                                    @if let Some(n) = &l.note { br; small { (pick(n)) } } }
+                                td {
+                                    @if let Some(c) = &l.citation { (c.title) }
+                                    @for p in &l.parameters {
+                                        br; small { (p.name) ": " (p.value.map(|v| v.to_string()).unwrap_or_else(|| "—".into()))
+                                            " " (p.unit) " — " (p.source) " [" (code(&p.confidence)) "]" }
+                                    }
+                                    @if let Some(ch) = &l.change {
+                                        br; small { (t("经办调整：", "Adjusted by the handler:")) " " (ch.note) " (" (ch.reason_code) ")" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if provisional {
+                        p.prov { (t("标注“预发”的项目所依据的数据尚未正式公布或来源未经确认；数据公布后将按新标准补差。",
+                            "Items marked provisional rest on figures not yet published or not yet confirmed; they will be trued up when the figures are published.")) }
+                    }
+                }
+                @if let Some(d) = decision.as_ref().filter(|d| !d.missing_documents.is_empty()) {
+                    h2 { (t("需一次性补正的材料", "Documents to supply, all at once")) }
+                    ul { @for m in &d.missing_documents { li { (code(m)) } } }
+                }
+                @if let Some(d) = decision.as_ref().and_then(|d| d.due.determination) {
+                    p { (t("作出结论期限：", "Determination due by:")) " " (d) }
+                }
+                @if let Some(d) = decision.as_ref().and_then(|d| d.due.payment) {
+                    p { (t("待遇支付期限：", "Payment due by:")) " " (d) }
+                }
+                h2 { (t("救济途径", "How to appeal")) }
+                p { (t("对本结论不服的，可通过平台企业提出复核申请，说明理由；复核由未参与原结论的经办人员办理。",
+                    "If you disagree, you may ask for a review through the platform, giving your grounds; a handler who took no part in this decision reviews it.")) }
+                p { small {
+                    (t("政策模块：", "Policy module:")) " "
+                    @if let Some(p) = prov { (p.policy_id) " " (p.version) " · sha256 " (p.sha256) }
+                    " · " (c.decision.as_ref().map(|d| d.id.as_str()).unwrap_or_default())
+                } }
             }
-            let provisional = l["provisional"].as_bool().unwrap_or(false);
-            let amount = l["amount_fen"]
-                .as_u64()
-                .map(yuan)
-                .unwrap_or_else(|| t("待核定", "to be set"));
-            let period = if l["period"] == "monthly" {
-                t("（每月）", " (monthly)")
-            } else {
-                String::new()
-            };
-            let payer = if l["payer"] == "platform" {
-                t("平台企业", "Platform")
-            } else {
-                t("职业伤害保障基金", "Fund")
-            };
-            let formula = if en {
-                l["formula"]["en"].as_str()
-            } else {
-                l["formula"]["zh"].as_str()
-            }
-            .unwrap_or_default();
-            let mut basis = esc(l["citation"]["title"].as_str().unwrap_or_default());
-            for p in l["parameters"].as_array().into_iter().flatten() {
-                basis.push_str(&format!(
-                    "<br><small>{}: {} {} — {} [{}]</small>",
-                    esc(p["name"].as_str().unwrap_or_default()),
-                    p["value"]
-                        .as_i64()
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    esc(p["unit"].as_str().unwrap_or_default()),
-                    esc(p["source"].as_str().unwrap_or_default()),
-                    esc(p["confidence"].as_str().unwrap_or_default())
-                ));
-            }
-            if let Some(ch) = l.get("change") {
-                basis.push_str(&format!(
-                    "<br><small>{} {} ({})</small>",
-                    t("经办调整：", "Adjusted by the handler:"),
-                    esc(ch["note"].as_str().unwrap_or_default()),
-                    esc(ch["reason_code"].as_str().unwrap_or_default())
-                ));
-            }
-            let note = if en {
-                l["note"]["en"].as_str()
-            } else {
-                l["note"]["zh"].as_str()
-            };
-            let class = if provisional { " class=\"prov\"" } else { "" };
-            h.push_str(&format!(
-                "<tr{class}><td>{}{}</td><td>{}{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
-                esc(item_name(l["item"].as_str().unwrap_or_default(), en)),
-                if provisional {
-                    t("（预发）", " (provisional)")
-                } else {
-                    String::new()
-                },
-                esc(&amount),
-                esc(&period),
-                esc(&payer),
-                esc(formula),
-                note.map(|n| format!("<br><small>{}</small>", esc(n)))
-                    .unwrap_or_default(),
-                basis
-            ));
         }
-        h.push_str("</table>");
-        if lines
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|l| l["provisional"] == true)
-        {
-            h.push_str(&format!(
-                "<p class=\"prov\">{}</p>",
-                t(
-                    "标注“预发”的项目所依据的数据尚未正式公布或来源未经确认；数据公布后将按新标准补差。",
-                    "Items marked provisional rest on figures not yet published or not yet confirmed; they will be trued up when the figures are published."
-                )
-            ));
-        }
-    }
-    let missing = body["missing_documents"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if !missing.is_empty() {
-        h.push_str(&format!(
-            "<h2>{}</h2><ul>",
-            t("需一次性补正的材料", "Documents to supply, all at once")
-        ));
-        for m in missing {
-            h.push_str(&format!("<li>{}</li>", esc(m.as_str().unwrap_or_default())));
-        }
-        h.push_str("</ul>");
-    }
-    if let Some(d) = body["due"]["determination"].as_str() {
-        h.push_str(&format!(
-            "<p>{} {}</p>",
-            t("作出结论期限：", "Determination due by:"),
-            esc(d)
-        ));
-    }
-    if let Some(d) = body["due"]["payment"].as_str() {
-        h.push_str(&format!(
-            "<p>{} {}</p>",
-            t("待遇支付期限：", "Payment due by:"),
-            esc(d)
-        ));
-    }
-    h.push_str(&format!(
-        "<h2>{}</h2><p>{}</p>",
-        t("救济途径", "How to appeal"),
-        t(
-            "对本结论不服的，可通过平台企业提出复核申请，说明理由；复核由未参与原结论的经办人员办理。",
-            "If you disagree, you may ask for a review through the platform, giving your grounds; a handler who took no part in this decision reviews it."
-        )
-    ));
-    h.push_str(&format!(
-        "<p><small>{} {} {} · sha256 {} · {}</small></p></body></html>",
-        t("政策模块：", "Policy module:"),
-        esc(prov["policy_id"].as_str().unwrap_or_default()),
-        esc(prov["version"].as_str().unwrap_or_default()),
-        esc(prov["sha256"].as_str().unwrap_or_default()),
-        esc(decision.map(|d| d.id.as_str()).unwrap_or_default())
-    ));
-    h
+    };
+    page.into_string()
 }

@@ -3,9 +3,63 @@
 //! The events table is the outbox and `delivered_seq` moves only after a 2xx answer, so every
 //! event is delivered at least once, even across restarts; receivers de-duplicate by `seq`.
 
+use crate::api::views::EventView;
+use crate::auth::{Principal, Role};
+use crate::error::{Code, Error, FieldProblem};
 use crate::{AppState, now};
-use serde_json::json;
+use serde::Serialize;
 use std::time::Duration;
+use utoipa::ToSchema;
+
+/// A webhook registration (`PUT /v1/platforms/{platform}/webhook`).
+#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// Where to deliver the platform's events.
+    #[schema(pattern = "^https?://", max_length = 2000)]
+    pub url: String,
+    /// The signing secret (at least 16 characters).
+    #[schema(min_length = 16, max_length = 200)]
+    #[serde(skip_serializing)]
+    pub secret: String,
+}
+
+/// Registers (or replaces) a platform's webhook (admin).
+pub async fn register(
+    state: &AppState,
+    who: &Principal,
+    platform: &str,
+    w: &WebhookRequest,
+) -> Result<(), Error> {
+    who.require(&[Role::Admin])?;
+    let mut problems = Vec::new();
+    if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+        problems.push(FieldProblem::new("url", "must be an http(s) URL"));
+    }
+    if w.secret.chars().count() < 16 {
+        problems.push(FieldProblem::new("secret", "at least 16 characters"));
+    }
+    if !problems.is_empty() {
+        return Err(Error::with_fields(Code::InvalidRequest, problems));
+    }
+    state
+        .db
+        .upsert_webhook(
+            platform,
+            &w.url,
+            &state.keys.seal(w.secret.as_bytes()),
+            &now().to_string(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The body POSTed to a webhook.
+#[derive(Serialize)]
+struct Delivery<'a> {
+    platform: &'a str,
+    items: Vec<EventView>,
+}
 
 /// The signature header value of a body.
 pub fn signature(secret: &[u8], body: &[u8]) -> Option<String> {
@@ -24,21 +78,31 @@ pub(crate) async fn pass(state: &AppState, http: &reqwest::Client) -> Result<(),
         .webhooks_due(now().0)
         .await
         .map_err(|e| e.to_string())?;
-    for (platform, url, sealed, delivered, failures) in due {
+    for w in due {
+        let (platform, url, sealed, delivered, failures) = (
+            w.platform,
+            w.url,
+            w.secret_sealed,
+            w.delivered_seq,
+            w.failures,
+        );
         let events = state
             .db
             .events(&platform, delivered, 100)
             .await
             .map_err(|e| e.to_string())?;
-        let Some(last) = events.last().and_then(|e| e["seq"].as_i64()) else {
+        let Some(last) = events.last().map(|e| e.seq) else {
             continue;
         };
         let Some(secret) = state.keys.open(&sealed) else {
             tracing::error!(%platform, "webhook secret does not decrypt");
             continue;
         };
-        let body = serde_json::to_vec(&json!({ "platform": platform, "items": events }))
-            .map_err(|e| e.to_string())?;
+        let body = serde_json::to_vec(&Delivery {
+            platform: &platform,
+            items: events.iter().map(EventView::from).collect(),
+        })
+        .map_err(|e| e.to_string())?;
         let Some(sig) = signature(&secret, &body) else {
             continue;
         };

@@ -31,12 +31,12 @@ pub(crate) fn spawn(state: AppState) {
         }
     });
     if state.db.is_postgres() {
-        tokio::spawn(crate::lifecycle::listen(state.clone()));
+        tokio::spawn(crate::policies::sync::listen(state.clone()));
     }
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(state.config.policy_poll_interval).await;
-            if let Err(e) = crate::lifecycle::activate_due(&state).await {
+            if let Err(e) = crate::policies::transitions::activate_due(&state).await {
                 tracing::warn!(error = %e, "scheduled activation failed");
             }
             state.sync_policies().await;

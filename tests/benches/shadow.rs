@@ -11,8 +11,9 @@
 
 use oip_engine::types::Facts;
 use oip_server::config::Config;
-use oip_server::db::lifecycle::Range;
-use oip_server::db::store::ClaimRow;
+use oip_server::db::claims::ClaimRow;
+use oip_server::db::jobs::{JobParams, JobRow, Range};
+use oip_server::domain::{ClaimStatus, JobKind, JobStatus, Narrative, Workflow};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use std::sync::Arc;
 use std::time::Instant;
@@ -67,26 +68,28 @@ async fn run(n: usize) {
                 idempotency_key: format!("k{i}"),
                 request_sha256: String::new(),
                 region: "CN-SC".into(),
-                status: "pending_review".into(),
+                status: ClaimStatus::PendingReview,
                 incident_at: facts.incident.occurred_at.0,
                 facts: facts_json.clone(),
-                narrative: "{}".into(),
+                narrative: Narrative::default(),
                 worker_masked: String::new(),
                 possible_duplicate_of: None,
                 decision_id: Some(d.id.clone()),
                 last_error: None,
                 attempts: 0,
+                next_attempt_at: None,
                 created_at: String::new(),
                 updated_at: String::new(),
-                workflow: None,
+                workflow: Workflow::default(),
+                queue: Some(oip_server::domain::QueueKind::PendingReview),
+                due_on: None,
+                fast_track: false,
+                version: 0,
             };
-            txn.execute_raw(
-                db.claim_guard(&claim, "", &format!("w{i}"), None)
-                    .statement(&db),
-            )
-            .await
-            .expect("claim");
-            txn.execute_raw(db.insert_decision_stmt(&d))
+            txn.execute_raw(db.claim_guard(&claim, "", &format!("w{i}")).statement(&db))
+                .await
+                .expect("claim");
+            txn.execute_raw(db.decision_insert(&d).statement(db))
                 .await
                 .expect("decision");
             i += 1;
@@ -157,13 +160,13 @@ async fn run(n: usize) {
         read as f64 / t.elapsed().as_secs_f64()
     );
 
-    let mut job = oip_server::db::lifecycle::JobRow {
+    let mut job = JobRow {
         id: "job_bench".into(),
-        kind: "shadow".into(),
+        kind: JobKind::Shadow,
         policy_sha256: candidate.sha256().to_string(),
         region: "CN-SC".into(),
-        params: "{}".into(),
-        status: "running".into(),
+        params: JobParams::default(),
+        status: JobStatus::Running,
         total: n as i64,
         done: 0,
         failed: 0,
@@ -176,23 +179,20 @@ async fn run(n: usize) {
         finished_at: None,
     };
     let t = Instant::now();
-    let report =
-        oip_server::shadow::shadow(&state, &mut job, Arc::clone(&candidate), Range::default())
-            .await
-            .expect("shadow run");
+    let (report, _) = oip_server::jobs::shadow::run(&state, &mut job, Arc::clone(&candidate))
+        .await
+        .expect("shadow run");
+    let report: oip_server::jobs::ShadowReport = serde_json::from_str(&report).expect("report");
     let secs = t.elapsed().as_secs_f64();
     let rate = n as f64 / secs;
     println!(
         "shadow run: {n} claims in {secs:.1} s = {rate:.0} claims/s ({:.2}x raw decide); changed {}, unchanged {}, failed {}",
         rate / raw,
-        report["changed"],
-        report["unchanged"],
-        report["failed"]
+        report.changed,
+        report.unchanged,
+        report.failed
     );
-    assert_eq!(
-        report["compared"].as_u64().unwrap_or(0) + report["failed"].as_u64().unwrap_or(0),
-        n as u64
-    );
+    assert_eq!(report.compared + report.failed, n as i64);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -13,17 +13,15 @@
 #[cfg(target_arch = "wasm32")]
 mod arena;
 pub mod benefits;
-pub mod calendar;
 #[cfg(feature = "testing")]
 pub mod cases;
-pub mod holidays;
-pub mod money;
 pub mod reasons;
 pub mod region;
 pub mod rules;
 pub mod tables;
 
 pub use oip_types as types;
+pub use oip_types::{calendar, holidays, money};
 pub use reasons::ReasonDef;
 pub use region::{Cite, Region, Sourced, YearFigure};
 

@@ -12,6 +12,7 @@ macro_rules! wit_enum {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+        #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
         pub enum $name { $($(#[$vm])* $var),* }
 
         impl $name {
@@ -27,6 +28,7 @@ macro_rules! facts_record {
         $(#[$m])*
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+        #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
         pub struct $name { $($(#[$fm])* pub $field: $ty),* }
     };
 }
@@ -36,6 +38,7 @@ macro_rules! decision_record {
         $(#[$m])*
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
         pub struct $name { $($(#[$fm])* pub $field: $ty),* }
     };
 }

@@ -159,7 +159,7 @@ impl Timestamp {
     /// to the second, and a fraction would make two texts of one instant.
     pub fn parse_rfc3339(s: &str) -> Result<Timestamp, ParseError> {
         let b = s.as_bytes();
-        if b.len() < 20 || (b[10] != b'T' && b[10] != b't') || b[13] != b':' || b[16] != b':' {
+        if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
             return Err(ParseError(
                 "expected a timestamp as YYYY-MM-DDThh:mm:ss+hh:mm",
             ));
@@ -174,7 +174,7 @@ impl Timestamp {
             return Err(ParseError("no such time of day"));
         }
         let offset = match &b[19..] {
-            b"Z" | b"z" => 0,
+            b"Z" => 0,
             [sign @ (b'+' | b'-'), oh1, oh2, b':', om1, om2] => {
                 let oh = digits(&[*oh1, *oh2])?;
                 let om = digits(&[*om1, *om2])?;
@@ -206,6 +206,63 @@ impl fmt::Display for Timestamp {
             (secs % 3600) / 60,
             secs % 60
         )
+    }
+}
+
+/// The texts [`Timestamp::parse_rfc3339`] accepts, as a regular expression (for API schemas):
+/// to the second, `T` and `Z` upper case, an explicit offset. Impossible dates (`02-30`) match
+/// the pattern and are refused by the parser.
+pub const TIMESTAMP_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+
+/// The texts [`Date::parse`] accepts, as a regular expression (impossible dates match too).
+pub const DATE_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+
+#[cfg(feature = "utoipa")]
+mod schema_impls {
+    use super::{DATE_PATTERN, Date, TIMESTAMP_PATTERN, Timestamp};
+    use std::borrow::Cow;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    fn string(pattern: &str, description: &str, example: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+            .description(Some(description))
+            .examples([example])
+            .into()
+    }
+
+    impl utoipa::PartialSchema for Timestamp {
+        fn schema() -> RefOr<Schema> {
+            string(
+                TIMESTAMP_PATTERN,
+                "An instant, RFC 3339 to the second with an explicit offset; written back in Beijing time (+08:00).",
+                "2025-08-01T10:15:00+08:00",
+            )
+        }
+    }
+
+    impl utoipa::ToSchema for Timestamp {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("Timestamp")
+        }
+    }
+
+    impl utoipa::PartialSchema for Date {
+        fn schema() -> RefOr<Schema> {
+            string(
+                DATE_PATTERN,
+                "A civil date (Beijing), YYYY-MM-DD.",
+                "2025-08-01",
+            )
+        }
+    }
+
+    impl utoipa::ToSchema for Date {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("Date")
+        }
     }
 }
 
@@ -266,6 +323,8 @@ mod tests {
             "2025-08-01T24:00:00Z",
             "2025-08-01T10:15:00.5Z",
             "2025-08-01T10:15:00+8:00",
+            "2025-08-01t10:15:00Z",
+            "2025-08-01T10:15:00z",
         ] {
             assert!(Timestamp::parse_rfc3339(bad).is_err(), "{bad}");
         }

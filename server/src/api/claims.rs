@@ -1,262 +1,258 @@
-//! Claims routes: intake, reads, supplements, decisions, replay, evaluate.
+//! Claims routes: intake, reads, search, supplements, decisions, replay, evaluate.
 
-use super::JsonBody;
+use super::error::ErrorBody;
+use super::extract::{Body, IdempotencyKey, Query, RawBody, RequestBody};
+use super::views::{ClaimView, DecisionView, EvaluationView, List, Page, ReplayView};
+use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::claims::{self as svc, claim_json, decision_json_value, status};
-use crate::db::store::ClaimRow;
-use crate::error::{ApiError, FieldProblem};
-use crate::{AppState, now, validate};
+use crate::claims;
+use crate::db::claims::ClaimFilter;
+use crate::domain::ClaimStatus;
+use crate::error::{Code, Error};
+use crate::validate::{self, ClaimReport, SupplementRequest};
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use oip_engine::types::{Document, Facts, Timestamp};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use oip_engine::types::{Date, Facts};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
 
-pub(crate) async fn visible_claim(
-    state: &AppState,
-    who: &Principal,
-    id: &str,
-) -> Result<ClaimRow, ApiError> {
-    let claim = state.db.claim(id).await?.ok_or(ApiError::NotFound)?;
-    // A claim outside the caller's scope does not exist for it.
-    if !who.may_see_claim(&claim.platform, &claim.region) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(claim)
+impl RequestBody for ClaimReport {
+    const CODE: Code = Code::InvalidClaim;
 }
 
-/// Submit a claim (platform). Requires `Idempotency-Key`.
+impl RequestBody for SupplementRequest {
+    const CODE: Code = Code::InvalidClaim;
+}
+
+/// Submit a claim (platform): validated, decided by the region's policy, stored durably.
+/// A repeat with the same `Idempotency-Key` and body returns the stored claim (200).
 #[utoipa::path(post, path = "/v1/claims", tag = "claims", security(("bearer" = [])),
-    responses((status = 201, description = "stored and decided"), (status = 200, description = "the same key again: the same claim"),
-              (status = 409, description = "key reused with another body, or platform_claim_ref taken"),
-              (status = 422, description = "invalid claim, with the fields at fault")))]
+    params(("Idempotency-Key" = String, Header, description = "The platform's key for this submission (1 to 200 printable ASCII characters); a repeat returns the same claim.",
+        min_length = 1, max_length = 200, pattern = "^[!-~]([ -~]{0,198}[!-~])?$")),
+    request_body = ClaimReport,
+    responses(
+        (status = 201, description = "Stored and decided.", body = ClaimView),
+        (status = 200, description = "The same key and body again: the claim stored before.", body = ClaimView),
+        (status = 400, description = "`missing_header`, or `malformed_request` (not JSON).", body = ErrorBody),
+        (status = 403, description = "Not a platform token.", body = ErrorBody),
+        (status = 409, description = "`idempotency_key_reused` (another body), or `duplicate_platform_claim_ref`.", body = ErrorBody),
+        (status = 422, description = "`invalid_claim`, with every field at fault.", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     who: Principal,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    IdempotencyKey(key): IdempotencyKey,
+    RawBody(body): RawBody,
+) -> Result<(StatusCode, Json<ClaimView>), Error> {
     who.require(&[Role::Platform])?;
-    let platform = who.platform.clone().ok_or(ApiError::Forbidden)?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or(ApiError::MissingHeader("Idempotency-Key"))?;
-    let (claim, created) = svc::submit(&state, &who.token_id, &platform, key, &body).await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(claim),
-    ))
+    let report = validate::parse::<ClaimReport>(&body, Code::InvalidClaim);
+    if let Err(e) = &report {
+        if e.code == Code::MalformedRequest {
+            return Err(e.clone());
+        }
+    }
+    let (claim, created) = claims::submit(&state, &who, &key, report).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(ClaimView::from(&claim))))
 }
 
-/// One claim (scoped to the caller).
+/// One claim, with its current decision (scoped to the caller).
 #[utoipa::path(get, path = "/v1/claims/{id}", tag = "claims", security(("bearer" = [])),
-    responses((status = 200, description = "the claim and its current decision"), (status = 404, description = "not found or not visible")))]
+    params(("id" = String, Path, description = "The claim's id.")),
+    responses((status = 200, description = "The claim.", body = ClaimView),
+              (status = 404, description = "Not found, or not visible to the caller.", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let claim = visible_claim(&state, &who, &id).await?;
-    let decision = match &claim.decision_id {
-        Some(d) => state.db.decision(d).await?,
-        None => None,
-    };
-    Ok(Json(claim_json(&claim, decision.as_ref())))
+) -> Result<Json<ClaimView>, Error> {
+    Ok(Json(ClaimView::from(
+        &claims::read(&state, &who, &id).await?,
+    )))
 }
 
-/// Filters of the claim list.
-#[derive(Debug, Deserialize)]
+/// A search of claims.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    status: Option<String>,
+    /// Only claims in this status.
+    status: Option<ClaimStatus>,
+    /// Only claims of this region.
+    #[param(pattern = "^CN-[A-Z]{2}$")]
     region: Option<String>,
+    /// Only claims of this platform (adjusters, auditors, admins).
+    #[param(max_length = 64)]
+    platform: Option<String>,
+    /// Only the claim with this platform reference.
+    #[param(max_length = 128)]
+    platform_claim_ref: Option<String>,
+    /// Only incidents on or after this date.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+    incident_from: Option<String>,
+    /// Only incidents on or before this date.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+    incident_to: Option<String>,
+    /// The `next_cursor` of the page before.
+    #[param(max_length = 64)]
     cursor: Option<String>,
+    /// Claims per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u64>,
 }
 
-/// Claims visible to the caller, newest first, paginated by cursor.
-#[utoipa::path(get, path = "/v1/claims", tag = "claims", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("region" = Option<String>, Query), ("cursor" = Option<String>, Query), ("limit" = Option<u64>, Query)),
-    responses((status = 200, description = "{ items, next_cursor }")))]
+fn date_param(field: &str, v: Option<&str>) -> Result<Option<Date>, Error> {
+    v.map(|s| {
+        Date::parse(s).map_err(|_| Error::field(Code::InvalidRequest, field, "a date, YYYY-MM-DD"))
+    })
+    .transpose()
+}
+
+/// A page size: `default` when absent, refused outside 1..=`max`.
+pub(crate) fn limit(limit: Option<u64>, default: u64, max: u64) -> Result<u64, Error> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(Error::field(
+            Code::InvalidRequest,
+            "limit",
+            format!("from 1 to {max}"),
+        )),
+    }
+}
+
+/// Claims visible to the caller, newest first, a page at a time: a platform sees its own, an
+/// adjuster its regions'. Filtered by status, region, platform, platform reference and incident
+/// dates.
+#[utoipa::path(get, path = "/v1/claims", tag = "claims", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of claims (without their decisions).", body = Page<ClaimView>),
+              (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     who: Principal,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let (platform, regions) = who.claim_scope();
-    let rows = state
-        .db
-        .claims(
-            platform.as_deref(),
-            regions.as_deref(),
-            q.status.as_deref(),
-            q.region.as_deref(),
-            q.cursor.as_deref(),
-            limit,
-        )
-        .await?;
-    let next = (rows.len() as u64 == limit)
-        .then(|| rows.last().map(|r| r.id.clone()))
-        .flatten();
-    let items: Vec<Value> = rows.iter().map(|r| claim_json(r, None)).collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+) -> Result<Json<Page<ClaimView>>, Error> {
+    let limit = limit(q.limit, 50, 500)?;
+    let from = date_param("incident_from", q.incident_from.as_deref())?;
+    let to = date_param("incident_to", q.incident_to.as_deref())?;
+    let filter = ClaimFilter {
+        status: q.status,
+        region: q.region,
+        platform: q.platform,
+        platform_claim_ref: q.platform_claim_ref,
+        incident_from: from.map(|d| d.start_beijing().0),
+        incident_to: to.map(|d| d.start_beijing().0 + 86_399),
+    };
+    let (rows, next_cursor) =
+        claims::search(&state, &who, &filter, q.cursor.as_deref(), limit).await?;
+    Ok(Json(Page {
+        items: rows.iter().map(ClaimView::from).collect(),
+        next_cursor,
+    }))
 }
 
 /// A claim's decisions, oldest first (append-only).
 #[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "claims", security(("bearer" = [])),
-    responses((status = 200, description = "{ items }")))]
+    params(("id" = String, Path, description = "The claim's id.")),
+    responses((status = 200, description = "Every decision of the claim.", body = List<DecisionView>),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
 pub async fn decisions(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let claim = visible_claim(&state, &who, &id).await?;
+) -> Result<Json<List<DecisionView>>, Error> {
+    let claim = claims::visible(&state, &who, &id).await?;
     let rows = state.db.decisions_of(&claim.id).await?;
-    Ok(Json(
-        json!({ "items": rows.iter().map(decision_json_value).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(List {
+        items: rows.iter().map(DecisionView::from).collect(),
+    }))
 }
 
-/// Documents or facts added after a supplement notice; the claim is decided again.
+/// Documents or facts added after a supplement notice (platform); the claim is decided again.
+/// The region, the order and the incident's time cannot change.
 #[utoipa::path(post, path = "/v1/claims/{id}/supplements", tag = "claims", security(("bearer" = [])),
-    responses((status = 200, description = "decided again"), (status = 409, description = "the claim is not waiting for information")))]
+    params(("id" = String, Path, description = "The claim's id.")),
+    request_body = SupplementRequest,
+    responses((status = 200, description = "Decided again.", body = ClaimView),
+              (status = 403, description = "Not a platform token.", body = ErrorBody),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody),
+              (status = 409, description = "`invalid_transition`: the claim is not waiting for information; `conflict`.", body = ErrorBody),
+              (status = 422, description = "`invalid_claim`: the amended facts fail a check.", body = ErrorBody)))]
 pub async fn supplement(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(req): Body<SupplementRequest>,
+) -> Result<Json<ClaimView>, Error> {
     who.require(&[Role::Platform])?;
-    let claim = visible_claim(&state, &who, &id).await?;
-    if claim.status != status::NEEDS_INFORMATION {
-        return Err(ApiError::Conflict(format!(
-            "claim is {}, not needs_information",
-            claim.status
-        )));
-    }
-    let facts = amend(&claim.facts, &body, now())?;
-    let (updated, decision) = svc::decide_again(&state, &claim, &facts, "supplement").await?;
-    let decision = match decision {
-        Some(d) => Some(d),
-        None => match &updated.decision_id {
-            Some(d) => state.db.decision(d).await?,
-            None => None,
-        },
-    };
-    Ok(Json(claim_json(&updated, decision.as_ref())))
-}
-
-/// Applies a supplement `{ "documents": [...], "facts": {...} }` to stored canonical facts.
-/// `facts` is merged into the stored facts; the region, the order and the incident time
-/// cannot change.
-pub fn amend(stored: &str, body: &Value, at: Timestamp) -> Result<Facts, ApiError> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| ApiError::Invalid(vec![FieldProblem::new("", "must be an object")]))?;
-    let mut problems = Vec::new();
-    for k in obj.keys() {
-        if k != "documents" && k != "facts" {
-            problems.push(FieldProblem::new(k.clone(), "unknown field"));
-        }
-    }
-    let added: Vec<Document> =
-        validate::documents(obj.get("documents"), "documents", &mut problems);
-    let mut facts: Value =
-        serde_json::from_str(stored).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(patch) = obj.get("facts") {
-        for frozen in ["region", "order"] {
-            if patch.get(frozen).is_some() {
-                problems.push(FieldProblem::new(
-                    format!("facts.{frozen}"),
-                    "cannot change after intake",
-                ));
-            }
-        }
-        if patch
-            .get("incident")
-            .and_then(|i| i.get("occurred_at"))
-            .is_some()
-        {
-            problems.push(FieldProblem::new(
-                "facts.incident.occurred_at",
-                "cannot change after intake",
-            ));
-        }
-        merge(&mut facts, patch);
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::Invalid(problems));
-    }
-    let mut facts: Facts = serde_json::from_value(facts)
-        .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("facts", e.to_string())]))?;
-    facts.documents.extend(added);
-    facts.application.complete_at = Some(at);
-    Ok(facts)
-}
-
-fn merge(into: &mut Value, patch: &Value) {
-    match (into, patch) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, v) in b {
-                merge(a.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-        (slot, v) => *slot = v.clone(),
-    }
+    Ok(Json(ClaimView::from(
+        &claims::supplement(&state, &who, &id, &req).await?,
+    )))
 }
 
 /// Re-runs a stored decision on the same module bytes and canonical facts.
 #[utoipa::path(post, path = "/v1/decisions/{id}/replay", tag = "claims", security(("bearer" = [])),
-    responses((status = 200, description = "{ identical, decision }")))]
+    params(("id" = String, Path, description = "The decision's id.")),
+    responses((status = 200, description = "Whether the replay is byte-identical, and what it gave.", body = ReplayView),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
 pub async fn replay(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let d = state.db.decision(&id).await?.ok_or(ApiError::NotFound)?;
-    visible_claim(&state, &who, &d.claim_id).await?;
-    Ok(Json(svc::replay(&state, &d).await?))
+) -> Result<Json<ReplayView>, Error> {
+    let d = state.db.decision(&id).await?.ok_or(Code::NotFound)?;
+    claims::visible(&state, &who, &d.claim_id).await?;
+    Ok(Json(ReplayView::from(&claims::replay(&state, &d).await?)))
 }
 
-/// Decides without storing anything: a claim report, or `{ "facts": ... }`.
+/// What `POST /v1/evaluate` decides: a claim report (validated as intake validates it), or
+/// facts as a policy reads them.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum EvaluateRequest {
+    /// The facts as a policy reads them.
+    Facts {
+        /// The facts.
+        facts: Facts,
+    },
+    /// A claim report.
+    Report(Box<ClaimReport>),
+}
+
+/// Decides without storing anything, with the version in force.
 #[utoipa::path(post, path = "/v1/evaluate", tag = "claims", security(("bearer" = [])),
-    responses((status = 200, description = "the decision"), (status = 422, description = "invalid, or no policy in force")))]
+    request_body = EvaluateRequest,
+    responses((status = 200, description = "The decision.", body = EvaluationView),
+              (status = 422, description = "`invalid_claim`, `no_policy_in_force`, or `policy_error` (the module cannot decide these facts).", body = ErrorBody),
+              (status = 502, description = "`engine_error`: the module failed.", body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<AppState>,
     _who: Principal,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let facts: Facts = match body.get("facts") {
-        Some(f) => serde_json::from_value(f.clone())
-            .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("facts", e.to_string())]))?,
-        None => {
-            validate::claim(&body, now())
-                .map_err(ApiError::Invalid)?
+    RawBody(body): RawBody,
+) -> Result<Json<EvaluationView>, Error> {
+    #[derive(Deserialize)]
+    struct FactsOnly {
+        facts: Facts,
+    }
+    let facts = match serde_json::from_slice::<FactsOnly>(&body) {
+        Ok(f) => f.facts,
+        Err(_) => {
+            let report = validate::parse::<ClaimReport>(&body, Code::InvalidClaim)?;
+            validate::claim(&report, crate::now())
+                .map_err(Error::invalid_claim)?
                 .facts
         }
     };
-    match state.decider.try_decide(facts).await {
-        Ok(e) => Ok(Json(
-            json!({ "decision": e.decision, "policy": e.provenance }),
-        )),
-        Err(oip_engine::Error::NoPolicyInForce { region, date }) => {
-            Err(ApiError::NoPolicyInForce { region, date })
-        }
-        Err(oip_engine::Error::Busy { .. }) => Err(ApiError::Busy),
-        Err(oip_engine::Error::Guest { error, .. }) => Err(ApiError::PolicyError {
-            code: error.code,
-            message: (error.message.zh, error.message.en),
-            field: error.field,
-        }),
-        Err(e) => Err(ApiError::Engine(e.to_string())),
-    }
+    let e = state.decider.try_decide(facts).await?;
+    let decision = RawValue::from_string(String::from_utf8_lossy(&e.decision_json).into_owned())
+        .map_err(|e| Error::internal(e.to_string()))?;
+    Ok(Json(EvaluationView {
+        decision,
+        policy: e.provenance,
+    }))
 }

@@ -1,93 +1,100 @@
 //! Regions, their policy versions, and the lifecycle: upload, shadow run, approval,
 //! activation, rollback, re-decision, signing keys.
 
-use super::{JsonBody, OptionalJsonBody};
-use crate::auth::{Principal, Role};
-use crate::db::store::PolicyRow;
-use crate::error::{ApiError, FieldProblem};
-use crate::{AppState, lifecycle, now, shadow};
+use super::error::ErrorBody;
+use super::extract::{Body, OptionalBody, RequestBody};
+use super::views::{
+    InForceView, JobView, KeyView, List, PolicyDetailView, PolicyVersionView, RegionView,
+    RegionsView, RollbackView,
+};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::domain::JobKind;
+use crate::error::{Code, Error};
+use crate::jobs::{self, JobReport, ShadowRequest};
+use crate::now;
+use crate::policies::keys::NewKey;
+use crate::policies::upload::UploadRequest;
+use crate::policies::{self, in_force_today, keys as signing, transitions};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oip_engine::types::Timestamp;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+impl RequestBody for UploadRequest {}
+impl RequestBody for ShadowRequest {}
+impl RequestBody for NewKey {}
+impl RequestBody for ActivateRequest {}
 
 /// Regions with a deployed policy, and the version in force today.
-#[utoipa::path(get, path = "/v1/regions", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
+#[utoipa::path(get, path = "/v1/regions", tag = "policies", security(("bearer" = [])),
+    responses((status = 200, description = "The regions.", body = RegionsView)))]
 pub async fn regions(
     State(state): State<AppState>,
     _who: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RegionsView>, Error> {
     let today = now().beijing_date();
     let rows = state.db.policies(None).await?;
-    let mut items = Vec::new();
-    for region in state.decider.registry().regions() {
-        let in_force = state.decider.registry().lookup(&region, today);
-        let versions = rows.iter().filter(|r| r.region == region).count();
-        let name = in_force.as_ref().map(|p| p.manifest().name.clone());
-        items.push(json!({
-            "region": region,
-            "name": name,
-            "versions": versions,
-            "in_force_today": in_force.map(|p| json!({
-                "policy_id": p.manifest().policy_id,
-                "version": p.manifest().version,
-                "sha256": p.sha256(),
-                "effective_from": p.manifest().effective_from,
-            })),
-        }));
-    }
-    Ok(Json(json!({ "items": items, "today": today })))
+    let registry = state.decider.registry();
+    let items = registry
+        .regions()
+        .into_iter()
+        .map(|region| {
+            let in_force = registry.lookup(&region, today);
+            RegionView {
+                versions: rows.iter().filter(|r| r.region == region).count(),
+                name: in_force.as_ref().map(|p| p.manifest().name.clone()),
+                in_force_today: in_force.map(|p| InForceView {
+                    policy_id: p.manifest().policy_id.clone(),
+                    version: p.manifest().version.clone(),
+                    sha256: p.sha256().to_string(),
+                    effective_from: p.manifest().effective_from,
+                }),
+                region,
+            }
+        })
+        .collect();
+    Ok(Json(RegionsView { items, today }))
 }
 
-/// A region's policy versions.
-#[utoipa::path(get, path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
+/// A region's policy versions, in activation order.
+#[utoipa::path(get, path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
+    params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
+    responses((status = 200, description = "The versions.", body = List<PolicyVersionView>)))]
 pub async fn region_policies(
     State(state): State<AppState>,
     _who: Principal,
     Path(region): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<PolicyVersionView>>, Error> {
     let rows = state.db.policies(Some(&region)).await?;
     let in_force = in_force_today(&state);
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| lifecycle::policy_json(r, &in_force))
-        .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(List {
+        items: rows
+            .iter()
+            .map(|r| PolicyVersionView::of(r, &in_force))
+            .collect(),
+    }))
 }
 
-/// Reads of a version, its jobs and reports: the region's policy_admins, admins, auditors.
-async fn readable(state: &AppState, who: &Principal, sha256: &str) -> Result<PolicyRow, ApiError> {
-    if who.role == Role::Auditor {
-        return state.db.policy(sha256).await?.ok_or(ApiError::NotFound);
-    }
-    lifecycle::managed(state, who, sha256).await
-}
-
-fn in_force_today(state: &AppState) -> Vec<std::sync::Arc<oip_engine::LoadedPolicy>> {
-    let today = now().beijing_date();
-    let registry = state.decider.registry();
-    registry
-        .regions()
-        .iter()
-        .filter_map(|r| registry.lookup(r, today))
-        .collect()
-}
-
-/// Uploads a version: `{ "module": base64, "signature": base64, "cases": [...] }`. 201 with
-/// the version when stored, 200 when the same module was stored before.
+/// Uploads a version (policy_admin of the region): checked, stored `uploaded`. 201 when
+/// stored, 200 when the same module was stored before.
 #[utoipa::path(post, path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
-    responses((status = 201, description = "stored, status uploaded"), (status = 200, description = "the same module, stored before"),
-              (status = 422, description = "refused: signature_required, signature_invalid, signing_key_wrong_region, policy_invalid, policy_incompatible, policy_limits, policy_region_mismatch, policy_window_invalid, policy_cases_required, policy_cases_failed")))]
+    params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
+    request_body = UploadRequest,
+    responses((status = 201, description = "Stored, status `uploaded`.", body = PolicyVersionView),
+              (status = 200, description = "The same module, stored before.", body = PolicyVersionView),
+              (status = 403, description = "Not a policy_admin of the region.", body = ErrorBody),
+              (status = 422, description = "Refused: `signature_required`, `signature_invalid`, `signing_key_wrong_region`, `policy_invalid`, `policy_incompatible`, `policy_limits`, `policy_region_mismatch`, `policy_window_invalid`, `policy_cases_required`, `policy_cases_failed`, `invalid_request`.", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     who: Principal,
     Path(region): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let up = lifecycle::Upload::parse(&body)?;
-    let (created, row) = lifecycle::upload(&state, &who, &region, up).await?;
+    Body(req): Body<UploadRequest>,
+) -> Result<(StatusCode, Json<PolicyVersionView>), Error> {
+    let (created, row) = policies::upload::upload(&state, &who, &region, req.try_into()?).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -95,195 +102,254 @@ pub async fn upload(
     };
     Ok((
         status,
-        Json(lifecycle::policy_json(&row, &in_force_today(&state))),
+        Json(PolicyVersionView::of(&row, &in_force_today(&state))),
     ))
 }
 
+async fn latest(state: &AppState, sha256: &str, kind: JobKind) -> Result<Option<JobView>, Error> {
+    Ok(state.db.latest_job(sha256, kind).await?.map(|mut j| {
+        j.report = None;
+        JobView::from(&j)
+    }))
+}
+
 /// A version, with its latest shadow run and re-decision.
-#[utoipa::path(get, path = "/v1/policies/{id}", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "the version")))]
+#[utoipa::path(get, path = "/v1/policies/{id}", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id (its SHA-256).")),
+    responses((status = 200, description = "The version.", body = PolicyDetailView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or of another region.", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let row = readable(&state, &who, &id).await?;
-    let mut v = lifecycle::policy_json(&row, &in_force_today(&state));
-    for kind in ["shadow", "redecide"] {
-        v[kind] = match state.db.latest_job(&id, kind).await? {
-            Some(mut j) => {
-                j.report = None;
-                shadow::job_json(&j)
-            }
-            None => Value::Null,
-        };
-    }
-    Ok(Json(v))
+) -> Result<Json<PolicyDetailView>, Error> {
+    let row = policies::readable(&state, &who, &id).await?;
+    Ok(Json(PolicyDetailView {
+        version: PolicyVersionView::of(&row, &in_force_today(&state)),
+        shadow: latest(&state, &id, JobKind::Shadow).await?,
+        redecide: latest(&state, &id, JobKind::Redecide).await?,
+    }))
 }
 
-/// Starts a shadow run over the region's stored claims (`{ "from", "to" }` incident dates,
-/// optional). 202 with the job.
-#[utoipa::path(post, path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])), responses((status = 202, description = "the job")))]
+/// Starts a shadow run over the region's stored claims (incident dates `from`, `to`, optional).
+#[utoipa::path(post, path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id.")),
+    request_body(content = Option<ShadowRequest>, description = "Optional: the incident dates to go through."),
+    responses((status = 202, description = "Started.", body = JobView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or of another region.", body = ErrorBody),
+              (status = 409, description = "`job_running`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: a date is not readable.", body = ErrorBody)))]
 pub async fn start_shadow(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let row = lifecycle::managed(&state, &who, &id).await?;
-    let job = shadow::start_shadow(&state, &who, &row, &body).await?;
-    Ok((StatusCode::ACCEPTED, Json(shadow::job_json(&job))))
+    OptionalBody(req): OptionalBody<ShadowRequest>,
+) -> Result<(StatusCode, Json<JobView>), Error> {
+    let row = policies::managed(&state, &who, &id).await?;
+    let job = jobs::start_shadow(&state, &who, &row, &req).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobView::from(&job))))
 }
 
 /// The latest shadow run: progress and ETA while it runs, the report once done.
-#[utoipa::path(get, path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "the job")))]
+#[utoipa::path(get, path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id.")),
+    responses((status = 200, description = "The job.", body = JobView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or no shadow run yet.", body = ErrorBody)))]
 pub async fn get_shadow(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    readable(&state, &who, &id).await?;
+) -> Result<Json<JobView>, Error> {
+    policies::readable(&state, &who, &id).await?;
     let job = state
         .db
-        .latest_job(&id, "shadow")
+        .latest_job(&id, JobKind::Shadow)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(shadow::job_json(&job)))
+        .ok_or(Code::NotFound)?;
+    Ok(Json(JobView::from(&job)))
 }
 
 /// The latest finished shadow run's distribution of payout changes, as SVG.
-#[utoipa::path(get, path = "/v1/policies/{id}/shadow/chart.svg", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "image/svg+xml")))]
+#[utoipa::path(get, path = "/v1/policies/{id}/shadow/chart.svg", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id.")),
+    responses((status = 200, description = "The chart.", content_type = "image/svg+xml", body = String),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or no finished shadow run.", body = ErrorBody)))]
 pub async fn shadow_chart(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    readable(&state, &who, &id).await?;
-    let report = state
+) -> Result<Response, Error> {
+    policies::readable(&state, &who, &id).await?;
+    let job = state
         .db
-        .latest_job(&id, "shadow")
+        .latest_job(&id, JobKind::Shadow)
         .await?
-        .and_then(|j| j.report)
-        .and_then(|r| serde_json::from_str::<Value>(&r).ok())
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(Code::NotFound)?;
+    let Some(JobReport::Shadow(report)) = JobReport::of(&job) else {
+        return Err(Code::NotFound.into());
+    };
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
-        shadow::chart_svg(&report),
+        jobs::chart::chart_svg(&report),
     )
         .into_response())
 }
 
-/// Approves an uploaded version (someone other than the uploader, after a shadow run).
-#[utoipa::path(post, path = "/v1/policies/{id}/approve", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "approved"), (status = 409, description = "shadow_required, different_approver_required, invalid_policy_transition")))]
+/// Approves an uploaded version (a policy_admin of the region other than the uploader, after a
+/// finished shadow run).
+#[utoipa::path(post, path = "/v1/policies/{id}/approve", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id.")),
+    responses((status = 200, description = "Approved.", body = PolicyVersionView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or of another region.", body = ErrorBody),
+              (status = 409, description = "`shadow_required`, `different_approver_required`, `invalid_policy_transition`.", body = ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let row = lifecycle::approve(&state, &who, &id).await?;
-    Ok(Json(lifecycle::policy_json(&row, &in_force_today(&state))))
+) -> Result<Json<PolicyVersionView>, Error> {
+    let row = transitions::approve(&state, &who, &id).await?;
+    Ok(Json(PolicyVersionView::of(&row, &in_force_today(&state))))
 }
 
-/// Activates an approved version now, or at `{ "at": RFC 3339 }`.
-#[utoipa::path(post, path = "/v1/policies/{id}/activate", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "active or scheduled")))]
+/// When to activate a version.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    /// An instant with its offset; now when absent or past.
+    #[serde(default)]
+    #[schema(value_type = Option<oip_engine::types::Timestamp>, example = "2027-01-01T00:00:00+08:00")]
+    pub at: Option<String>,
+}
+
+/// Activates an approved version now, or schedules it at `at`.
+#[utoipa::path(post, path = "/v1/policies/{id}/activate", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id.")),
+    request_body(content = Option<ActivateRequest>, description = "Optional: when."),
+    responses((status = 200, description = "Active, or scheduled.", body = PolicyVersionView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or of another region.", body = ErrorBody),
+              (status = 409, description = "`invalid_policy_transition`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: `at` is not readable.", body = ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    OptionalJsonBody(body): OptionalJsonBody,
-) -> Result<Json<Value>, ApiError> {
-    let at = match body.get("at") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(Timestamp::parse_rfc3339(s).map_err(|_| {
-            ApiError::InvalidRequest(vec![FieldProblem::new(
-                "at",
-                "an instant with its offset, e.g. 2026-12-01T00:00:00+08:00",
-            )])
-        })?),
-        Some(_) => {
-            return Err(ApiError::InvalidRequest(vec![FieldProblem::new(
-                "at",
-                "an RFC 3339 string",
-            )]));
-        }
-    };
-    let row = lifecycle::activate(&state, &who, &id, at).await?;
-    Ok(Json(lifecycle::policy_json(&row, &in_force_today(&state))))
+    OptionalBody(req): OptionalBody<ActivateRequest>,
+) -> Result<Json<PolicyVersionView>, Error> {
+    let at = req
+        .at
+        .as_deref()
+        .map(|s| {
+            Timestamp::parse_rfc3339(s).map_err(|_| {
+                Error::field(
+                    Code::InvalidRequest,
+                    "at",
+                    "an instant with its offset, e.g. 2026-12-01T00:00:00+08:00",
+                )
+            })
+        })
+        .transpose()?;
+    let row = transitions::activate(&state, &who, &id, at).await?;
+    Ok(Json(PolicyVersionView::of(&row, &in_force_today(&state))))
 }
 
 /// Rolls the region back: its latest activated version is withdrawn and the previous one is in
 /// force again.
-#[utoipa::path(post, path = "/v1/regions/{region}/rollback", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "{ rolled_back, in_force }"), (status = 409, description = "nothing_to_roll_back")))]
+#[utoipa::path(post, path = "/v1/regions/{region}/rollback", tag = "policies", security(("bearer" = [])),
+    params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
+    responses((status = 200, description = "Rolled back.", body = RollbackView),
+              (status = 403, description = "Not a policy_admin of the region.", body = ErrorBody),
+              (status = 409, description = "`nothing_to_roll_back`, `invalid_policy_transition`.", body = ErrorBody)))]
 pub async fn rollback(
     State(state): State<AppState>,
     who: Principal,
     Path(region): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (rolled, previous) = lifecycle::rollback(&state, &who, &region).await?;
+) -> Result<Json<RollbackView>, Error> {
+    let (rolled, previous) = transitions::rollback(&state, &who, &region).await?;
     let in_force = in_force_today(&state);
-    Ok(Json(json!({
-        "rolled_back": lifecycle::policy_json(&rolled, &in_force),
-        "in_force": previous.map(|p| lifecycle::policy_json(&p, &in_force)),
-    })))
+    Ok(Json(RollbackView {
+        rolled_back: PolicyVersionView::of(&rolled, &in_force),
+        in_force: previous.map(|p| PolicyVersionView::of(&p, &in_force)),
+    }))
 }
 
 /// Decides again, with an active version, the region's open claims on provisional lines and
-/// its claims without a policy that the version now covers. 202 with the job.
-#[utoipa::path(post, path = "/v1/policies/{id}/redecide", tag = "policies", security(("bearer" = [])), responses((status = 202, description = "the job")))]
+/// its claims without a policy that the version now covers.
+#[utoipa::path(post, path = "/v1/policies/{id}/redecide", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The version's id.")),
+    responses((status = 202, description = "Started.", body = JobView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or of another region.", body = ErrorBody),
+              (status = 409, description = "`invalid_policy_transition` (not active), `job_running`.", body = ErrorBody)))]
 pub async fn redecide(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let row = lifecycle::managed(&state, &who, &id).await?;
-    let job = shadow::start_redecide(&state, &who, &row).await?;
-    Ok((StatusCode::ACCEPTED, Json(shadow::job_json(&job))))
+) -> Result<(StatusCode, Json<JobView>), Error> {
+    let row = policies::managed(&state, &who, &id).await?;
+    let job = jobs::start_redecide(&state, &who, &row).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobView::from(&job))))
 }
 
 /// A job (shadow run or re-decision) by id.
-#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "the job")))]
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The job's id.")),
+    responses((status = 200, description = "The job.", body = JobView),
+              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "Not found, or of another region.", body = ErrorBody)))]
 pub async fn job(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let job = state.db.job(&id).await?.ok_or(ApiError::NotFound)?;
-    readable(&state, &who, &job.policy_sha256).await?;
-    Ok(Json(shadow::job_json(&job)))
+) -> Result<Json<JobView>, Error> {
+    let job = state.db.job(&id).await?.ok_or(Code::NotFound)?;
+    policies::readable(&state, &who, &job.policy_sha256).await?;
+    Ok(Json(JobView::from(&job)))
 }
 
-/// Registers a region's signing key (admin): `{ "region", "public_key": hex }`.
-#[utoipa::path(post, path = "/v1/keys", tag = "policies", security(("bearer" = [])), responses((status = 201, description = "the key")))]
+/// Registers a region's signing key (admin).
+#[utoipa::path(post, path = "/v1/keys", tag = "policies", security(("bearer" = [])),
+    request_body = NewKey,
+    responses((status = 201, description = "Registered.", body = KeyView),
+              (status = 403, description = "Not an admin.", body = ErrorBody),
+              (status = 409, description = "`key_already_registered`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`.", body = ErrorBody)))]
 pub async fn add_key(
     State(state): State<AppState>,
     who: Principal,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let region = body["region"].as_str().unwrap_or_default();
-    let public_key = body["public_key"].as_str().unwrap_or_default();
-    let k = lifecycle::add_key(&state, &who, region, public_key).await?;
-    Ok((StatusCode::CREATED, Json(lifecycle::key_json(&k))))
+    Body(req): Body<NewKey>,
+) -> Result<(StatusCode, Json<KeyView>), Error> {
+    let k = signing::add_key(&state, &who, &req).await?;
+    Ok((StatusCode::CREATED, Json(KeyView::from(&k))))
 }
 
 /// The signing keys: all for admins and auditors, its region's for a policy_admin.
-#[utoipa::path(get, path = "/v1/keys", tag = "policies", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
-pub async fn keys(State(state): State<AppState>, who: Principal) -> Result<Json<Value>, ApiError> {
-    who.require(&[Role::Admin, Role::Auditor, Role::PolicyAdmin])?;
-    let keys = state.db.keys(None).await?;
-    let items: Vec<Value> = keys
-        .iter()
-        .filter(|k| who.role != Role::PolicyAdmin || who.regions.contains(&k.region))
-        .map(lifecycle::key_json)
-        .collect();
-    Ok(Json(json!({ "items": items })))
+#[utoipa::path(get, path = "/v1/keys", tag = "policies", security(("bearer" = [])),
+    responses((status = 200, description = "The keys.", body = List<KeyView>),
+              (status = 403, description = "Not an admin, auditor or policy_admin.", body = ErrorBody)))]
+pub async fn keys(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<Json<List<KeyView>>, Error> {
+    Ok(Json(List::of(signing::list(&state, &who).await?)))
 }
 
 /// Revokes a signing key (admin).
-#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "policies", security(("bearer" = [])), responses((status = 204, description = "revoked")))]
+#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The key's id.")),
+    responses((status = 204, description = "Revoked."),
+              (status = 403, description = "Not an admin.", body = ErrorBody),
+              (status = 404, description = "No such live key.", body = ErrorBody)))]
 pub async fn revoke_key(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    lifecycle::revoke_key(&state, &who, &id).await?;
+) -> Result<StatusCode, Error> {
+    signing::revoke_key(&state, &who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

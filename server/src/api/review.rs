@@ -1,258 +1,271 @@
 //! Adjusters' routes: review actions, the queue, appeals, the audit trail, platform events,
 //! the decision notice, and (audited) reads of a worker's personal data.
 
-use super::JsonBody;
+use super::error::ErrorBody;
+use super::extract::{Body, Query, RequestBody};
+use super::views::{
+    AuditEntryView, EventPage, EventView, List, QueueView, ReviewView, ReviewedView, WorkerView,
+};
+use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::db::writer::AuditDraft;
-use crate::error::{ApiError, FieldProblem};
-use crate::workflow::{self, ReviewRequest, Workflow};
-use crate::{AppState, now};
+use crate::domain::QueueKind;
+use crate::error::{Code, Error};
+use crate::review::{self, AppealRequest, QueueFilter, ReviewRequest};
+use crate::validate::Worker;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
-use oip_engine::types::{Date, Timestamp};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::IntoParams;
+
+impl RequestBody for ReviewRequest {}
+impl RequestBody for AppealRequest {}
 
 /// Review a claim (adjuster of its region): approve, override, deny, request information, close.
+/// Above the region's threshold an approval waits for a second adjuster.
 #[utoipa::path(post, path = "/v1/claims/{id}/review", tag = "review", security(("bearer" = [])),
-    responses((status = 200, description = "{ review_id, status, review }"), (status = 409, description = "not allowed in this status, or four eyes")))]
+    params(("id" = String, Path, description = "The claim's id.")),
+    request_body = ReviewRequest,
+    responses((status = 200, description = "Done: the claim's status and review state now.", body = ReviewedView),
+              (status = 403, description = "Not an adjuster.", body = ErrorBody),
+              (status = 404, description = "Not found, or not of the adjuster's regions.", body = ErrorBody),
+              (status = 409, description = "`invalid_transition` (not in this status), `different_adjuster_required` (four eyes), `conflict`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: a reason, a note or a line is missing or wrong.", body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(req): Body<ReviewRequest>,
+) -> Result<Json<ReviewedView>, Error> {
     who.require(&[Role::Adjuster])?;
-    let claim = super::claims::visible_claim(&state, &who, &id).await?;
-    let req: ReviewRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("", e.to_string())]))?;
-    Ok(Json(workflow::review(&state, &who, &claim, req).await?))
+    Ok(Json(ReviewedView::from(
+        &review::review(&state, &who, &id, &req).await?,
+    )))
 }
 
-/// An appeal body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppealRequest {
-    grounds: String,
-}
-
-/// Appeal an approval or a denial (platform, on the worker's behalf).
+/// Appeal an approval or a denial (platform, on the worker's behalf); another adjuster reviews it.
 #[utoipa::path(post, path = "/v1/claims/{id}/appeal", tag = "review", security(("bearer" = [])),
-    responses((status = 200, description = "appealed"), (status = 409, description = "not approved or denied")))]
+    params(("id" = String, Path, description = "The claim's id.")),
+    request_body = AppealRequest,
+    responses((status = 200, description = "Appealed.", body = ReviewedView),
+              (status = 403, description = "Not a platform token.", body = ErrorBody),
+              (status = 404, description = "Not found, or not the platform's.", body = ErrorBody),
+              (status = 409, description = "`invalid_transition`: not approved or denied; `conflict`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: no grounds.", body = ErrorBody)))]
 pub async fn appeal(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+    Body(req): Body<AppealRequest>,
+) -> Result<Json<ReviewedView>, Error> {
     who.require(&[Role::Platform])?;
-    let claim = super::claims::visible_claim(&state, &who, &id).await?;
-    let req: AppealRequest = serde_json::from_value(body)
-        .map_err(|e| ApiError::Invalid(vec![FieldProblem::new("grounds", e.to_string())]))?;
-    Ok(Json(
-        workflow::appeal(&state, &who, &claim, &req.grounds).await?,
-    ))
+    Ok(Json(ReviewedView::from(
+        &review::appeal(&state, &who, &id, &req).await?,
+    )))
 }
 
-/// A claim's review history.
-#[utoipa::path(get, path = "/v1/claims/{id}/reviews", tag = "review", security(("bearer" = [])), responses((status = 200, description = "{ items }")))]
+/// A claim's review history, oldest first.
+#[utoipa::path(get, path = "/v1/claims/{id}/reviews", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The claim's id.")),
+    responses((status = 200, description = "The reviews.", body = List<ReviewView>),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
 pub async fn reviews(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let claim = super::claims::visible_claim(&state, &who, &id).await?;
-    Ok(Json(
-        json!({ "items": state.db.reviews_of(&claim.id).await? }),
-    ))
+) -> Result<Json<List<ReviewView>>, Error> {
+    let claim = crate::claims::visible(&state, &who, &id).await?;
+    let rows = state.db.reviews_of(&claim.id).await?;
+    Ok(Json(List {
+        items: rows.iter().map(ReviewView::from).collect(),
+    }))
 }
 
-/// The due date of a claim in the queue, and why.
-fn due_of(state_due: Option<&str>, w: &Workflow, created_at: &str) -> Option<Date> {
-    if let Some(a) = &w.appeal {
-        let filed = Timestamp::parse_rfc3339(&a.filed_at).ok()?.beijing_date();
-        return Some(oip_sdk::calendar::add_working_days(filed, 30).date);
-    }
-    if let Some(d) = state_due.and_then(|d| Date::parse(d).ok()) {
-        return Some(d);
-    }
-    let created = Timestamp::parse_rfc3339(created_at).ok()?.beijing_date();
-    Some(oip_sdk::calendar::add_working_days(created, 30).date)
-}
-
-/// The adjuster's queue: its regions' claims waiting for a person, oldest due date first.
-#[utoipa::path(get, path = "/v1/review/queue", tag = "review", security(("bearer" = [])), responses((status = 200, description = "{ items, today }")))]
-pub async fn queue(State(state): State<AppState>, who: Principal) -> Result<Json<Value>, ApiError> {
-    who.require(&[Role::Adjuster])?;
-    let statuses = [
-        "pending_review",
-        workflow::AWAITING_SECOND,
-        workflow::APPEALED,
-        workflow::APPROVED,
-    ];
-    let rows = state
-        .db
-        .claims_in(Some(&who.regions), &statuses, 2000)
-        .await?;
-    let today = now().beijing_date();
-    let mut items = Vec::new();
-    for c in rows {
-        let w = Workflow::of(&c);
-        if c.status == workflow::APPROVED && !w.quality_review {
-            continue;
-        }
-        let d = match &c.decision_id {
-            Some(id) => state.db.decision(id).await?,
-            None => None,
-        };
-        let body: Value = d
-            .as_ref()
-            .and_then(|d| serde_json::from_str(&d.body).ok())
-            .unwrap_or(Value::Null);
-        let due = due_of(body["due"]["determination"].as_str(), &w, &c.created_at);
-        let queue = if c.status == workflow::APPROVED {
-            "quality_review"
-        } else {
-            c.status.as_str()
-        };
-        items.push(json!({
-            "id": c.id,
-            "region": c.region,
-            "status": c.status,
-            "queue": queue,
-            "outcome": body["outcome"],
-            "fast_track": body["fast_track"],
-            "due": due,
-            "overdue": due.is_some_and(|d| d < today),
-            "created_at": c.created_at,
-            "proposal_by": w.proposal.as_ref().map(|p| p.by.clone()),
-        }));
-    }
-    items.sort_by(|a, b| {
-        a["due"]
-            .as_str()
-            .unwrap_or("9999")
-            .cmp(b["due"].as_str().unwrap_or("9999"))
-            .then(a["id"].as_str().cmp(&b["id"].as_str()))
-    });
-    Ok(Json(json!({ "items": items, "today": today })))
-}
-
-/// Audit query.
-#[derive(Debug, Deserialize)]
+/// The queue's filters and page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    claim: Option<String>,
-    after: Option<i64>,
+pub struct QueueQuery {
+    /// One queue only.
+    queue: Option<QueueKind>,
+    /// One of the adjuster's regions only.
+    #[param(pattern = "^CN-[A-Z]{2}$")]
+    region: Option<String>,
+    /// Only claims past their due date.
+    overdue: Option<bool>,
+    /// The `next_cursor` of the page before.
+    #[param(max_length = 100)]
+    cursor: Option<String>,
+    /// Claims per page (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u64>,
 }
 
-/// The audit trail (auditor, admin), optionally of one claim.
-#[utoipa::path(get, path = "/v1/audit", tag = "review", security(("bearer" = [])),
-    params(("claim" = Option<String>, Query), ("after" = Option<i64>, Query)), responses((status = 200, description = "{ items }")))]
+/// The adjuster's queue: its regions' claims waiting for a person, oldest due date first, a
+/// page at a time.
+#[utoipa::path(get, path = "/v1/review/queue", tag = "review", security(("bearer" = [])), params(QueueQuery),
+    responses((status = 200, description = "A page of the queue.", body = QueueView),
+              (status = 403, description = "Not an adjuster.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<QueueView>, Error> {
+    who.require(&[Role::Adjuster])?;
+    let limit = super::claims::limit(q.limit, 100, 500)?;
+    let filter = QueueFilter {
+        queue: q.queue,
+        region: q.region,
+        overdue: q.overdue.unwrap_or(false),
+    };
+    let page = review::queue(&state, &who, &filter, q.cursor.as_deref(), limit).await?;
+    Ok(Json(QueueView::from(&page)))
+}
+
+/// The audit trail's page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only the entries of this claim.
+    #[param(max_length = 64)]
+    claim: Option<String>,
+    /// Entries after this sequence number.
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// Entries per page (default 500).
+    #[param(minimum = 1, maximum = 5000)]
+    limit: Option<u64>,
+}
+
+/// The hash-chained audit trail (auditor, admin), optionally of one claim, in chain order.
+#[utoipa::path(get, path = "/v1/audit", tag = "review", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, description = "The entries.", body = List<AuditEntryView>),
+              (status = 403, description = "Not an auditor or admin.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     who: Principal,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<AuditEntryView>>, Error> {
     who.require(&[Role::Auditor, Role::Admin])?;
+    let limit = super::claims::limit(q.limit, 500, 5000)?;
+    if q.after.is_some_and(|a| a < 0) {
+        return Err(Error::field(Code::InvalidRequest, "after", "0 or more"));
+    }
     let rows = state
         .db
-        .audit(
-            q.claim.as_deref(),
-            q.after.unwrap_or(0),
-            q.limit.unwrap_or(500).clamp(1, 5000),
-        )
+        .audit(q.claim.as_deref(), q.after.unwrap_or(0), limit)
         .await?;
-    Ok(Json(json!({ "items": rows })))
+    Ok(Json(List {
+        items: rows.iter().map(AuditEntryView::from).collect(),
+    }))
 }
 
-/// Events query.
-#[derive(Debug, Deserialize)]
+/// The events' page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
+    /// Events after this sequence number (the `next_cursor` of the page before).
+    #[param(minimum = 0)]
     after: Option<i64>,
+    /// Events per page (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
 }
 
 /// A platform's events after a cursor: status changes, supplement notices, decisions.
-#[utoipa::path(get, path = "/v1/events", tag = "review", security(("bearer" = [])),
-    params(("after" = Option<i64>, Query), ("limit" = Option<u64>, Query)), responses((status = 200, description = "{ items, next_cursor }")))]
+#[utoipa::path(get, path = "/v1/events", tag = "review", security(("bearer" = [])), params(EventsQuery),
+    responses((status = 200, description = "The events, in order.", body = EventPage),
+              (status = 403, description = "Not a platform token.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     who: Principal,
     Query(q): Query<EventsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventPage>, Error> {
     who.require(&[Role::Platform])?;
-    let platform = who.platform.clone().ok_or(ApiError::Forbidden)?;
+    let platform = who.own_platform()?;
+    let limit = super::claims::limit(q.limit, 100, 1000)?;
     let after = q.after.unwrap_or(0);
-    let items = state
-        .db
-        .events(&platform, after, q.limit.unwrap_or(100).clamp(1, 1000))
-        .await?;
-    let next = items
-        .last()
-        .and_then(|e| e["seq"].as_i64())
-        .unwrap_or(after);
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    if after < 0 {
+        return Err(Error::field(Code::InvalidRequest, "after", "0 or more"));
+    }
+    let rows = state.db.events(platform, after, limit).await?;
+    let next_cursor = rows.last().map_or(after, |e| e.seq);
+    Ok(Json(EventPage {
+        items: rows.iter().map(EventView::from).collect(),
+        next_cursor,
+    }))
 }
 
-/// Notice query.
-#[derive(Debug, Deserialize)]
+/// The notice's language.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeQuery {
+    /// `en` for English; Chinese otherwise.
+    #[param(pattern = "^(en|zh-CN)$")]
     lang: Option<String>,
 }
 
 /// The printable decision notice (zh-CN; `?lang=en` for English).
-#[utoipa::path(get, path = "/v1/claims/{id}/notice", tag = "review", security(("bearer" = [])), responses((status = 200, description = "HTML")))]
+#[utoipa::path(get, path = "/v1/claims/{id}/notice", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The claim's id."), NoticeQuery),
+    responses((status = 200, description = "The notice, as HTML.", content_type = "text/html", body = String),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
 pub async fn notice(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
-) -> Result<Response, ApiError> {
-    let claim = super::claims::visible_claim(&state, &who, &id).await?;
-    let d = match &claim.decision_id {
-        Some(d) => state.db.decision(d).await?,
-        None => None,
-    };
+) -> Result<Response, Error> {
+    let claim = crate::claims::read(&state, &who, &id).await?;
     let en = q.lang.as_deref() == Some("en");
-    Ok(Html(crate::notice::render(&claim, d.as_ref(), en)).into_response())
+    Ok(Html(crate::notice::render(&claim, en)).into_response())
 }
 
 /// The worker's personal data, decrypted (adjuster of the region, auditor, admin). Every read
 /// is written to the audit trail before the answer leaves.
-#[utoipa::path(get, path = "/v1/claims/{id}/worker", tag = "review", security(("bearer" = [])), responses((status = 200, description = "the worker's personal data")))]
+#[utoipa::path(get, path = "/v1/claims/{id}/worker", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The claim's id.")),
+    responses((status = 200, description = "The worker's personal data.", body = WorkerView),
+              (status = 403, description = "Not an adjuster, auditor or admin.", body = ErrorBody),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
 pub async fn worker(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WorkerView>, Error> {
     who.require(&[Role::Adjuster, Role::Auditor, Role::Admin])?;
-    let claim = super::claims::visible_claim(&state, &who, &id).await?;
+    let claim = crate::claims::visible(&state, &who, &id).await?;
     let sealed = state
         .db
         .worker_sealed(&claim.id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(Code::NotFound)?;
     let plain = state
         .keys
         .open(&sealed)
-        .ok_or_else(|| ApiError::Internal("personal data does not decrypt".into()))?;
-    let worker: Value =
-        serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(e.to_string()))?;
+        .ok_or_else(|| Error::internal("personal data does not decrypt"))?;
+    let worker: Worker =
+        serde_json::from_slice(&plain).map_err(|e| Error::internal(e.to_string()))?;
     let audit = vec![AuditDraft {
         actor: who.token_id.clone(),
         action: "claim.personal_data_read".into(),
         claim_id: Some(claim.id.clone()),
         before: None,
-        after: Some(json!({ "fields": ["id_number", "name", "birth_date", "phone"] })),
+        after: Some(r#"{"fields":["id_number","name","birth_date","phone"]}"#.into()),
     }];
     state
         .writer
         .submit_logged(None, vec![], audit, vec![])
         .await?;
-    Ok(Json(json!({ "claim_id": claim.id, "worker": worker })))
+    Ok(Json(WorkerView {
+        claim_id: claim.id,
+        worker,
+    }))
 }

@@ -5,7 +5,7 @@
 use super::i18n::{self, Lang};
 use super::{Session, pct};
 use crate::auth::Role;
-use crate::error::ApiError;
+use crate::error::Error;
 use axum::http::header::{self, HeaderName};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -158,30 +158,16 @@ pub(crate) fn respond(status: StatusCode, m: Markup) -> Response {
 
 /// An error, as a box on a page: the stable code, the message in the page's language, and
 /// the fields at fault.
-pub(crate) fn error_box(l: Lang, e: &ApiError) -> Markup {
-    let (_, code, zh, en) = e.parts();
-    let fields: Vec<(String, String)> = match e {
-        ApiError::Invalid(f)
-        | ApiError::InvalidRequest(f)
-        | ApiError::PolicyRefused { fields: f, .. } => f
-            .iter()
-            .map(|p| (p.path.clone(), p.problem.clone()))
-            .collect(),
-        ApiError::PolicyError {
-            field: Some(f),
-            code,
-            ..
-        } => vec![(f.clone(), code.clone())],
-        _ => Vec::new(),
-    };
+pub(crate) fn error_box(l: Lang, e: &Error) -> Markup {
+    let (zh, en) = e.text();
     html! {
         div.error #error role="alert" {
-            strong { (l.t(i18n::ERROR_CODE)) ": " code.code { (code) } }
-            p.message { (l.pick(&zh, &en)) }
-            @if !fields.is_empty() {
+            strong { (l.t(i18n::ERROR_CODE)) ": " code.code { (e.code.name()) } }
+            p.message { (l.pick(zh, en)) }
+            @if !e.fields.is_empty() {
                 ul {
-                    @for (path, problem) in &fields {
-                        li { code { (path) } ": " (problem) }
+                    @for p in &e.fields {
+                        li { code { (p.path) } ": " (p.problem) }
                     }
                 }
             }
@@ -190,10 +176,10 @@ pub(crate) fn error_box(l: Lang, e: &ApiError) -> Markup {
 }
 
 /// A page holding only an error.
-pub(crate) fn error_page(ctx: &Ctx, e: &ApiError) -> Response {
+pub(crate) fn error_page(ctx: &Ctx, e: &Error) -> Response {
     let l = ctx.lang;
     respond(
-        e.parts().0,
+        e.status(),
         page(
             ctx,
             l.t(i18n::ERROR),
@@ -229,9 +215,9 @@ pub(crate) fn message_page(ctx: &Ctx, status: StatusCode, code: &str, message: &
 }
 
 /// The sign-in page (with the error of a failed attempt).
-pub(crate) fn login(l: Lang, csrf: &str, next: &str, error: Option<&ApiError>) -> Response {
+pub(crate) fn login(l: Lang, csrf: &str, next: &str, error: Option<&Error>) -> Response {
     let ctx = Ctx::anonymous(l, "/console/login");
-    let status = error.map(|e| e.parts().0).unwrap_or(StatusCode::OK);
+    let status = error.map(Error::status).unwrap_or(StatusCode::OK);
     respond(
         status,
         page(
@@ -262,7 +248,7 @@ pub(crate) fn login(l: Lang, csrf: &str, next: &str, error: Option<&ApiError>) -
 /// An amount in yuan, e.g. `¥1,234.50`; a missing amount is "to be set".
 pub(crate) fn money(l: Lang, fen: Option<u64>) -> String {
     match fen {
-        Some(f) => format!("¥{}", oip_sdk::money::yuan(f)),
+        Some(f) => format!("¥{}", oip_engine::types::money::yuan(f)),
         None => l.t(i18n::TO_BE_SET).to_string(),
     }
 }
@@ -274,7 +260,10 @@ pub(crate) fn change(fen: i64) -> String {
         f if f < 0 => "−",
         _ => "",
     };
-    format!("{sign}¥{}", oip_sdk::money::yuan(fen.unsigned_abs()))
+    format!(
+        "{sign}¥{}",
+        oip_engine::types::money::yuan(fen.unsigned_abs())
+    )
 }
 
 /// The first 12 hex digits of a digest.
@@ -312,7 +301,7 @@ mod tests {
 
     #[test]
     fn errors_show_their_code_in_the_page_language() {
-        let e = ApiError::SameAdjuster;
+        let e = Error::new(crate::error::Code::DifferentAdjusterRequired);
         let zh = error_box(Lang::Zh, &e).into_string();
         let en = error_box(Lang::En, &e).into_string();
         assert!(

@@ -2,11 +2,11 @@
 //! `/console`: server-rendered HTML (maud), inline CSS, no JavaScript and nothing fetched from
 //! anywhere else; Simplified Chinese by default, English by a switch.
 //!
-//! Every page and action calls the functions the API handlers call (most often the handlers
-//! themselves) with the signed-in token's [`Principal`], so the console enforces exactly the
-//! API's roles, scopes and rules (four eyes, reasons required, a claim outside the caller's
-//! regions does not exist for it); the console adds only the session, the forms and the
-//! rendering.
+//! Every page and action calls the services the API handlers call, with the signed-in token's
+//! [`Principal`], and renders the API's views, so the console enforces exactly the API's roles,
+//! scopes and rules (four eyes, reasons required, a claim outside the caller's regions does not
+//! exist for it); the buttons it offers are the state machines' answers. The console adds only
+//! the session, the forms and the rendering.
 //!
 //! - **Session.** The sign-in form takes an API token and checks it as a bearer token would be
 //!   checked; the token is then kept in a cookie (`HttpOnly`, `SameSite=Strict`,
@@ -20,14 +20,17 @@
 //!   header (`/console/lang?to=en`); `<html lang>` follows it.
 //! - **Errors** are shown on the page, in the page's language, with the API's stable code.
 
-mod claims;
+mod claim;
 mod i18n;
 mod layout;
 mod policies;
+mod queue;
+mod review_form;
+mod version;
 
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::error::ApiError;
+use crate::error::{Code, Error};
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
@@ -57,10 +60,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", post(logout))
         .route("/console/lang", get(switch_lang))
-        .route("/console/queue", get(claims::queue))
-        .route("/console/claims/{id}", get(claims::claim_page))
-        .route("/console/claims/{id}/review", post(claims::review))
-        .route("/console/claims/{id}/notice", get(claims::notice))
+        .route("/console/queue", get(queue::queue))
+        .route("/console/claims", get(queue::search))
+        .route("/console/claims/{id}", get(claim::claim_page))
+        .route("/console/claims/{id}/review", post(review_form::review))
+        .route("/console/claims/{id}/notice", get(claim::notice))
         .route("/console/policies", get(policies::policies_page))
         .route(
             "/console/regions/{region}/policies",
@@ -72,7 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/console/regions/{region}/rollback",
             post(policies::rollback),
         )
-        .route("/console/policies/{id}", get(policies::version_page))
+        .route("/console/policies/{id}", get(version::version_page))
         .route("/console/policies/{id}/shadow", post(policies::shadow))
         .route("/console/policies/{id}/approve", post(policies::approve))
         .route("/console/policies/{id}/activate", post(policies::activate))
@@ -244,7 +248,7 @@ impl FromRequestParts<AppState> for Session {
                 .into_response()),
             Err(e) => Err(layout::error_page(
                 &Ctx::anonymous(lang, &path),
-                &ApiError::from(e),
+                &Error::from(e),
             )),
         }
     }
@@ -294,9 +298,10 @@ impl FromRequest<AppState> for Fields {
             Ok(axum::Form(v)) => Ok(Fields(v)),
             Err(e) => {
                 let err = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
+                    Error::new(Code::PayloadTooLarge)
                 } else {
-                    ApiError::Malformed(lang.t(i18n::BAD_FORM).to_string())
+                    let t = i18n::BAD_FORM;
+                    Error::new(Code::MalformedRequest).message(t.0, t.1)
                 };
                 Err(layout::error_page(&Ctx::anonymous(lang, "/console"), &err))
             }
@@ -395,8 +400,13 @@ async fn login(
             )
                 .into_response()
         }
-        Ok(None) => layout::login(lang, &expected, &next, Some(&ApiError::Unauthenticated)),
-        Err(e) => layout::login(lang, &expected, &next, Some(&ApiError::from(e))),
+        Ok(None) => layout::login(
+            lang,
+            &expected,
+            &next,
+            Some(&Error::new(Code::Unauthenticated)),
+        ),
+        Err(e) => layout::login(lang, &expected, &next, Some(&Error::from(e))),
     }
 }
 

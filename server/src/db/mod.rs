@@ -1,18 +1,29 @@
 //! Persistence: sea-orm over SQLite (embedded default, WAL, full sync) or PostgreSQL.
 //!
 //! Queries are plain SQL written once with `?` placeholders ([`Db::stmt`] turns them into
-//! `$n` for PostgreSQL), so the two backends run the same statements. Writes that must be
-//! durable before the client hears 201 go through the group-commit [`writer`].
+//! `$n` for PostgreSQL), so the two backends run the same statements. One file per table
+//! (`claims`, `decisions`, `reviews`, `audit`, `events`, `webhooks`, `policies`, `keys`,
+//! `jobs`, `tokens`); each returns typed rows, statuses as the domain's enums. Writes that must
+//! be durable before the client hears 201 go through the group-commit [`writer`].
 
-pub mod lifecycle;
+pub mod audit;
+pub mod claims;
+pub mod decisions;
+pub mod events;
+pub mod jobs;
+pub mod keys;
 pub mod migrations;
-pub mod store;
+pub mod policies;
+pub mod reviews;
+pub mod tokens;
+pub mod webhooks;
 pub mod writer;
 
+use crate::domain::Named;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult,
+    Statement, Value,
 };
 use std::time::Duration;
 
@@ -86,4 +97,110 @@ impl Db {
     pub fn is_postgres(&self) -> bool {
         self.backend == DbBackend::Postgres
     }
+
+    pub(crate) async fn one<T>(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        f: fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Option<T>, DbErr> {
+        self.conn
+            .query_one_raw(self.stmt(sql, values))
+            .await?
+            .as_ref()
+            .map(f)
+            .transpose()
+    }
+
+    pub(crate) async fn all<T>(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        f: fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, DbErr> {
+        self.conn
+            .query_all_raw(self.stmt(sql, values))
+            .await?
+            .iter()
+            .map(f)
+            .collect()
+    }
+
+    /// Runs one statement now (outside the group-commit writer).
+    pub async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
+        Ok(self
+            .conn
+            .execute_raw(self.stmt(sql, values))
+            .await?
+            .rows_affected())
+    }
+}
+
+/// Appends ` AND column IN (?, ...)` and its values.
+pub(crate) fn push_in<T: AsRef<str>>(
+    sql: &mut String,
+    values: &mut Vec<Value>,
+    column: &str,
+    items: &[T],
+) {
+    sql.push_str(&format!(
+        " AND {column} IN ({})",
+        vec!["?"; items.len()].join(", ")
+    ));
+    values.extend(items.iter().map(|i| Value::from(i.as_ref().to_string())));
+}
+
+pub(crate) fn s(r: &QueryResult, c: &str) -> Result<String, DbErr> {
+    r.try_get("", c)
+}
+
+pub(crate) fn os(r: &QueryResult, c: &str) -> Result<Option<String>, DbErr> {
+    r.try_get("", c)
+}
+
+/// An integer column, whether the backend stored it as INTEGER (i32 on PostgreSQL) or BIGINT.
+pub(crate) fn i(r: &QueryResult, c: &str) -> Result<i64, DbErr> {
+    r.try_get::<i64>("", c)
+        .or_else(|_| r.try_get::<i32>("", c).map(i64::from))
+}
+
+/// A stored enum, by its stable name; an unknown name is a corrupt row.
+pub(crate) fn named<T: Named>(r: &QueryResult, c: &str) -> Result<T, DbErr> {
+    let v = s(r, c)?;
+    T::parse(&v).ok_or_else(|| DbErr::Custom(format!("column {c}: unknown value {v:?}")))
+}
+
+/// A stored enum that may be NULL.
+pub(crate) fn onamed<T: Named>(r: &QueryResult, c: &str) -> Result<Option<T>, DbErr> {
+    match os(r, c)? {
+        None => Ok(None),
+        Some(v) => T::parse(&v)
+            .map(Some)
+            .ok_or_else(|| DbErr::Custom(format!("column {c}: unknown value {v:?}"))),
+    }
+}
+
+/// A stored JSON column, typed; an unreadable one is a corrupt row.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(r: &QueryResult, c: &str) -> Result<T, DbErr> {
+    let v = s(r, c)?;
+    serde_json::from_str(&v).map_err(|e| DbErr::Custom(format!("column {c}: {e}")))
+}
+
+/// A stored JSON column that may be NULL.
+pub(crate) fn ojson<T: serde::de::DeserializeOwned>(
+    r: &QueryResult,
+    c: &str,
+) -> Result<Option<T>, DbErr> {
+    match os(r, c)? {
+        None => Ok(None),
+        Some(v) => serde_json::from_str(&v)
+            .map(Some)
+            .map_err(|e| DbErr::Custom(format!("column {c}: {e}"))),
+    }
+}
+
+/// A value as the JSON text a column stores.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
+    // Serializing plain data structs (no maps with non-string keys) cannot fail.
+    serde_json::to_string(v).unwrap_or_default()
 }

@@ -1,0 +1,81 @@
+//! An [`Error`] as an HTTP answer: the registry's status, and the body
+//! `{ "error": { "code", "message", "message_zh", "fields": [{"path","problem"}] } }`. The
+//! internal detail rides in the response's extensions to the request span, which logs it
+//! (`super::observe`); it is never sent.
+
+use crate::error::{Code, Error, FieldProblem};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// The stable code.
+    pub code: Code,
+    /// In English.
+    pub message: String,
+    /// In Simplified Chinese.
+    pub message_zh: String,
+    /// The fields at fault, when there are any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+}
+
+/// What the request span logs of an error answer.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    /// The code.
+    pub code: Code,
+    /// The internal detail.
+    pub detail: Option<String>,
+}
+
+impl Error {
+    /// The answer's status.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The answer's body.
+    pub fn body(&self) -> ErrorBody {
+        let (zh, en) = self.text();
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: en.to_string(),
+                message_zh: zh.to_string(),
+                fields: self.fields.clone(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if matches!(
+            self.code,
+            Code::Busy | Code::DatabaseUnavailable | Code::Timeout
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response.extensions_mut().insert(Logged {
+            code: self.code,
+            detail: self.detail,
+        });
+        response
+    }
+}

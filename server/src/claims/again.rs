@@ -1,0 +1,153 @@
+//! Deciding a stored claim again: after a supplement, a failed attempt (retry), a policy
+//! coming into force for a claim stored without one, or a re-decision. The new decision is
+//! linked to the one it replaces; the update is guarded by the claim's version.
+
+use super::{StoredClaim, backoff_seconds, decision_row, lifecycle_events, place_decision};
+use crate::auth::Principal;
+use crate::db::claims::ClaimRow;
+use crate::db::writer::AuditDraft;
+use crate::domain::{ClaimAction, ClaimStatus};
+use crate::error::{Code, Error};
+use crate::validate::SupplementRequest;
+use crate::{AppState, now};
+use oip_engine::canonical::canonical_facts;
+use oip_engine::types::Facts;
+use oip_engine::{Error as EngineError, Evaluated};
+use serde_json::json;
+use std::time::Instant;
+
+/// What one decision attempt produced.
+pub enum Attempt {
+    /// A decision.
+    Decided(Box<Evaluated>),
+    /// No policy in force.
+    NoPolicy,
+    /// The module failed (a limit, a trap, or it could not interpret the facts).
+    Failed(EngineError),
+}
+
+/// Decides facts with the version in force, recording metrics.
+pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
+    let started = Instant::now();
+    match state.decider.decide(facts.clone()).await {
+        Ok(e) => {
+            state.metrics.decision(
+                &facts.region,
+                super::outcome_code(e.decision.outcome),
+                started.elapsed(),
+            );
+            Attempt::Decided(Box::new(e))
+        }
+        Err(EngineError::NoPolicyInForce { .. }) => Attempt::NoPolicy,
+        Err(e) => {
+            state.metrics.engine_error(&facts.region, e.code());
+            tracing::warn!(region = %facts.region, code = e.code(), error = %e, "decision failed");
+            Attempt::Failed(e)
+        }
+    }
+}
+
+/// Decides a stored claim again on (possibly amended) facts and stores the outcome; `kind`
+/// says why (`supplement`, `retry`, `automatic`, `redecide`).
+pub async fn decide_again(
+    state: &AppState,
+    claim: &ClaimRow,
+    facts: &Facts,
+    kind: &str,
+) -> Result<StoredClaim, Error> {
+    let (facts, bytes) = canonical_facts(facts);
+    let outcome = attempt(state, &facts).await;
+    store_again(
+        state,
+        claim,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        kind,
+        outcome,
+    )
+    .await
+}
+
+/// Stores what deciding a stored claim again produced, for a caller that made the attempt
+/// itself; `facts_json` is the canonical JSON of the facts decided. `conflict` when the claim
+/// changed since it was read.
+pub async fn store_again(
+    state: &AppState,
+    claim: &ClaimRow,
+    facts_json: String,
+    kind: &str,
+    outcome: Attempt,
+) -> Result<StoredClaim, Error> {
+    let t = now();
+    let mut updated = claim.clone();
+    updated.facts = facts_json.clone();
+    updated.updated_at = t.to_string();
+    let mut rows = Vec::new();
+    let mut decision = None;
+    match outcome {
+        Attempt::Decided(e) => {
+            let row = decision_row(&claim.id, kind, &e, &facts_json, claim.decision_id.clone());
+            place_decision(&mut updated, &e, &row.id);
+            rows.push(state.db.decision_insert(&row).statement(&state.db));
+            decision = Some((row, e.decision.missing_documents.clone()));
+        }
+        Attempt::NoPolicy => {
+            updated.status = ClaimStatus::NoPolicyInForce;
+            updated.place();
+        }
+        Attempt::Failed(e) => {
+            updated.status = ClaimStatus::EngineError;
+            updated.last_error = Some(e.code().into());
+            updated.attempts += 1;
+            updated.next_attempt_at = Some(t.0 + backoff_seconds(claim.attempts));
+            updated.place();
+        }
+    }
+    let audit = vec![AuditDraft {
+        actor: "system".into(),
+        action: format!("claim.decided.{kind}"),
+        claim_id: Some(claim.id.clone()),
+        before: Some(json!({ "status": claim.status, "decision_id": claim.decision_id }).to_string()),
+        after: Some(
+            json!({ "status": updated.status, "decision_id": updated.decision_id, "last_error": updated.last_error })
+                .to_string(),
+        ),
+    }];
+    let events = lifecycle_events(&updated, decision.as_ref(), false);
+    let applied = state
+        .writer
+        .submit_logged(
+            Some(state.db.update_claim_stmt(&updated, claim.version)),
+            rows,
+            audit,
+            events,
+        )
+        .await?;
+    if !applied {
+        return Err(Code::Conflict.into());
+    }
+    updated.version += 1;
+    Ok(StoredClaim {
+        claim: updated,
+        decision: decision.map(|(d, _)| d),
+    })
+}
+
+/// A supplement: the documents or facts the claim waits for, applied to its stored facts,
+/// checked as intake checks them, and decided again.
+pub async fn supplement(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    req: &SupplementRequest,
+) -> Result<StoredClaim, Error> {
+    let claim = super::visible(state, who, id).await?;
+    crate::review::check(&claim, ClaimAction::Supplement, who)?;
+    let stored: Facts =
+        serde_json::from_str(&claim.facts).map_err(|e| Error::internal(e.to_string()))?;
+    let facts = crate::validate::amend(&stored, req, now()).map_err(Error::invalid_claim)?;
+    let again = decide_again(state, &claim, &facts, "supplement").await?;
+    match again.decision {
+        Some(_) => Ok(again),
+        None => super::with_decision(state, again.claim).await,
+    }
+}

@@ -1,0 +1,136 @@
+//! `oip keys ...`: signing keys of the regions' policy modules.
+
+use super::client::{Client, Remote};
+use crate::api::views::{KeyView, List};
+use crate::policies::keys::NewKey;
+use anyhow::{Context, anyhow};
+use base64::Engine as _;
+use clap::Subcommand;
+use ed25519_dalek::Signer;
+use ed25519_dalek::SigningKey;
+use rand::RngCore;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `oip keys ...`
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Make an ed25519 key pair: the secret key goes to FILE (hex), the public key is printed.
+    Generate {
+        /// Where to write the secret key.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Register a region's public key (admin token).
+    Add {
+        /// The region whose modules the key may sign, e.g. CN-SC.
+        #[arg(long)]
+        region: String,
+        /// The public key, 64 hex digits (as `keys generate` prints it).
+        #[arg(long)]
+        public_key: String,
+        /// The server and the token.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// List the registered keys.
+    List {
+        /// The server and the token.
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+pub(crate) fn read_secret(path: &Path) -> anyhow::Result<SigningKey> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = hex::decode(text.trim()).context("the key file must hold 64 hex digits")?;
+    let arr: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| anyhow!("the key file must hold 32 bytes (64 hex digits)"))?;
+    Ok(SigningKey::from_bytes(&arr))
+}
+
+/// Signs a module's bytes: the base64 signature over their SHA-256.
+pub fn sign(key: &SigningKey, module: &[u8]) -> String {
+    let digest = crate::policies::upload::signed_digest(module);
+    base64::engine::general_purpose::STANDARD.encode(key.sign(&digest).to_bytes())
+}
+
+/// Runs `oip keys ...`.
+pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeysCommand::Generate { out } => {
+            let mut seed = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let key = SigningKey::from_bytes(&seed);
+            write_secret(&out, &hex::encode(seed))?;
+            println!("{}", hex::encode(key.verifying_key().to_bytes()));
+            eprintln!(
+                "secret key written to {} (keep it private); the line above is the public key",
+                out.display()
+            );
+        }
+        KeysCommand::Add {
+            region,
+            public_key,
+            remote,
+        } => {
+            let k: KeyView = Client::new(&remote)?
+                .post("/v1/keys", &NewKey { region, public_key })
+                .await?;
+            println!("{}", k.id);
+        }
+        KeysCommand::List { remote } => {
+            let keys: List<KeyView> = Client::new(&remote)?.get("/v1/keys").await?;
+            for k in keys.items {
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                println!(
+                    "{} {} {} [{state}] added by {} {}",
+                    k.id, k.region, k.public_key, k.added_by, k.created_at
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_secret(path: &Path, hex_key: &str) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+    writeln!(f, "{hex_key}")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_covers_the_module_digest() {
+        use ed25519_dalek::Verifier;
+        let key = SigningKey::from_bytes(&[9u8; 32]);
+        let sig = sign(&key, b"module bytes");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .expect("base64");
+        let sig = ed25519_dalek::Signature::from_slice(&raw).expect("signature");
+        let digest = crate::policies::upload::signed_digest(b"module bytes");
+        assert!(key.verifying_key().verify(&digest, &sig).is_ok());
+        let other = crate::policies::upload::signed_digest(b"module bytes!");
+        assert!(key.verifying_key().verify(&other, &sig).is_err());
+    }
+}

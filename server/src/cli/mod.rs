@@ -1,0 +1,183 @@
+//! The `oip` command line: parses configuration (defaults < file < `OIP_*` variables <
+//! flags), sets up tracing, binds, and hands over to [`crate::run`]. Lives in the library so
+//! that the integration tests can run the very same entry point as a separate process.
+
+mod client;
+pub mod keys;
+pub mod policy;
+pub mod template;
+
+use crate::config::{Config, FileConfig};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "oip",
+    version,
+    about = "Occupational injury protection claims engine (职业伤害保障)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the database migrations and exit.
+    Migrate(ServeArgs),
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Signing keys of the regions' policy modules.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// The policy lifecycle for provincial IT: new, build, test, sign, push, shadow, approve,
+    /// activate, rollback, redecide, list.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; name the first entry that does not match (exit status 1).
+    Verify(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// A TOML config file (keys as in `Config`); flags and OIP_* variables win over it.
+    #[arg(long, env = "OIP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "OIP_BIND")]
+    bind: Option<SocketAddr>,
+    /// Data directory: SQLite database, key file, compiled-code cache [default: ./oip-data].
+    #[arg(long, env = "OIP_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; without it the server uses SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Admin token created on first start when none exists.
+    #[arg(long, env = "OIP_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    bootstrap_token: Option<String>,
+    /// Key file for identity-number encryption [default: <data-dir>/oip.key].
+    #[arg(long, env = "OIP_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Extra policy module to deploy at start (repeatable).
+    #[arg(long = "policy")]
+    policies: Vec<PathBuf>,
+}
+
+fn config(args: ServeArgs) -> anyhow::Result<Config> {
+    let file = match &args.config {
+        Some(p) => FileConfig::read(p).map_err(anyhow::Error::msg)?,
+        None => FileConfig::default(),
+    };
+    let data_dir = args
+        .data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("oip-data"));
+    let mut c = Config::new(data_dir);
+    if let Some(b) = args.bind.or(file.bind) {
+        c.bind = b;
+    }
+    c.database_url = args
+        .database_url
+        .or(file.database_url)
+        .filter(|u| !u.is_empty());
+    c.bootstrap_token = args
+        .bootstrap_token
+        .or(file.bootstrap_token)
+        .filter(|t| !t.is_empty());
+    c.key_file = args.key_file.or(file.key_file);
+    c.policies = if args.policies.is_empty() {
+        file.policies.unwrap_or_default()
+    } else {
+        args.policies
+    };
+    if let Some(n) = file.body_limit_bytes {
+        c.body_limit_bytes = n;
+    }
+    if let Some(s) = file.request_timeout_seconds {
+        c.request_timeout = std::time::Duration::from_secs(s);
+    }
+    Ok(c)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// Runs the command line with the process's arguments.
+pub fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run_cli())
+}
+
+async fn run_cli() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,sqlx=warn,sea_orm=warn,wasmtime=warn,cranelift=warn".into()
+            }),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Keys { command } => keys::keys(command).await?,
+        Command::Policy { command } => policy::policy(command).await?,
+        Command::Migrate(args) => {
+            let c = config(args)?;
+            crate::migrate(&c).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => {
+            let c = config(args)?;
+            let db = crate::db::Db::connect(&c.database_url()).await?;
+            match crate::audit::verify(&db).await? {
+                crate::audit::Verdict::Intact(n) => println!("audit chain intact: {n} entries"),
+                crate::audit::Verdict::Broken { seq, problem } => {
+                    println!("audit chain broken at entry {seq}: {problem}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Serve(args) => {
+            let c = config(args)?;
+            let bind = c.bind;
+            let state = crate::AppState::start(c).await?;
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            tracing::info!(addr = %listener.local_addr()?, "listening");
+            println!("oip listening on http://{}", listener.local_addr()?);
+            crate::run(listener, state, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}

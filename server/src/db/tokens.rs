@@ -1,0 +1,88 @@
+//! The `tokens` table: API tokens, stored as hashes only.
+
+use super::{Db, json, named, os, s};
+use crate::domain::Role;
+use sea_orm::DbErr;
+
+/// A stored token (its hash only).
+#[derive(Clone, Debug)]
+pub struct TokenRow {
+    /// Id.
+    pub id: String,
+    /// Role.
+    pub role: Role,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Regions.
+    pub regions: Vec<String>,
+    /// Revoked when.
+    pub revoked_at: Option<String>,
+}
+
+impl Db {
+    /// Stores a token's hash.
+    pub async fn insert_token(
+        &self,
+        id: &str,
+        hash: &str,
+        role: Role,
+        platform: Option<&str>,
+        regions: &[String],
+        now: &str,
+    ) -> Result<(), DbErr> {
+        self.exec(
+            "INSERT INTO tokens (id, token_hash, role, platform, regions, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            vec![
+                id.into(),
+                hash.into(),
+                role.as_str().into(),
+                platform.map(str::to_string).into(),
+                super::to_json(&regions).into(),
+                now.into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// A token by its hash.
+    pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>, DbErr> {
+        self.one(
+            "SELECT id, role, platform, regions, revoked_at FROM tokens WHERE token_hash = ?",
+            vec![hash.into()],
+            |r| {
+                Ok(TokenRow {
+                    id: s(r, "id")?,
+                    role: named(r, "role")?,
+                    platform: os(r, "platform")?,
+                    regions: json(r, "regions")?,
+                    revoked_at: os(r, "revoked_at")?,
+                })
+            },
+        )
+        .await
+    }
+
+    /// Whether an admin token exists.
+    pub async fn has_admin(&self) -> Result<bool, DbErr> {
+        Ok(self
+            .one(
+                "SELECT id FROM tokens WHERE role = 'admin' LIMIT 1",
+                vec![],
+                |r| s(r, "id"),
+            )
+            .await?
+            .is_some())
+    }
+
+    /// Revokes a token by id.
+    pub async fn revoke_token(&self, id: &str, now: &str) -> Result<bool, DbErr> {
+        Ok(self
+            .exec(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                vec![now.into(), id.into()],
+            )
+            .await?
+            > 0)
+    }
+}

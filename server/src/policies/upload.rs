@@ -1,0 +1,371 @@
+//! Uploading a version: the signature checked against the region's keys, the module loaded
+//! (contract, imports, limits), its manifest checked (region, window), its own cases run
+//! through the engine, and the version stored `uploaded`.
+
+use super::may_manage;
+use crate::auth::{Principal, Role};
+use crate::db::keys::KeyRow;
+use crate::db::policies::{PolicyRow, Validation};
+use crate::db::writer::AuditDraft;
+use crate::domain::{PolicySource, PolicyStatus};
+use crate::error::{Code, Error, FieldProblem};
+use crate::{AppState, now};
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use oip_engine::types::cases::{Case, Expected};
+use oip_engine::types::{Date, Facts};
+use oip_engine::{Error as EngineError, LoadedPolicy};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use utoipa::ToSchema;
+
+/// The message a signature covers: the SHA-256 digest (32 bytes) of the module file as uploaded.
+pub fn signed_digest(module: &[u8]) -> [u8; 32] {
+    Sha256::digest(module).into()
+}
+
+/// An upload (`POST /v1/regions/{region}/policies`).
+#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequest {
+    /// The module file (a component, or a core module with its WIT metadata), base64.
+    #[schema(content_encoding = "base64", max_length = 33554432)]
+    pub module: String,
+    /// The ed25519 signature over the SHA-256 of the module file, base64.
+    #[serde(default)]
+    #[schema(content_encoding = "base64", max_length = 200)]
+    pub signature: Option<String>,
+    /// The module's own cases (at least one).
+    #[serde(default)]
+    #[schema(max_items = 10000)]
+    pub cases: Vec<UploadCase>,
+}
+
+/// A case file, named.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadCase {
+    /// Its name (the file name).
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// What it shows, with the arithmetic.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The facts.
+    pub facts: Facts,
+    /// The decision expected, as a subset (every key given must match).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub expected: Option<serde_json::Value>,
+    /// The error expected instead, as a subset.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub expected_error: Option<serde_json::Value>,
+}
+
+impl UploadCase {
+    /// The case, as the checker reads it.
+    pub fn into_case(self) -> Result<Case, String> {
+        let expected = match (self.expected, self.expected_error) {
+            (Some(d), None) => Expected::Decision(d),
+            (None, Some(e)) => Expected::Error(e),
+            _ => return Err("give exactly one of expected, expected_error".into()),
+        };
+        Ok(Case {
+            path: PathBuf::from(self.name),
+            description: self.description.unwrap_or_default(),
+            facts: self.facts,
+            expected,
+        })
+    }
+
+    /// A case file's content, named (as `oip policy push` and the console send it).
+    pub fn from_file(name: &str, bytes: &[u8]) -> Result<UploadCase, String> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            #[serde(default)]
+            description: Option<String>,
+            facts: Facts,
+            #[serde(default)]
+            expected: Option<serde_json::Value>,
+            #[serde(default)]
+            expected_error: Option<serde_json::Value>,
+        }
+        let f: File = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        Ok(UploadCase {
+            name: name.to_string(),
+            description: f.description,
+            facts: f.facts,
+            expected: f.expected,
+            expected_error: f.expected_error,
+        })
+    }
+}
+
+/// An upload, read: the module's bytes, its signature, its cases.
+#[derive(Debug)]
+pub struct Upload {
+    /// The module file.
+    pub module: Vec<u8>,
+    /// The ed25519 signature over [`signed_digest`] of the module.
+    pub signature: Option<Vec<u8>>,
+    /// The module's cases.
+    pub cases: Vec<Case>,
+}
+
+impl TryFrom<UploadRequest> for Upload {
+    type Error = Error;
+
+    fn try_from(req: UploadRequest) -> Result<Upload, Error> {
+        parse(req)
+    }
+}
+
+fn parse(req: UploadRequest) -> Result<Upload, Error> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut problems = Vec::new();
+    let module = b64.decode(&req.module).unwrap_or_else(|_| {
+        problems.push(FieldProblem::new("module", "not base64"));
+        Vec::new()
+    });
+    let signature = req.signature.as_deref().and_then(|s| match b64.decode(s) {
+        Ok(sig) => Some(sig),
+        Err(_) => {
+            problems.push(FieldProblem::new("signature", "not base64"));
+            None
+        }
+    });
+    let mut cases = Vec::new();
+    for (i, c) in req.cases.into_iter().enumerate() {
+        if c.name.trim().is_empty() {
+            problems.push(FieldProblem::new(format!("cases[{i}].name"), "required"));
+        }
+        match c.into_case() {
+            Ok(case) => cases.push(case),
+            Err(e) => problems.push(FieldProblem::new(format!("cases[{i}]"), e)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Upload {
+            module,
+            signature,
+            cases,
+        })
+    } else {
+        Err(Error::invalid_request(problems))
+    }
+}
+
+/// Finds the region's key that signed `digest`; the refusal names what is wrong.
+async fn check_signature(
+    state: &AppState,
+    region: &str,
+    digest: &[u8; 32],
+    signature: Option<&[u8]>,
+) -> Result<KeyRow, Error> {
+    let Some(sig) = signature else {
+        return Err(Error::field(
+            Code::SignatureRequired,
+            "signature",
+            "required",
+        ));
+    };
+    let bad = || Error::field(Code::SignatureInvalid, "signature", "does not verify");
+    let sig = Signature::from_slice(sig).map_err(|_| bad())?;
+    let verifies = |k: &KeyRow| {
+        let Ok(bytes) = hex::decode(&k.public_key) else {
+            return false;
+        };
+        let Ok(arr) = <[u8; 32]>::try_from(bytes.as_slice()) else {
+            return false;
+        };
+        VerifyingKey::from_bytes(&arr).is_ok_and(|vk| vk.verify(digest, &sig).is_ok())
+    };
+    let keys = state.db.keys(None).await?;
+    let mut other_region = None;
+    for k in keys.iter().filter(|k| k.revoked_at.is_none()) {
+        if verifies(k) {
+            if k.region == region {
+                return Ok(k.clone());
+            }
+            other_region = Some(k.region.clone());
+        }
+    }
+    match other_region {
+        Some(r) => Err(Error::field(
+            Code::SigningKeyWrongRegion,
+            "signature",
+            format!("key of {r}"),
+        )
+        .message(
+            format!("签名密钥属于 {r}，不能为 {region} 签署政策模块。"),
+            format!("the signing key is registered for {r}, not {region}"),
+        )),
+        None => Err(bad()),
+    }
+}
+
+/// The refusal of a module that does not load: the engine's mapping, except that a limit hit
+/// while reading the manifest is `policy_limits`.
+fn load_refusal(e: EngineError) -> Error {
+    if e.is_runtime_fault() {
+        let en = e.to_string();
+        return Error::field(Code::PolicyLimits, "module", en.clone()).message(
+            format!("政策模块无法在限制内加载：{en}"),
+            format!("the module does not load within the limits: {en}"),
+        );
+    }
+    e.into()
+}
+
+/// Runs the upload's cases through the engine on the module; the failures, by case.
+fn run_cases(state: &AppState, policy: &LoadedPolicy, cases: &[Case]) -> Vec<FieldProblem> {
+    let mut failures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let field = format!("cases[{i}]");
+        let result = match state.decider.host().decide(policy, &case.facts) {
+            Ok(e) => Ok(e.decision),
+            Err(EngineError::Guest { error, .. }) => Err(error),
+            Err(other) => {
+                failures.push(FieldProblem::new(
+                    field,
+                    format!("{}: engine error {other}", case.path.display()),
+                ));
+                continue;
+            }
+        };
+        if let Err(e) = oip_engine::types::cases::check(case, &result) {
+            failures.push(FieldProblem::new(field, e));
+        }
+    }
+    failures
+}
+
+fn check_window(from: Date, to: Option<Date>) -> Result<(), Error> {
+    let earliest = Date::new(2020, 1, 1).unwrap_or(from);
+    let latest = Date::new(2100, 12, 31).unwrap_or(from);
+    let problem = if from < earliest || from > latest {
+        Some((
+            "manifest.effective_from",
+            format!("{from} is outside 2020-01-01..2100-12-31"),
+        ))
+    } else {
+        match to {
+            Some(t) if t < from => Some((
+                "manifest.effective_to",
+                format!("{t} is before effective_from {from}"),
+            )),
+            Some(t) if t > latest => {
+                Some(("manifest.effective_to", format!("{t} is after 2100-12-31")))
+            }
+            _ => None,
+        }
+    };
+    match problem {
+        None => Ok(()),
+        Some((field, p)) => Err(
+            Error::field(Code::PolicyWindowInvalid, field, p.clone()).message(
+                format!("生效期间不合理：{p}"),
+                format!("the effective window is not sane: {p}"),
+            ),
+        ),
+    }
+}
+
+/// Validates and stores an upload; `(created, row)`: `created` is false when the same module
+/// was stored before.
+pub async fn upload(
+    state: &AppState,
+    who: &Principal,
+    region: &str,
+    up: Upload,
+) -> Result<(bool, PolicyRow), Error> {
+    who.require(&[Role::PolicyAdmin])?;
+    if !may_manage(who, region) {
+        return Err(Code::Forbidden.into());
+    }
+    let digest = signed_digest(&up.module);
+    let key = check_signature(state, region, &digest, up.signature.as_deref()).await?;
+    let s = state.clone();
+    let region_owned = region.to_string();
+    let Upload { module, cases, .. } = up;
+    let (policy, n_cases) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+        let policy = s.decider.host().load(&module).map_err(load_refusal)?;
+        let m = policy.manifest();
+        if m.region != region_owned {
+            return Err(Error::field(
+                Code::PolicyRegionMismatch,
+                "manifest.region",
+                m.region.clone(),
+            )
+            .message(
+                format!("模块声明的地区是 {}，不是 {region_owned}。", m.region),
+                format!("the module is for {}, not {region_owned}", m.region),
+            ));
+        }
+        check_window(m.effective_from, m.effective_to)?;
+        if cases.is_empty() {
+            return Err(Error::field(
+                Code::PolicyCasesRequired,
+                "cases",
+                "required, at least one",
+            ));
+        }
+        let failures = run_cases(&s, &policy, &cases);
+        if !failures.is_empty() {
+            let n = failures.len();
+            return Err(
+                Error::with_fields(Code::PolicyCasesFailed, failures).message(
+                    format!("{n} 个案例未通过。"),
+                    format!("{n} of {} cases fail on the module", cases.len()),
+                ),
+            );
+        }
+        Ok((policy, cases.len()))
+    })
+    .await
+    .map_err(|e| Error::internal(e.to_string()))??;
+    if let Some(existing) = state.db.policy(policy.sha256()).await? {
+        return Ok((false, existing));
+    }
+    let m = policy.manifest().clone();
+    let t = now().to_string();
+    let mut row = PolicyRow::deployed(m, policy.sha256(), PolicySource::Upload, 0, &t);
+    row.status = PolicyStatus::Uploaded;
+    row.activated_at = None;
+    row.uploaded_by = Some(who.token_id.clone());
+    row.signed_by = Some(key.id.clone());
+    row.validation = Some(Validation {
+        cases: n_cases as u64,
+        passed: n_cases as u64,
+        file_sha256: hex::encode(digest),
+        file_bytes: policy.component_bytes().len() as u64,
+        signed_by: key.id.clone(),
+    });
+    let audit = AuditDraft {
+        actor: who.token_id.clone(),
+        action: "policy.uploaded".into(),
+        claim_id: None,
+        before: None,
+        after: Some(super::transitions::summary(&row)),
+    };
+    let stored = state
+        .writer
+        .submit_logged(
+            Some(state.db.insert_policy_stmt(&row, policy.component_bytes())),
+            vec![],
+            vec![audit],
+            vec![],
+        )
+        .await?;
+    // Kept compiled; an uploaded version changes nothing in force, so no instance need sync.
+    state.decider.remember(policy.clone());
+    if stored {
+        Ok((true, row))
+    } else {
+        // Stored meanwhile by a concurrent upload of the same bytes.
+        Ok((false, state.db.policy(&row.sha256).await?.unwrap_or(row)))
+    }
+}

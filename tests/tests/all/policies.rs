@@ -1,0 +1,664 @@
+//! The policy lifecycle on a real server: every refusal of an upload, then upload → shadow run
+//! (report, chart) → approval (four eyes) → activation → claims decided by the new version →
+//! re-decision → rollback; scheduled activation; the audit trail of every step.
+
+use oip_tests::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn upload(s: &TestServer, token: &str, region: &str, body: Value) -> (StatusCode, Value) {
+    s.call(
+        "POST",
+        &format!("/v1/regions/{region}/policies"),
+        token,
+        Some(body),
+        None,
+    )
+    .await
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_upload_check_refuses_with_its_code() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let sc_key = signing_key(7);
+        let bj_key = signing_key(8);
+        for (region, key) in [("CN-SC", &sc_key), ("CN-BJ", &bj_key)] {
+            let (st, v) = register_key(&s.http, &s.url, region, key).await;
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+        }
+        // Registering a malformed key is a validation error naming the field.
+        let (st, v) = s
+            .call(
+                "POST",
+                "/v1/keys",
+                ADMIN,
+                Some(json!({"region": "CN-SC", "public_key": "abc"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["fields"][0]["path"], "public_key");
+        let sc = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
+        let bj = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-BJ"]}))
+            .await;
+        let adjuster = s.adjuster(&["CN-SC"]).await;
+        let module = next_sc_module();
+        let good = || upload_body(&module, Some(&sc_key), sc_cases(false));
+
+        // Roles and scope.
+        let (st, _) = upload(&s, &adjuster, "CN-SC", good()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, _) = upload(&s, &bj, "CN-SC", good()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, _) = upload(&s, ADMIN, "CN-SC", good()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "uploads are a policy_admin's");
+
+        // Malformed bodies: each problem named by its field.
+        for (body, field) in [
+            (json!({"module": "AAAA", "extra": 1}), "extra"),
+            (json!({"module": "%%%"}), "module"),
+            (json!({"signature": "AAAA"}), "module"),
+        ] {
+            let (st, v) = upload(&s, &sc, "CN-SC", body).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+            assert_eq!(code(&v), "invalid_request");
+            let fields = v["error"]["fields"].to_string();
+            assert!(fields.contains(field), "{field}: {fields}");
+        }
+
+        // Signatures: none, tampered, another region's key.
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&module, None, sc_cases(false)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "signature_required")
+        );
+        let mut tampered = upload_body(&module, Some(&sc_key), sc_cases(false));
+        let mut altered = module.clone();
+        let last = altered.len() - 1;
+        altered[last] ^= 0x01;
+        tampered["module"] = upload_body(&altered, None, vec![])["module"].clone();
+        let (st, v) = upload(&s, &sc, "CN-SC", tampered).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "signature_invalid")
+        );
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&module, Some(&bj_key), sc_cases(false)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "signing_key_wrong_region")
+        );
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("CN-BJ"),
+            "{v}"
+        );
+        let unknown = signing_key(9);
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&module, Some(&unknown), sc_cases(false)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "signature_invalid")
+        );
+
+        // The module itself: imports, contract version, region.
+        let wasi =
+            std::fs::read(oip_engine::builtin::fixture_path("imports-wasi")).expect("fixture");
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&wasi, Some(&sc_key), sc_cases(false)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "policy_invalid"),
+            "{v}"
+        );
+        let v2 = std::fs::read(oip_engine::builtin::fixture_path("wit-v2")).expect("fixture");
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&v2, Some(&sc_key), sc_cases(false)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "policy_incompatible"),
+            "{v}"
+        );
+        let (st, v) = upload(
+            &s,
+            &bj,
+            "CN-BJ",
+            upload_body(&module, Some(&bj_key), sc_cases(false)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "policy_region_mismatch")
+        );
+        assert_eq!(v["error"]["fields"][0]["path"], "manifest.region");
+
+        // Its own cases: required, and they must pass. The built-in case decided on the W(2024)
+        // stand-in fails on the version that has W(2025), and the refusal names it.
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&module, Some(&sc_key), vec![]),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "policy_cases_required")
+        );
+        let (st, v) = upload(
+            &s,
+            &sc,
+            "CN-SC",
+            upload_body(&module, Some(&sc_key), sc_cases(true)),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "policy_cases_failed")
+        );
+        let failed = v["error"]["fields"].as_array().expect("fields");
+        assert_eq!(failed.len(), 1, "{v}");
+        assert!(
+            failed[0]["problem"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("covered_wage_base_stand_in")
+        );
+
+        // Nothing refused was stored.
+        let (_, list) = s
+            .call("GET", "/v1/regions/CN-SC/policies", &sc, None, None)
+            .await;
+        assert_eq!(
+            list["items"].as_array().map(Vec::len),
+            Some(1),
+            "only the built-in version"
+        );
+
+        // Accepted: stored as `uploaded`, not in force; the same bytes again are the same version.
+        let (st, p) = upload(&s, &sc, "CN-SC", good()).await;
+        assert_eq!(st, StatusCode::CREATED, "{p}");
+        assert_eq!(p["status"], "uploaded");
+        assert_eq!(p["version"], "2026.2");
+        assert_eq!(p["in_force_today"], false);
+        assert_eq!(p["validation"]["passed"], sc_cases(false).len());
+        let (st, again) = upload(&s, &sc, "CN-SC", good()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(again["id"], p["id"]);
+        // A revoked key signs nothing any more.
+        let (_, keys) = s.call("GET", "/v1/keys", ADMIN, None, None).await;
+        let sc_key_id = keys["items"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .find(|k| k["region"] == "CN-SC")
+            .expect("key")["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let (st, _) = s
+            .call(
+                "DELETE",
+                &format!("/v1/keys/{sc_key_id}"),
+                ADMIN,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, v) = upload(&s, &sc, "CN-SC", good()).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "signature_invalid")
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+async fn decided_by(s: &TestServer, platform: &str, key: &str, claim: &Value) -> String {
+    let (st, c) = s.submit(platform, key, claim).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    c["decision"]["policy"]["sha256"]
+        .as_str()
+        .expect("sha256")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shadow_approve_activate_redecide_roll_back() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        // Stored claims: 4 of 2025 (no change expected), 3 of 2026 (decided on the W(2024)
+        // stand-in, provisional), 2 of Beijing (another region: not in the run).
+        let mut builtin_sc = String::new();
+        for n in 0..4 {
+            builtin_sc = decided_by(&s, &mt, &format!("y25-{n}"), &example(n)).await;
+        }
+        let mut ids_2026 = Vec::new();
+        for n in 0..3 {
+            let (st, c) = s.submit(&mt, &format!("y26-{n}"), &example_2026(n)).await;
+            assert_eq!(st, StatusCode::CREATED, "{c}");
+            assert!(
+                c["decision"]["benefits"]
+                    .to_string()
+                    .contains("\"provisional\":true"),
+                "{c}"
+            );
+            ids_2026.push(c["id"].as_str().expect("id").to_string());
+        }
+        for n in 0..2 {
+            let mut bj = example(100 + n);
+            bj["region"] = json!("CN-BJ");
+            let (st, c) = s.submit(&mt, &format!("bj-{n}"), &bj).await;
+            assert_eq!(st, StatusCode::CREATED, "{c}");
+        }
+
+        let key = signing_key(7);
+        let (st, _) = register_key(&s.http, &s.url, "CN-SC", &key).await;
+        assert_eq!(st, StatusCode::CREATED);
+        let a = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
+        let b2 = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
+        let bj_admin = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-BJ"]}))
+            .await;
+        let (st, p) = upload(
+            &s,
+            &a,
+            "CN-SC",
+            upload_body(&next_sc_module(), Some(&key), sc_cases(false)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{p}");
+        let id = p["id"].as_str().expect("id").to_string();
+        assert_ne!(id, builtin_sc);
+
+        // Approval needs a shadow run first.
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/approve"),
+                &b2,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!((st, code(&v)), (StatusCode::CONFLICT, "shadow_required"));
+        // Another region's admin does not even see it.
+        let (st, _) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/shadow"),
+                &bj_admin,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+
+        // The shadow run: 7 Sichuan claims, the three of 2026 change, nothing is written.
+        let (st, job) = s
+            .call("POST", &format!("/v1/policies/{id}/shadow"), &a, None, None)
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+        assert_eq!(job["total"], 7);
+        let done = wait_job(&s.http, &s.url, &a, job["id"].as_str().expect("job")).await;
+        assert_eq!(done["status"], "done", "{done}");
+        assert_eq!(done["done"], 7);
+        let r = &done["report"];
+        assert_eq!(r["compared"], 7, "{r}");
+        assert_eq!(r["failed"], 0);
+        assert_eq!(r["changed"], 3, "{r}");
+        assert_eq!(r["unchanged"], 4);
+        let changed: Vec<&str> = r["changed_claims"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|c| c["claim_id"].as_str().unwrap_or_default())
+            .collect();
+        for cid in &ids_2026 {
+            assert!(changed.contains(&cid.as_str()), "{cid} not in {changed:?}");
+        }
+        // W(2025) = 7,800.00 > W(2024) = 7,646.00: every changed amount went up.
+        let moved: Vec<&Value> = r["benefits"]
+            .as_array()
+            .expect("benefits")
+            .iter()
+            .filter(|b| b["claims_changed"].as_i64().unwrap_or(0) > 0)
+            .collect();
+        assert!(!moved.is_empty(), "{r}");
+        for b in &moved {
+            assert_eq!(b["claims_changed"], 3, "{b}");
+            assert!(b["min_change_fen"].as_i64().unwrap_or(0) > 0, "{b}");
+            assert_eq!(
+                b["sum_after_fen"].as_i64().unwrap_or(0)
+                    - b["sum_before_fen"].as_i64().unwrap_or(0),
+                b["sum_change_fen"].as_i64().unwrap_or(-1)
+            );
+        }
+        let buckets: i64 = r["payout_change"]["buckets"]
+            .as_array()
+            .expect("buckets")
+            .iter()
+            .map(|b| b["count"].as_i64().unwrap_or(0))
+            .sum();
+        assert_eq!(buckets, 3);
+        let chart = s
+            .http
+            .get(format!("{}/v1/policies/{id}/shadow/chart.svg", s.url))
+            .bearer_auth(&a)
+            .send()
+            .await
+            .expect("chart");
+        assert_eq!(chart.status(), StatusCode::OK);
+        assert!(
+            chart.headers()["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .starts_with("image/svg+xml")
+        );
+        let svg = chart.text().await.expect("svg");
+        assert_eq!(svg.matches("class=\"bar\"").count(), 11);
+        // Nothing changed: the 2026 claims still have one decision each.
+        let (_, ds) = s
+            .call(
+                "GET",
+                &format!("/v1/claims/{}/decisions", ids_2026[0]),
+                &mt,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(ds["items"].as_array().map(Vec::len), Some(1), "{ds}");
+
+        // A date range: the incidents of 2026 only; a malformed date names its field.
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/shadow"),
+                &a,
+                Some(json!({"from": "2026-13-01"})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+        );
+        assert_eq!(v["error"]["fields"][0]["path"], "from");
+        let (st, job) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/shadow"),
+                &a,
+                Some(json!({"from": "2026-01-01", "to": "2026-12-31"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+        assert_eq!(job["total"], 3);
+        let ranged = wait_job(&s.http, &s.url, &a, job["id"].as_str().expect("job")).await;
+        assert_eq!(
+            (
+                ranged["report"]["changed"].clone(),
+                ranged["report"]["unchanged"].clone()
+            ),
+            (json!(3), json!(0)),
+            "{ranged}"
+        );
+
+        // Four eyes, then approval.
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/approve"),
+                &a,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "different_approver_required")
+        );
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/approve"),
+                &b2,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "approved");
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/approve"),
+                &b2,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "invalid_policy_transition")
+        );
+        // Still the built-in version in force until activation.
+        assert_eq!(
+            decided_by(&s, &mt, "before-activation", &example(50)).await,
+            builtin_sc
+        );
+
+        // Activation: the next claim is decided by the new version.
+        let (st, v) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/activate"),
+                &b2,
+                Some(json!({})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "active");
+        assert_eq!(v["in_force_today"], true);
+        assert_eq!(
+            decided_by(&s, &mt, "after-activation", &example(51)).await,
+            id
+        );
+        let (_, regions) = s.call("GET", "/v1/regions", &mt, None, None).await;
+        let sc = regions["items"]
+            .as_array()
+            .expect("regions")
+            .iter()
+            .find(|r| r["region"] == "CN-SC")
+            .expect("CN-SC")
+            .clone();
+        assert_eq!(sc["in_force_today"]["sha256"], id.as_str());
+
+        // Re-decision: the three provisional 2026 claims, each new decision replacing the old.
+        let (st, job) = s
+            .call(
+                "POST",
+                &format!("/v1/policies/{id}/redecide"),
+                &a,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+        let done = wait_job(&s.http, &s.url, &a, job["id"].as_str().expect("job")).await;
+        assert_eq!(done["status"], "done", "{done}");
+        // 9 open Sichuan claims: the 3 of 2026 change; the 5 others of 2025 would be decided
+        // identically (not decided again); the one decided by the new version is skipped.
+        assert_eq!(done["report"]["redecided"], 3, "{done}");
+        assert_eq!(done["report"]["unchanged"], 5, "{done}");
+        assert_eq!(done["report"]["skipped"], 1, "{done}");
+        for cid in &ids_2026 {
+            let (_, ds) = s
+                .call(
+                    "GET",
+                    &format!("/v1/claims/{cid}/decisions"),
+                    &mt,
+                    None,
+                    None,
+                )
+                .await;
+            let items = ds["items"].as_array().expect("decisions");
+            assert_eq!(items.len(), 2, "{ds}");
+            assert_eq!(items[1]["replaces"], items[0]["id"], "{ds}");
+            assert_eq!(items[1]["policy"]["sha256"], id.as_str());
+        }
+
+        // Rollback: the built-in version is in force again; once more, nothing to roll back to.
+        let (st, v) = s
+            .call("POST", "/v1/regions/CN-SC/rollback", &b2, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["rolled_back"]["sha256"], id.as_str());
+        assert_eq!(v["in_force"]["sha256"], builtin_sc.as_str());
+        assert_eq!(
+            decided_by(&s, &mt, "after-rollback", &example(52)).await,
+            builtin_sc
+        );
+        let (st, v) = s
+            .call("POST", "/v1/regions/CN-SC/rollback", &b2, None, None)
+            .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "nothing_to_roll_back")
+        );
+
+        // Every step is in the audit trail, in order.
+        let (_, audit) = s
+            .call("GET", "/v1/audit?limit=500", ADMIN, None, None)
+            .await;
+        let actions: Vec<&str> = audit["items"]
+            .as_array()
+            .expect("audit")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .filter(|a| a.starts_with("policy.") || a.starts_with("key."))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "key.added",
+                "policy.uploaded",
+                "policy.shadow_started",
+                "policy.shadow_finished",
+                "policy.shadow_started",
+                "policy.shadow_finished",
+                "policy.approved",
+                "policy.activated",
+                "policy.redecide_started",
+                "policy.redecide_finished",
+                "policy.rolled_back",
+            ],
+            "{audit}"
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_version_takes_effect_at_its_time() {
+    let b = Backend::Sqlite;
+    let s = TestServer::spawn(&b).await;
+    let mt = s.platform("meituan").await;
+    let builtin_sc = decided_by(&s, &mt, "before", &example(1)).await;
+    let (id, _, approver) = approved_next_sc(&s.http, &s.url).await;
+    // A time without an offset is refused.
+    let (st, v) = s
+        .call(
+            "POST",
+            &format!("/v1/policies/{id}/activate"),
+            &approver,
+            Some(json!({"at": "2026-12-01 00:00"})),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+    );
+    let at = oip_engine::types::Timestamp(oip_server::now().0 + 3);
+    let (st, v) = s
+        .call(
+            "POST",
+            &format!("/v1/policies/{id}/activate"),
+            &approver,
+            Some(json!({"at": at.to_string()})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "scheduled");
+    assert_eq!(
+        decided_by(&s, &mt, "scheduled", &example(2)).await,
+        builtin_sc
+    );
+    let mut n = 10;
+    let switched = eventually(Duration::from_secs(10), || {
+        n += 1;
+        let key = format!("poll-{n}");
+        let (s, mt, builtin_sc) = (&s, &mt, &builtin_sc);
+        async move {
+            (decided_by(s, mt, &key, &example(n)).await != *builtin_sc)
+                .then_some(oip_server::now().0)
+        }
+    })
+    .await
+    .expect("the scheduled version takes effect");
+    assert!(switched >= at.0, "not before its time");
+    let (_, p) = s
+        .call("GET", &format!("/v1/policies/{id}"), &approver, None, None)
+        .await;
+    assert_eq!(p["status"], "active", "{p}");
+    s.stop().await;
+}

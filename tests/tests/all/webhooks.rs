@@ -1,0 +1,133 @@
+//! Webhook delivery: signed with HMAC-SHA256, retried after failures, at least once and in
+//! order, across a restart of the server.
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use hmac::{Hmac, Mac};
+use oip_tests::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SECRET: &str = "a-webhook-secret-of-meituan";
+
+#[derive(Default)]
+struct Receiver {
+    seqs: Vec<i64>,
+    refuse: usize,
+    bad_signatures: usize,
+    requests: usize,
+}
+
+async fn receiver() -> (String, Arc<Mutex<Receiver>>) {
+    let got: Arc<Mutex<Receiver>> = Arc::new(Mutex::new(Receiver {
+        refuse: 2,
+        ..Receiver::default()
+    }));
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let g = g.clone();
+            async move {
+                let mut r = g.lock().unwrap();
+                r.requests += 1;
+                let mut mac =
+                    <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
+                mac.update(&body);
+                let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+                if headers.get("x-oip-signature").and_then(|v| v.to_str().ok())
+                    != Some(expected.as_str())
+                {
+                    r.bad_signatures += 1;
+                    return AxStatus::UNAUTHORIZED;
+                }
+                if r.refuse > 0 {
+                    r.refuse -= 1;
+                    return AxStatus::SERVICE_UNAVAILABLE;
+                }
+                let v: Value = serde_json::from_slice(&body).unwrap();
+                for e in v["items"].as_array().unwrap() {
+                    r.seqs.push(e["seq"].as_i64().unwrap());
+                }
+                AxStatus::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reach_the_webhook_signed_at_least_once_across_a_restart() {
+    for b in Backend::all() {
+        let (url, got) = receiver().await;
+        let c = config(&b, "hook").await;
+        let s = TestServer::with_config(c.clone()).await;
+        let mt = s.platform("meituan").await;
+        let (st, e) = s
+            .call(
+                "PUT",
+                "/v1/platforms/meituan/webhook",
+                ADMIN,
+                Some(json!({"url": url, "secret": "short"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        let (st, e) = s
+            .call(
+                "PUT",
+                "/v1/platforms/meituan/webhook",
+                ADMIN,
+                Some(json!({"url": url, "secret": SECRET})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{e}");
+        for i in 0..3 {
+            s.submit(&mt, &format!("h{i}"), &example(300 + i)).await;
+        }
+        // Two refusals first, then delivery after backoff.
+        let first = eventually(Duration::from_secs(20), || async {
+            (got.lock().unwrap().seqs.len() >= 9).then_some(())
+        })
+        .await;
+        assert!(
+            first.is_some(),
+            "{b:?}: delivered {:?}",
+            got.lock().unwrap().seqs
+        );
+        s.stop().await;
+
+        // While the server is down, nothing; after a restart, the new events follow.
+        let s = TestServer::with_config(c).await;
+        for i in 3..5 {
+            s.submit(&mt, &format!("h{i}"), &example(300 + i)).await;
+        }
+        let all = eventually(Duration::from_secs(20), || async {
+            (got.lock().unwrap().seqs.len() >= 15).then_some(())
+        })
+        .await;
+        assert!(
+            all.is_some(),
+            "{b:?}: delivered {:?}",
+            got.lock().unwrap().seqs
+        );
+        let r = got.lock().unwrap();
+        let mut unique = r.seqs.clone();
+        unique.dedup();
+        assert_eq!(
+            unique,
+            (1..=15).collect::<Vec<i64>>(),
+            "every event, in order"
+        );
+        assert_eq!(r.bad_signatures, 0);
+        assert!(r.requests >= 3, "the refusals were retried");
+        drop(r);
+        s.stop().await;
+    }
+}
