@@ -32,8 +32,9 @@ macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $name:literal, $status:literal, $zh:literal, $en:literal;)*) => {
         /// Every stable error code the API answers with.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum Code {
-            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl Code {

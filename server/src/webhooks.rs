@@ -12,7 +12,7 @@ use std::time::Duration;
 use utoipa::ToSchema;
 
 /// A webhook registration (`PUT /v1/platforms/{platform}/webhook`).
-#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
+#[derive(Clone, Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     /// Where to deliver the platform's events.
@@ -20,7 +20,6 @@ pub struct WebhookRequest {
     pub url: String,
     /// The signing secret (at least 16 characters).
     #[schema(min_length = 16, max_length = 200)]
-    #[serde(skip_serializing)]
     pub secret: String,
 }
 
@@ -33,11 +32,16 @@ pub async fn register(
 ) -> Result<(), Error> {
     who.require(&[Role::Admin])?;
     let mut problems = Vec::new();
-    if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
-        problems.push(FieldProblem::new("url", "must be an http(s) URL"));
+    if !(w.url.starts_with("http://") || w.url.starts_with("https://"))
+        || w.url.chars().count() > 2000
+    {
+        problems.push(FieldProblem::new(
+            "url",
+            "an http(s) URL of at most 2,000 characters",
+        ));
     }
-    if w.secret.chars().count() < 16 {
-        problems.push(FieldProblem::new("secret", "at least 16 characters"));
+    if !(16..=200).contains(&w.secret.chars().count()) {
+        problems.push(FieldProblem::new("secret", "16 to 200 characters"));
     }
     if !problems.is_empty() {
         return Err(Error::with_fields(Code::InvalidRequest, problems));

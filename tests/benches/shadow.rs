@@ -179,10 +179,12 @@ async fn run(n: usize) {
         finished_at: None,
     };
     let t = Instant::now();
-    let (report, _) = oip_server::jobs::shadow::run(&state, &mut job, Arc::clone(&candidate))
+    let report = oip_server::jobs::shadow::run(&state, &mut job, Arc::clone(&candidate))
         .await
         .expect("shadow run");
-    let report: oip_server::jobs::ShadowReport = serde_json::from_str(&report).expect("report");
+    let oip_server::jobs::JobReport::Shadow(report) = report else {
+        panic!("a shadow run reports a shadow report");
+    };
     let secs = t.elapsed().as_secs_f64();
     let rate = n as f64 / secs;
     println!(

@@ -14,6 +14,8 @@ pub mod calendar;
 pub mod cases;
 mod convert;
 pub mod holidays;
+#[cfg(feature = "serde")]
+pub mod int;
 mod model;
 pub mod money;
 mod time;

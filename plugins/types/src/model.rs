@@ -156,12 +156,16 @@ facts_record!(
         #[cfg_attr(feature = "serde", serde(default))]
         first_treatment_at: Option<Timestamp>,
         /// Outpatient costs inside the catalogues.
+        #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::int::whole"))]
         outpatient_fen: u64,
         /// Inpatient costs inside the catalogues.
+        #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::int::whole"))]
         inpatient_fen: u64,
         /// Costs outside the catalogues (not paid).
+        #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::int::whole"))]
         out_of_catalogue_fen: u64,
         /// Days in hospital.
+        #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::int::whole"))]
         inpatient_days: u32,
         /// Treated outside the region.
         treated_outside_region: bool,
@@ -184,7 +188,7 @@ facts_record!(
     /// The work-ability assessment.
     Assessment {
         /// Grade 1-10.
-        #[cfg_attr(feature = "serde", serde(default))]
+        #[cfg_attr(feature = "serde", serde(default, deserialize_with = "crate::int::whole_opt"))]
         disability_grade: Option<u8>,
         /// Loss of self-care.
         #[cfg_attr(feature = "serde", serde(default))]

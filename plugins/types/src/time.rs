@@ -210,12 +210,13 @@ impl fmt::Display for Timestamp {
 }
 
 /// The texts [`Timestamp::parse_rfc3339`] accepts, as a regular expression (for API schemas):
-/// to the second, `T` and `Z` upper case, an explicit offset. Impossible dates (`02-30`) match
-/// the pattern and are refused by the parser.
-pub const TIMESTAMP_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+/// to the second, `T` and `Z` upper case, an explicit offset. One impossible date matches the
+/// pattern and is refused by the parser: 29 February of a common year.
+pub const TIMESTAMP_PATTERN: &str = "^[0-9]{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31|02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$";
 
-/// The texts [`Date::parse`] accepts, as a regular expression (impossible dates match too).
-pub const DATE_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+/// The texts [`Date::parse`] accepts, as a regular expression (29 February of a common year
+/// matches too).
+pub const DATE_PATTERN: &str = "^[0-9]{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31|02-29)$";
 
 #[cfg(feature = "utoipa")]
 mod schema_impls {

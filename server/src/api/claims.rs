@@ -2,6 +2,7 @@
 
 use super::error::ErrorBody;
 use super::extract::{Body, IdempotencyKey, Query, RawBody, RequestBody};
+use super::params;
 use super::views::{ClaimView, DecisionView, EvaluationView, List, Page, ReplayView};
 use crate::AppState;
 use crate::auth::{Principal, Role};
@@ -13,7 +14,7 @@ use crate::validate::{self, ClaimReport, SupplementRequest};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use oip_engine::types::{Date, Facts};
+use oip_engine::types::Facts;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
@@ -28,7 +29,7 @@ impl RequestBody for SupplementRequest {
 
 /// Submit a claim (platform): validated, decided by the region's policy, stored durably.
 /// A repeat with the same `Idempotency-Key` and body returns the stored claim (200).
-#[utoipa::path(post, path = "/v1/claims", tag = "claims", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "submit_claim", path = "/v1/claims", tag = "claims", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "The platform's key for this submission (1 to 200 printable ASCII characters); a repeat returns the same claim.",
         min_length = 1, max_length = 200, pattern = "^[!-~]([ -~]{0,198}[!-~])?$")),
     request_body = ClaimReport,
@@ -62,7 +63,7 @@ pub async fn create(
 }
 
 /// One claim, with its current decision (scoped to the caller).
-#[utoipa::path(get, path = "/v1/claims/{id}", tag = "claims", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_claim", path = "/v1/claims/{id}", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     responses((status = 200, description = "The claim.", body = ClaimView),
               (status = 404, description = "Not found, or not visible to the caller.", body = ErrorBody)))]
@@ -84,52 +85,32 @@ pub struct ListQuery {
     /// Only claims in this status.
     status: Option<ClaimStatus>,
     /// Only claims of this region.
-    #[param(pattern = "^CN-[A-Z]{2}$")]
+    #[param(value_type = Option<crate::domain::RegionCode>)]
     region: Option<String>,
     /// Only claims of this platform (adjusters, auditors, admins).
-    #[param(max_length = 64)]
+    #[param(min_length = 1, max_length = 64)]
     platform: Option<String>,
     /// Only the claim with this platform reference.
-    #[param(max_length = 128)]
+    #[param(min_length = 1, max_length = 128)]
     platform_claim_ref: Option<String>,
     /// Only incidents on or after this date.
-    #[param(value_type = Option<String>, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+    #[param(value_type = Option<oip_engine::types::Date>)]
     incident_from: Option<String>,
     /// Only incidents on or before this date.
-    #[param(value_type = Option<String>, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+    #[param(value_type = Option<oip_engine::types::Date>)]
     incident_to: Option<String>,
     /// The `next_cursor` of the page before.
-    #[param(max_length = 64)]
+    #[param(min_length = 1, max_length = 64)]
     cursor: Option<String>,
     /// Claims per page (default 50).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u64>,
 }
 
-fn date_param(field: &str, v: Option<&str>) -> Result<Option<Date>, Error> {
-    v.map(|s| {
-        Date::parse(s).map_err(|_| Error::field(Code::InvalidRequest, field, "a date, YYYY-MM-DD"))
-    })
-    .transpose()
-}
-
-/// A page size: `default` when absent, refused outside 1..=`max`.
-pub(crate) fn limit(limit: Option<u64>, default: u64, max: u64) -> Result<u64, Error> {
-    match limit {
-        None => Ok(default),
-        Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(_) => Err(Error::field(
-            Code::InvalidRequest,
-            "limit",
-            format!("from 1 to {max}"),
-        )),
-    }
-}
-
 /// Claims visible to the caller, newest first, a page at a time: a platform sees its own, an
 /// adjuster its regions'. Filtered by status, region, platform, platform reference and incident
 /// dates.
-#[utoipa::path(get, path = "/v1/claims", tag = "claims", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(get, operation_id = "list_claims", path = "/v1/claims", tag = "claims", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of claims (without their decisions).", body = Page<ClaimView>),
               (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
 pub async fn list(
@@ -137,19 +118,20 @@ pub async fn list(
     who: Principal,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<ClaimView>>, Error> {
-    let limit = limit(q.limit, 50, 500)?;
-    let from = date_param("incident_from", q.incident_from.as_deref())?;
-    let to = date_param("incident_to", q.incident_to.as_deref())?;
+    let limit = params::limit(q.limit, 50, 500)?;
+    let from = params::date("incident_from", q.incident_from.as_deref())?;
+    let to = params::date("incident_to", q.incident_to.as_deref())?;
+    let cursor = params::text("cursor", q.cursor, 64)?;
     let filter = ClaimFilter {
         status: q.status,
-        region: q.region,
-        platform: q.platform,
-        platform_claim_ref: q.platform_claim_ref,
+        region: params::region("region", q.region)?,
+        platform: params::text("platform", q.platform, 64)?,
+        platform_claim_ref: params::text("platform_claim_ref", q.platform_claim_ref, 128)?,
         incident_from: from.map(|d| d.start_beijing().0),
         incident_to: to.map(|d| d.start_beijing().0 + 86_399),
     };
     let (rows, next_cursor) =
-        claims::search(&state, &who, &filter, q.cursor.as_deref(), limit).await?;
+        claims::search(&state, &who, &filter, cursor.as_deref(), limit).await?;
     Ok(Json(Page {
         items: rows.iter().map(ClaimView::from).collect(),
         next_cursor,
@@ -157,7 +139,7 @@ pub async fn list(
 }
 
 /// A claim's decisions, oldest first (append-only).
-#[utoipa::path(get, path = "/v1/claims/{id}/decisions", tag = "claims", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_decisions", path = "/v1/claims/{id}/decisions", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     responses((status = 200, description = "Every decision of the claim.", body = List<DecisionView>),
               (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
@@ -175,7 +157,7 @@ pub async fn decisions(
 
 /// Documents or facts added after a supplement notice (platform); the claim is decided again.
 /// The region, the order and the incident's time cannot change.
-#[utoipa::path(post, path = "/v1/claims/{id}/supplements", tag = "claims", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "supplement_claim", path = "/v1/claims/{id}/supplements", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     request_body = SupplementRequest,
     responses((status = 200, description = "Decided again.", body = ClaimView),
@@ -196,7 +178,7 @@ pub async fn supplement(
 }
 
 /// Re-runs a stored decision on the same module bytes and canonical facts.
-#[utoipa::path(post, path = "/v1/decisions/{id}/replay", tag = "claims", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "replay_decision", path = "/v1/decisions/{id}/replay", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "The decision's id.")),
     responses((status = 200, description = "Whether the replay is byte-identical, and what it gave.", body = ReplayView),
               (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
@@ -225,7 +207,7 @@ pub enum EvaluateRequest {
 }
 
 /// Decides without storing anything, with the version in force.
-#[utoipa::path(post, path = "/v1/evaluate", tag = "claims", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "evaluate", path = "/v1/evaluate", tag = "claims", security(("bearer" = [])),
     request_body = EvaluateRequest,
     responses((status = 200, description = "The decision.", body = EvaluationView),
               (status = 422, description = "`invalid_claim`, `no_policy_in_force`, or `policy_error` (the module cannot decide these facts).", body = ErrorBody),

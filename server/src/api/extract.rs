@@ -74,7 +74,8 @@ impl<T: RequestBody + Default> FromRequest<AppState> for OptionalBody<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        let text = bytes.trim_ascii();
+        if text.is_empty() || text == b"null" {
             return Ok(OptionalBody(T::default()));
         }
         crate::validate::parse::<T>(&bytes, T::CODE).map(OptionalBody)
@@ -129,6 +130,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         let q = parts.uri.query().unwrap_or_default();
+        // A parameter given empty is not a parameter left out.
+        if let Some((k, _)) = form_urlencoded::parse(q.as_bytes()).find(|(_, v)| v.is_empty()) {
+            return Err(Error::field(
+                Code::InvalidRequest,
+                k.into_owned(),
+                "must not be empty",
+            ));
+        }
         serde_urlencoded::from_str::<T>(q)
             .map(Query)
             .map_err(|e| Error::field(Code::InvalidRequest, "query", e.to_string()))

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod error;
 pub mod extract;
 pub mod ops;
+mod params;
 pub mod platforms;
 pub mod policies;
 pub mod review;

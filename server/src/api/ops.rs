@@ -61,7 +61,7 @@ use utoipa::openapi::{Content, RefOr};
         readyz,
         metrics,
     ),
-    components(schemas(ErrorBody, crate::error::Code)),
+    components(schemas(ErrorBody, crate::error::Code, super::review::NoticeLang)),
     modifiers(&Common),
     tags(
         (name = "claims", description = "Intake, reads, supplements, decisions, replay."),
@@ -113,6 +113,11 @@ impl utoipa::Modify for Common {
             {
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = op.request_body.is_some();
+                let has_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query);
                 let r = &mut op.responses.responses;
                 let mut add = |status: &str, description: &str| {
                     r.entry(status.to_string())
@@ -128,6 +133,12 @@ impl utoipa::Modify for Common {
                     add("400", "`malformed_request`: the body is not JSON.");
                     add("413", "`payload_too_large`.");
                 }
+                if has_query {
+                    add(
+                        "422",
+                        "`invalid_request`: a query parameter is not readable.",
+                    );
+                }
                 add("500", "`internal`.");
                 add(
                     "503",
@@ -139,7 +150,7 @@ impl utoipa::Modify for Common {
 }
 
 /// Liveness.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "operations",
     responses((status = 200, description = "Alive.", body = HealthView)))]
 pub async fn healthz() -> Json<HealthView> {
     Json(HealthView {
@@ -148,7 +159,7 @@ pub async fn healthz() -> Json<HealthView> {
 }
 
 /// Readiness: the database answers and policies are loaded.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, operation_id = "readyz", path = "/readyz", tag = "operations",
     responses((status = 200, description = "Ready.", body = ReadyView),
               (status = 503, description = "Not ready.", body = ReadyView)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -169,7 +180,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "operations",
     responses((status = 200, description = "The Prometheus text exposition.", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
@@ -179,15 +190,16 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
-}
-
-/// The operations routes and the API's documents.
+/// The operations routes, the OpenAPI document at `/openapi.json`, and its browsable page at
+/// `/docs` (Swagger UI, served from the binary; the online validator is off, so the page loads
+/// nothing from elsewhere).
 pub(super) fn router() -> Router<AppState> {
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/docs")
+        .url("/openapi.json", ApiDoc::openapi())
+        .config(utoipa_swagger_ui::Config::default().validator_url("none"));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+        .merge(docs)
 }

@@ -14,7 +14,7 @@ impl RequestBody for WebhookRequest {}
 
 /// Registers (or replaces) a platform's webhook (admin). Events already delivered are not
 /// sent again; the secret is stored sealed.
-#[utoipa::path(put, path = "/v1/platforms/{platform}/webhook", tag = "review", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "set_webhook", path = "/v1/platforms/{platform}/webhook", tag = "review", security(("bearer" = [])),
     params(("platform" = String, Path, description = "The platform.")),
     request_body = WebhookRequest,
     responses((status = 200, description = "Registered.", body = WebhookView),

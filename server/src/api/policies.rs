@@ -30,7 +30,7 @@ impl RequestBody for NewKey {}
 impl RequestBody for ActivateRequest {}
 
 /// Regions with a deployed policy, and the version in force today.
-#[utoipa::path(get, path = "/v1/regions", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_regions", path = "/v1/regions", tag = "policies", security(("bearer" = [])),
     responses((status = 200, description = "The regions.", body = RegionsView)))]
 pub async fn regions(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn regions(
 }
 
 /// A region's policy versions, in activation order.
-#[utoipa::path(get, path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_region_policies", path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
     params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
     responses((status = 200, description = "The versions.", body = List<PolicyVersionView>)))]
 pub async fn region_policies(
@@ -81,7 +81,7 @@ pub async fn region_policies(
 
 /// Uploads a version (policy_admin of the region): checked, stored `uploaded`. 201 when
 /// stored, 200 when the same module was stored before.
-#[utoipa::path(post, path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "upload_policy", path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
     params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
     request_body = UploadRequest,
     responses((status = 201, description = "Stored, status `uploaded`.", body = PolicyVersionView),
@@ -114,7 +114,7 @@ async fn latest(state: &AppState, sha256: &str, kind: JobKind) -> Result<Option<
 }
 
 /// A version, with its latest shadow run and re-decision.
-#[utoipa::path(get, path = "/v1/policies/{id}", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_policy", path = "/v1/policies/{id}", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id (its SHA-256).")),
     responses((status = 200, description = "The version.", body = PolicyDetailView),
               (status = 403, description = "A role that manages no policy.", body = ErrorBody),
@@ -133,7 +133,7 @@ pub async fn get_one(
 }
 
 /// Starts a shadow run over the region's stored claims (incident dates `from`, `to`, optional).
-#[utoipa::path(post, path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "start_shadow", path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     request_body(content = Option<ShadowRequest>, description = "Optional: the incident dates to go through."),
     responses((status = 202, description = "Started.", body = JobView),
@@ -153,7 +153,7 @@ pub async fn start_shadow(
 }
 
 /// The latest shadow run: progress and ETA while it runs, the report once done.
-#[utoipa::path(get, path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_shadow", path = "/v1/policies/{id}/shadow", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     responses((status = 200, description = "The job.", body = JobView),
               (status = 403, description = "A role that manages no policy.", body = ErrorBody),
@@ -173,7 +173,7 @@ pub async fn get_shadow(
 }
 
 /// The latest finished shadow run's distribution of payout changes, as SVG.
-#[utoipa::path(get, path = "/v1/policies/{id}/shadow/chart.svg", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "shadow_chart", path = "/v1/policies/{id}/shadow/chart.svg", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     responses((status = 200, description = "The chart.", content_type = "image/svg+xml", body = String),
               (status = 403, description = "A role that manages no policy.", body = ErrorBody),
@@ -201,7 +201,7 @@ pub async fn shadow_chart(
 
 /// Approves an uploaded version (a policy_admin of the region other than the uploader, after a
 /// finished shadow run).
-#[utoipa::path(post, path = "/v1/policies/{id}/approve", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "approve_policy", path = "/v1/policies/{id}/approve", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     responses((status = 200, description = "Approved.", body = PolicyVersionView),
               (status = 403, description = "A role that manages no policy.", body = ErrorBody),
@@ -227,7 +227,7 @@ pub struct ActivateRequest {
 }
 
 /// Activates an approved version now, or schedules it at `at`.
-#[utoipa::path(post, path = "/v1/policies/{id}/activate", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "activate_policy", path = "/v1/policies/{id}/activate", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     request_body(content = Option<ActivateRequest>, description = "Optional: when."),
     responses((status = 200, description = "Active, or scheduled.", body = PolicyVersionView),
@@ -260,7 +260,7 @@ pub async fn activate(
 
 /// Rolls the region back: its latest activated version is withdrawn and the previous one is in
 /// force again.
-#[utoipa::path(post, path = "/v1/regions/{region}/rollback", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "rollback_region", path = "/v1/regions/{region}/rollback", tag = "policies", security(("bearer" = [])),
     params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
     responses((status = 200, description = "Rolled back.", body = RollbackView),
               (status = 403, description = "Not a policy_admin of the region.", body = ErrorBody),
@@ -280,7 +280,7 @@ pub async fn rollback(
 
 /// Decides again, with an active version, the region's open claims on provisional lines and
 /// its claims without a policy that the version now covers.
-#[utoipa::path(post, path = "/v1/policies/{id}/redecide", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "redecide", path = "/v1/policies/{id}/redecide", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     responses((status = 202, description = "Started.", body = JobView),
               (status = 403, description = "A role that manages no policy.", body = ErrorBody),
@@ -297,7 +297,7 @@ pub async fn redecide(
 }
 
 /// A job (shadow run or re-decision) by id.
-#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_job", path = "/v1/jobs/{id}", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The job's id.")),
     responses((status = 200, description = "The job.", body = JobView),
               (status = 403, description = "A role that manages no policy.", body = ErrorBody),
@@ -313,7 +313,7 @@ pub async fn job(
 }
 
 /// Registers a region's signing key (admin).
-#[utoipa::path(post, path = "/v1/keys", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "add_key", path = "/v1/keys", tag = "policies", security(("bearer" = [])),
     request_body = NewKey,
     responses((status = 201, description = "Registered.", body = KeyView),
               (status = 403, description = "Not an admin.", body = ErrorBody),
@@ -329,7 +329,7 @@ pub async fn add_key(
 }
 
 /// The signing keys: all for admins and auditors, its region's for a policy_admin.
-#[utoipa::path(get, path = "/v1/keys", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_keys", path = "/v1/keys", tag = "policies", security(("bearer" = [])),
     responses((status = 200, description = "The keys.", body = List<KeyView>),
               (status = 403, description = "Not an admin, auditor or policy_admin.", body = ErrorBody)))]
 pub async fn keys(
@@ -340,7 +340,7 @@ pub async fn keys(
 }
 
 /// Revokes a signing key (admin).
-#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "policies", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "revoke_key", path = "/v1/keys/{id}", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The key's id.")),
     responses((status = 204, description = "Revoked."),
               (status = 403, description = "Not an admin.", body = ErrorBody),

@@ -24,7 +24,7 @@ impl RequestBody for AppealRequest {}
 
 /// Review a claim (adjuster of its region): approve, override, deny, request information, close.
 /// Above the region's threshold an approval waits for a second adjuster.
-#[utoipa::path(post, path = "/v1/claims/{id}/review", tag = "review", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "review_claim", path = "/v1/claims/{id}/review", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     request_body = ReviewRequest,
     responses((status = 200, description = "Done: the claim's status and review state now.", body = ReviewedView),
@@ -45,7 +45,7 @@ pub async fn review(
 }
 
 /// Appeal an approval or a denial (platform, on the worker's behalf); another adjuster reviews it.
-#[utoipa::path(post, path = "/v1/claims/{id}/appeal", tag = "review", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "appeal_claim", path = "/v1/claims/{id}/appeal", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     request_body = AppealRequest,
     responses((status = 200, description = "Appealed.", body = ReviewedView),
@@ -66,7 +66,7 @@ pub async fn appeal(
 }
 
 /// A claim's review history, oldest first.
-#[utoipa::path(get, path = "/v1/claims/{id}/reviews", tag = "review", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_reviews", path = "/v1/claims/{id}/reviews", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     responses((status = 200, description = "The reviews.", body = List<ReviewView>),
               (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
@@ -90,12 +90,12 @@ pub struct QueueQuery {
     /// One queue only.
     queue: Option<QueueKind>,
     /// One of the adjuster's regions only.
-    #[param(pattern = "^CN-[A-Z]{2}$")]
+    #[param(value_type = Option<crate::domain::RegionCode>)]
     region: Option<String>,
     /// Only claims past their due date.
     overdue: Option<bool>,
     /// The `next_cursor` of the page before.
-    #[param(max_length = 100)]
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}/[!-~]{1,64}$")]
     cursor: Option<String>,
     /// Claims per page (default 100).
     #[param(minimum = 1, maximum = 500)]
@@ -104,7 +104,7 @@ pub struct QueueQuery {
 
 /// The adjuster's queue: its regions' claims waiting for a person, oldest due date first, a
 /// page at a time.
-#[utoipa::path(get, path = "/v1/review/queue", tag = "review", security(("bearer" = [])), params(QueueQuery),
+#[utoipa::path(get, operation_id = "review_queue", path = "/v1/review/queue", tag = "review", security(("bearer" = [])), params(QueueQuery),
     responses((status = 200, description = "A page of the queue.", body = QueueView),
               (status = 403, description = "Not an adjuster.", body = ErrorBody),
               (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
@@ -114,10 +114,10 @@ pub async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<QueueView>, Error> {
     who.require(&[Role::Adjuster])?;
-    let limit = super::claims::limit(q.limit, 100, 500)?;
+    let limit = super::params::limit(q.limit, 100, 500)?;
     let filter = QueueFilter {
         queue: q.queue,
-        region: q.region,
+        region: super::params::region("region", q.region)?,
         overdue: q.overdue.unwrap_or(false),
     };
     let page = review::queue(&state, &who, &filter, q.cursor.as_deref(), limit).await?;
@@ -130,7 +130,7 @@ pub async fn queue(
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only the entries of this claim.
-    #[param(max_length = 64)]
+    #[param(min_length = 1, max_length = 64)]
     claim: Option<String>,
     /// Entries after this sequence number.
     #[param(minimum = 0)]
@@ -141,7 +141,7 @@ pub struct AuditQuery {
 }
 
 /// The hash-chained audit trail (auditor, admin), optionally of one claim, in chain order.
-#[utoipa::path(get, path = "/v1/audit", tag = "review", security(("bearer" = [])), params(AuditQuery),
+#[utoipa::path(get, operation_id = "audit_trail", path = "/v1/audit", tag = "review", security(("bearer" = [])), params(AuditQuery),
     responses((status = 200, description = "The entries.", body = List<AuditEntryView>),
               (status = 403, description = "Not an auditor or admin.", body = ErrorBody),
               (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
@@ -151,13 +151,14 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<List<AuditEntryView>>, Error> {
     who.require(&[Role::Auditor, Role::Admin])?;
-    let limit = super::claims::limit(q.limit, 500, 5000)?;
+    let limit = super::params::limit(q.limit, 500, 5000)?;
     if q.after.is_some_and(|a| a < 0) {
         return Err(Error::field(Code::InvalidRequest, "after", "0 or more"));
     }
+    let claim = super::params::text("claim", q.claim, 64)?;
     let rows = state
         .db
-        .audit(q.claim.as_deref(), q.after.unwrap_or(0), limit)
+        .audit(claim.as_deref(), q.after.unwrap_or(0), limit)
         .await?;
     Ok(Json(List {
         items: rows.iter().map(AuditEntryView::from).collect(),
@@ -178,7 +179,7 @@ pub struct EventsQuery {
 }
 
 /// A platform's events after a cursor: status changes, supplement notices, decisions.
-#[utoipa::path(get, path = "/v1/events", tag = "review", security(("bearer" = [])), params(EventsQuery),
+#[utoipa::path(get, operation_id = "list_events", path = "/v1/events", tag = "review", security(("bearer" = [])), params(EventsQuery),
     responses((status = 200, description = "The events, in order.", body = EventPage),
               (status = 403, description = "Not a platform token.", body = ErrorBody),
               (status = 422, description = "`invalid_request`: a parameter is not readable.", body = ErrorBody)))]
@@ -189,7 +190,7 @@ pub async fn events(
 ) -> Result<Json<EventPage>, Error> {
     who.require(&[Role::Platform])?;
     let platform = who.own_platform()?;
-    let limit = super::claims::limit(q.limit, 100, 1000)?;
+    let limit = super::params::limit(q.limit, 100, 1000)?;
     let after = q.after.unwrap_or(0);
     if after < 0 {
         return Err(Error::field(Code::InvalidRequest, "after", "0 or more"));
@@ -202,20 +203,31 @@ pub async fn events(
     }))
 }
 
+/// A notice's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub enum NoticeLang {
+    /// Simplified Chinese (the default).
+    #[serde(rename = "zh-CN")]
+    Zh,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
 /// The notice's language.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeQuery {
-    /// `en` for English; Chinese otherwise.
-    #[param(pattern = "^(en|zh-CN)$")]
-    lang: Option<String>,
+    /// `en` for English, `zh-CN` (the default) for Chinese.
+    lang: Option<NoticeLang>,
 }
 
 /// The printable decision notice (zh-CN; `?lang=en` for English).
-#[utoipa::path(get, path = "/v1/claims/{id}/notice", tag = "review", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "claim_notice", path = "/v1/claims/{id}/notice", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id."), NoticeQuery),
     responses((status = 200, description = "The notice, as HTML.", content_type = "text/html", body = String),
+              (status = 422, description = "`invalid_request`: `lang` is not `en` or `zh-CN`.", body = ErrorBody),
               (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
 pub async fn notice(
     State(state): State<AppState>,
@@ -224,13 +236,13 @@ pub async fn notice(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Error> {
     let claim = crate::claims::read(&state, &who, &id).await?;
-    let en = q.lang.as_deref() == Some("en");
+    let en = q.lang == Some(NoticeLang::En);
     Ok(Html(crate::notice::render(&claim, en)).into_response())
 }
 
 /// The worker's personal data, decrypted (adjuster of the region, auditor, admin). Every read
 /// is written to the audit trail before the answer leaves.
-#[utoipa::path(get, path = "/v1/claims/{id}/worker", tag = "review", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "claim_worker", path = "/v1/claims/{id}/worker", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, description = "The claim's id.")),
     responses((status = 200, description = "The worker's personal data.", body = WorkerView),
               (status = 403, description = "Not an adjuster, auditor or admin.", body = ErrorBody),

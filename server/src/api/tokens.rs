@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 impl RequestBody for NewToken {}
 
 /// Issues a token (admin). The token is shown once; only its hash is stored.
-#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "issue_token", path = "/v1/tokens", tag = "tokens", security(("bearer" = [])),
     request_body = NewToken,
     responses((status = 201, description = "Issued.", body = IssuedTokenView),
               (status = 403, description = "Not an admin.", body = ErrorBody),
@@ -38,7 +38,7 @@ pub async fn create(
 }
 
 /// Revokes a token (admin).
-#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "revoke_token", path = "/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
     params(("id" = String, Path, description = "The token's id.")),
     responses((status = 204, description = "Revoked."),
               (status = 403, description = "Not an admin.", body = ErrorBody),

@@ -187,6 +187,12 @@ pub(crate) fn parse_yuan(s: &str) -> Option<u64> {
     w.checked_mul(100)?.checked_add(f)
 }
 
+/// A contract enum from its stable code (`hospital_meal_subsidy`, `id_card`).
+fn code_of<T: serde::de::DeserializeOwned>(code: &str) -> Option<T> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(code)).ok()
+}
+
 fn named<T: Named>(v: Option<&str>) -> Option<T> {
     v.and_then(T::parse)
 }
@@ -239,10 +245,7 @@ pub(crate) fn review_request(f: &Fields) -> Result<ReviewRequest, Error> {
                             None
                         }
                     };
-                    let Some(item) = serde_json::from_value::<BenefitItem>(
-                        serde_json::Value::String(item.into()),
-                    )
-                    .ok() else {
+                    let Some(item) = code_of::<BenefitItem>(item) else {
                         problems.push(FieldProblem::new(
                             format!("amount.{item}"),
                             "unknown benefit item",
@@ -295,7 +298,7 @@ pub(crate) fn review_request(f: &Fields) -> Result<ReviewRequest, Error> {
         ReviewAction::RequestInformation => {
             let mut docs = Vec::new();
             for (i, d) in f.all("documents").iter().enumerate() {
-                match serde_json::from_value::<Document>(serde_json::Value::String(d.clone())) {
+                match code_of::<Document>(d).ok_or(()) {
                     Ok(doc) => docs.push(DocumentCode(doc)),
                     Err(_) => problems.push(FieldProblem::new(
                         format!("documents[{i}]"),

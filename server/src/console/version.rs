@@ -249,7 +249,7 @@ fn steps(l: Lang, s: &Session, v: &PolicyVersionView) -> Markup {
                     button #redecide-submit type="submit" { (l.t(i18n::REDECIDE)) }
                 }
             }
-            @if can(PolicyStep::RollBack) {
+            @if can(PolicyStep::Rollback) {
                 form.action method="post" action={ "/console/regions/" (v.region) "/rollback" } {
                     h3 { (l.t(i18n::ROLLBACK)) }
                     p.muted { (l.t(i18n::ROLLBACK_HELP)) }

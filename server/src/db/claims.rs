@@ -299,7 +299,7 @@ impl Db {
         regions: &[String],
         queue: Option<QueueKind>,
         due_before: Option<Date>,
-        after: Option<(Date, String)>,
+        after: Option<(String, String)>,
         limit: u64,
     ) -> Result<Vec<QueueRow>, DbErr> {
         if regions.is_empty() {
@@ -326,8 +326,8 @@ impl Db {
         }
         if let Some((due, id)) = after {
             sql.push_str(" AND (c.due_on > ? OR (c.due_on = ? AND c.id > ?))");
-            values.push(due.to_string().into());
-            values.push(due.to_string().into());
+            values.push(due.clone().into());
+            values.push(due.into());
             values.push(id.into());
         }
         sql.push_str(&format!(" ORDER BY c.due_on, c.id LIMIT {limit}"));

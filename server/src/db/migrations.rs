@@ -303,7 +303,31 @@ impl MigrationTrait for M0009Queue {
 /// 30 working days, or the claim's creation plus 30 working days.
 async fn backfill_queue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     use oip_engine::types::{Date, Timestamp};
-    use serde_json::Value;
+    use serde::Deserialize;
+    /// What the backfill reads of a stored decision.
+    #[derive(Default, Deserialize)]
+    struct DecisionBits {
+        #[serde(default)]
+        due: DueBits,
+        #[serde(default)]
+        fast_track: bool,
+    }
+    #[derive(Default, Deserialize)]
+    struct DueBits {
+        determination: Option<Date>,
+    }
+    /// What it reads of a stored review state.
+    #[derive(Default, Deserialize)]
+    struct WorkflowBits {
+        #[serde(default)]
+        quality_review: bool,
+        #[serde(default)]
+        appeal: Option<AppealBits>,
+    }
+    #[derive(Deserialize)]
+    struct AppealBits {
+        filed_at: String,
+    }
     let db = manager.get_connection();
     let backend = db.get_database_backend();
     let rows = db
@@ -324,27 +348,23 @@ async fn backfill_queue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         let workflow: Option<String> = r.try_get("", "workflow")?;
         let created: String = r.try_get("", "created_at")?;
         let body: Option<String> = r.try_get("", "body")?;
-        let w: Value = workflow
+        let w: WorkflowBits = workflow
             .as_deref()
             .and_then(|w| serde_json::from_str(w).ok())
-            .unwrap_or(Value::Null);
-        let d: Value = body
+            .unwrap_or_default();
+        let d: DecisionBits = body
             .as_deref()
             .and_then(|b| serde_json::from_str(b).ok())
-            .unwrap_or(Value::Null);
+            .unwrap_or_default();
         let queue = match status.as_str() {
             "pending_review" | "awaiting_second_approval" | "appealed" => Some(status.clone()),
-            "approved" if w["quality_review"] == Value::Bool(true) => Some("quality_review".into()),
+            "approved" if w.quality_review => Some("quality_review".into()),
             _ => None,
         };
-        let due = match w["appeal"]["filed_at"].as_str() {
-            Some(filed) if status == "appealed" => plus_30(filed),
-            _ => d["due"]["determination"]
-                .as_str()
-                .and_then(|s| Date::parse(s).ok())
-                .or_else(|| plus_30(&created)),
+        let due = match &w.appeal {
+            Some(a) if status == "appealed" => plus_30(&a.filed_at),
+            _ => d.due.determination.or_else(|| plus_30(&created)),
         };
-        let fast = i64::from(d["fast_track"] == Value::Bool(true));
         let sql = match backend {
             DbBackend::Postgres => {
                 "UPDATE claims SET queue = $1, due_on = $2, fast_track = $3 WHERE id = $4"
@@ -357,7 +377,7 @@ async fn backfill_queue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             vec![
                 queue.into(),
                 due.map(|d| d.to_string()).into(),
-                fast.into(),
+                i64::from(d.fast_track).into(),
                 id.into(),
             ],
         ))

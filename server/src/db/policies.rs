@@ -284,7 +284,7 @@ impl Db {
     pub fn rollback_stmt(&self, sha256: &str) -> Statement {
         let mut sql = "UPDATE policies SET status = 'rolled_back' WHERE sha256 = ?".to_string();
         let mut values: Vec<Value> = vec![sha256.into()];
-        from_statuses(PolicyStep::RollBack, &mut sql, &mut values);
+        from_statuses(PolicyStep::Rollback, &mut sql, &mut values);
         sql.push_str(" RETURNING sha256");
         self.stmt(&sql, values)
     }

@@ -64,7 +64,8 @@ macro_rules! named_enum {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        pub enum $name { $($(#[$vm])* #[serde(rename = $s)] $var),* }
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $var),* }
 
         impl $crate::domain::Named for $name {
             const ALL: &'static [Self] = &[$($name::$var),*];
@@ -102,6 +103,34 @@ pub const REGION_PATTERN: &str = "^CN-(AH|BJ|CQ|FJ|GD|GS|GX|GZ|HA|HB|HE|HI|HK|HL
 
 #[cfg(test)]
 mod tests {
+    use super::Named;
+
+    /// The stable names are the serde names (the API's, the schema's) of every enum.
+    fn names_are_serde_names<T: Named + serde::Serialize + std::fmt::Debug>() {
+        for v in T::ALL {
+            assert_eq!(
+                serde_json::to_value(v).ok(),
+                Some(serde_json::json!(v.name())),
+                "{v:?}"
+            );
+            assert_eq!(T::parse(v.name()).map(|x| x.name()), Some(v.name()));
+        }
+    }
+
+    #[test]
+    fn every_enum_s_names_are_its_serde_names() {
+        names_are_serde_names::<super::ClaimStatus>();
+        names_are_serde_names::<super::ReviewAction>();
+        names_are_serde_names::<super::ReasonCode>();
+        names_are_serde_names::<super::QueueKind>();
+        names_are_serde_names::<super::PolicyStatus>();
+        names_are_serde_names::<super::PolicyStep>();
+        names_are_serde_names::<super::PolicySource>();
+        names_are_serde_names::<super::JobKind>();
+        names_are_serde_names::<super::JobStatus>();
+        names_are_serde_names::<super::Role>();
+    }
+
     #[test]
     fn the_region_pattern_names_every_region() {
         for r in super::REGIONS {

@@ -39,7 +39,7 @@ named_enum!(
         /// Activation now.
         Activate = "activate",
         /// Rollback of the region's latest activation.
-        RollBack = "rollback",
+        Rollback = "rollback",
         /// Deciding again the claims the version now covers.
         Redecide = "redecide",
     }
@@ -55,7 +55,7 @@ impl PolicyStatus {
             (P::Approve, S::Uploaded) => Some(S::Approved),
             (P::Schedule, S::Approved | S::Scheduled) => Some(S::Scheduled),
             (P::Activate, S::Approved | S::Scheduled) => Some(S::Active),
-            (P::RollBack, S::Active) => Some(S::RolledBack),
+            (P::Rollback, S::Active) => Some(S::RolledBack),
             (P::Redecide, S::Active) => Some(S::Active),
             _ => None,
         }
@@ -84,7 +84,7 @@ mod tests {
         assert_eq!(S::Uploaded.allowed(P::Activate), None);
         assert_eq!(S::Approved.allowed(P::Activate), Some(S::Active));
         assert_eq!(S::Scheduled.allowed(P::Schedule), Some(S::Scheduled));
-        assert_eq!(S::Active.allowed(P::RollBack), Some(S::RolledBack));
+        assert_eq!(S::Active.allowed(P::Rollback), Some(S::RolledBack));
         assert_eq!(S::RolledBack.allowed(P::Activate), None);
         assert_eq!(S::Approved.allowed(P::Redecide), None);
         assert_eq!(

@@ -123,15 +123,17 @@ async fn new_job(
 }
 
 /// Records the end of a job: its report, or why it failed.
-async fn finish(
-    state: &AppState,
-    job: &JobRow,
-    result: Result<(String, serde_json::Value), String>,
-) {
+async fn finish(state: &AppState, job: &JobRow, result: Result<JobReport, String>) {
     let t = now_ms();
-    let (status, report, summary) = match &result {
-        Ok((report, summary)) => (JobStatus::Done, Some(report.as_str()), summary.clone()),
-        Err(e) => (JobStatus::Failed, None, json!({ "error": e })),
+    let report = result
+        .as_ref()
+        .ok()
+        .map(|r| serde_json::to_string(r).unwrap_or_default());
+    let report = report.as_deref();
+    let (status, summary) = match &result {
+        Ok(JobReport::Shadow(r)) => (JobStatus::Done, json!({ "changed": r.changed })),
+        Ok(JobReport::Redecide(r)) => (JobStatus::Done, json!({ "redecided": r.redecided })),
+        Err(e) => (JobStatus::Failed, json!({ "error": e })),
     };
     let error = result.as_ref().err().map(String::as_str);
     let audit = AuditDraft {

@@ -4,7 +4,7 @@
 //! decision the version would make identically is not stored again.
 
 use super::report::LIST_CAP;
-use super::{finish, new_job, progress};
+use super::{JobReport, finish, new_job, progress};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::claims::{Attempt, attempt, store_again};
@@ -125,7 +125,7 @@ fn wants_redecision(state: &AppState, sha256: &str, row: &ShadowRow, facts: &Fac
     provisional && row.decided_by.as_deref() != Some(sha256)
 }
 
-async fn run(state: &AppState, job: &mut JobRow) -> Result<(String, serde_json::Value), String> {
+async fn run(state: &AppState, job: &mut JobRow) -> Result<JobReport, String> {
     let started = std::time::Instant::now();
     let mut after = String::new();
     let (mut redecided, mut unchanged, mut skipped, mut failed) = (0i64, 0i64, 0i64, 0i64);
@@ -201,9 +201,5 @@ async fn run(state: &AppState, job: &mut JobRow) -> Result<(String, serde_json::
         decisions: items,
         elapsed_ms: started.elapsed().as_millis() as i64,
     };
-    let summary = serde_json::json!({ "redecided": redecided });
-    Ok((
-        serde_json::to_string(&report).map_err(|e| e.to_string())?,
-        summary,
-    ))
+    Ok(JobReport::Redecide(report))
 }

@@ -4,7 +4,7 @@
 //! records its progress after each page.
 
 use super::report::{Compared, Report, Side};
-use super::{finish, new_job, progress};
+use super::{JobReport, finish, new_job, progress};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::db::jobs::{JobParams, JobRow, ShadowRow};
@@ -142,12 +142,12 @@ pub async fn start_shadow(
     Ok(job)
 }
 
-/// Runs a shadow scan: the report (JSON) and its summary for the audit trail, or why it stopped.
+/// Runs a shadow scan: the report, or why it stopped.
 pub async fn run(
     state: &AppState,
     job: &mut JobRow,
     candidate: Arc<LoadedPolicy>,
-) -> Result<(String, serde_json::Value), String> {
+) -> Result<JobReport, String> {
     let started = std::time::Instant::now();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let range = job.params.range();
@@ -212,10 +212,6 @@ pub async fn run(
         progress(state, job).await;
     }
     reader.abort();
-    let r = report.finish(job, started.elapsed().as_millis() as i64);
-    let summary = serde_json::json!({ "changed": r.changed });
-    Ok((
-        serde_json::to_string(&r).map_err(|e| e.to_string())?,
-        summary,
-    ))
+    let elapsed = started.elapsed().as_millis() as i64;
+    Ok(JobReport::Shadow(Box::new(report.finish(job, elapsed))))
 }

@@ -44,14 +44,14 @@ async fn transition(
     action: &str,
     guard: sea_orm::Statement,
     before: &PolicyRow,
-    after: serde_json::Value,
+    after: String,
 ) -> Result<PolicyRow, Error> {
     let audit = AuditDraft {
         actor: who.to_string(),
         action: action.into(),
         claim_id: None,
         before: Some(summary(before)),
-        after: Some(after.to_string()),
+        after: Some(after),
     };
     let applied = state
         .writer
@@ -93,7 +93,7 @@ pub async fn approve(state: &AppState, who: &Principal, sha256: &str) -> Result<
         "policy.approved",
         state.db.approve_stmt(sha256, &who.token_id, &at),
         &p,
-        json!({ "status": PolicyStatus::Approved, "approved_by": who.token_id }),
+        json!({ "status": PolicyStatus::Approved, "approved_by": who.token_id }).to_string(),
     )
     .await
 }
@@ -115,7 +115,8 @@ pub async fn activate(
                 "policy.scheduled",
                 state.db.schedule_stmt(sha256, t.0),
                 &p,
-                json!({ "status": PolicyStatus::Scheduled, "activate_at": t.to_string() }),
+                json!({ "status": PolicyStatus::Scheduled, "activate_at": t.to_string() })
+                    .to_string(),
             )
             .await
         }
@@ -127,7 +128,7 @@ pub async fn activate(
                 "policy.activated",
                 state.db.activate_stmt(sha256, &now().to_string()),
                 &p,
-                json!({ "status": PolicyStatus::Active }),
+                json!({ "status": PolicyStatus::Active }).to_string(),
             )
             .await
         }
@@ -150,7 +151,7 @@ pub async fn rollback(
         .policies(Some(region))
         .await?
         .into_iter()
-        .filter(|p| p.status.allowed(PolicyStep::RollBack).is_some())
+        .filter(|p| p.status.allowed(PolicyStep::Rollback).is_some())
         .collect();
     active.sort_by_key(|p| std::cmp::Reverse(p.sequence));
     if active.len() < 2 {
@@ -167,7 +168,8 @@ pub async fn rollback(
         json!({
             "status": PolicyStatus::RolledBack,
             "in_force_again": previous.as_ref().map(|p| p.sha256.clone()),
-        }),
+        })
+        .to_string(),
     )
     .await?;
     Ok((rolled, previous))
@@ -185,7 +187,7 @@ pub async fn activate_due(state: &AppState) -> Result<usize, Error> {
             "policy.activated",
             state.db.activate_stmt(&p.sha256, &now().to_string()),
             &p,
-            json!({ "status": PolicyStatus::Active, "scheduled": true }),
+            json!({ "status": PolicyStatus::Active, "scheduled": true }).to_string(),
         )
         .await;
         if r.is_ok() {

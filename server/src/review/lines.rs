@@ -39,6 +39,7 @@ pub struct LineChange {
     /// The benefit item.
     pub item: BenefitItem,
     /// The new amount in fen; `null` removes the line.
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(maximum = 1_000_000_000_u64)]
     pub amount_fen: Option<u64>,
     /// Payer of an added line (default `fund`).

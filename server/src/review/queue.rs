@@ -37,20 +37,30 @@ pub fn cursor_of(row: &QueueRow) -> Option<String> {
     Some(format!("{}/{}", row.claim.due_on?, row.claim.id))
 }
 
-fn parse_cursor(c: &str) -> Result<(Date, String), Error> {
+/// A cursor's parts: `YYYY-MM-DD/` and up to 64 printable characters. The page starts after
+/// that position in (due date, id) order, whatever the position names.
+fn parse_cursor(c: &str) -> Result<(String, String), Error> {
     let bad = || {
         Error::field(
             Code::InvalidRequest,
             "cursor",
-            "not a cursor this queue gave",
+            "a cursor as next_cursor gives it",
         )
     };
     let (due, id) = c.split_once('/').ok_or_else(bad)?;
-    let due = Date::parse(due).map_err(|_| bad())?;
-    if id.is_empty() || id.len() > 64 {
+    let shape = due.len() == 10
+        && due.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let printable = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic());
+    if !shape || !printable {
         return Err(bad());
     }
-    Ok((due, id.to_string()))
+    Ok((due.to_string(), id.to_string()))
 }
 
 /// A page of the caller's queue (adjusters only).

@@ -8,6 +8,7 @@ mod id_number;
 mod patch;
 mod report;
 mod sections;
+mod strict;
 
 pub use id_number::{id_number_problem, mask_id};
 pub use patch::*;
@@ -94,7 +95,7 @@ pub fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], code: Code) -> Result
         )
     };
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    let v = match serde_path_to_error::deserialize::<_, T>(strict::Strict(&mut de)) {
         Ok(v) => v,
         Err(e) if e.inner().is_syntax() || e.inner().is_eof() => return Err(malformed(e.inner())),
         Err(e) => return Err(Error::with_fields(code, vec![problem(&e)])),

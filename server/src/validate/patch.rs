@@ -88,19 +88,19 @@ pub struct MedicalPatch {
     #[schema(value_type = Option<oip_engine::types::Timestamp>)]
     pub first_treatment_at: Option<String>,
     /// Outpatient costs inside the catalogues.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(maximum = 1_000_000_000_000_u64)]
     pub outpatient_fen: Option<u64>,
     /// Inpatient costs inside the catalogues.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(maximum = 1_000_000_000_000_u64)]
     pub inpatient_fen: Option<u64>,
     /// Costs outside the catalogues.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(maximum = 1_000_000_000_000_u64)]
     pub out_of_catalogue_fen: Option<u64>,
     /// Days in hospital.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(maximum = 3650)]
     pub inpatient_days: Option<u32>,
     /// Treated outside the region.
@@ -113,7 +113,7 @@ pub struct MedicalPatch {
 #[serde(deny_unknown_fields)]
 pub struct AssessmentPatch {
     /// Disability grade, 1 to 10.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(minimum = 1, maximum = 10)]
     pub disability_grade: Option<u8>,
     /// Loss of self-care.

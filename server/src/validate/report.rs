@@ -178,19 +178,19 @@ pub struct MedicalReport {
     #[schema(value_type = Option<oip_engine::types::Timestamp>)]
     pub first_treatment_at: Option<String>,
     /// Outpatient costs inside the catalogues.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole")]
     #[schema(maximum = 1_000_000_000_000_u64)]
     pub outpatient_fen: u64,
     /// Inpatient costs inside the catalogues.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole")]
     #[schema(maximum = 1_000_000_000_000_u64)]
     pub inpatient_fen: u64,
     /// Costs outside the catalogues (not paid).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole")]
     #[schema(maximum = 1_000_000_000_000_u64)]
     pub out_of_catalogue_fen: u64,
     /// Days in hospital.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole")]
     #[schema(maximum = 3650)]
     pub inpatient_days: u32,
     /// Treated outside the region.
@@ -203,7 +203,7 @@ pub struct MedicalReport {
 #[serde(deny_unknown_fields)]
 pub struct AssessmentReport {
     /// Disability grade, 1 (most severe) to 10.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "oip_engine::types::int::whole_opt")]
     #[schema(minimum = 1, maximum = 10)]
     pub disability_grade: Option<u8>,
     /// Loss of self-care.

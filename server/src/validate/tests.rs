@@ -145,3 +145,24 @@ fn not_json_is_malformed() {
     let e = parse::<ClaimReport>(b"{not json", Code::InvalidClaim).unwrap_err();
     assert_eq!(e.code, Code::MalformedRequest);
 }
+
+#[test]
+fn whole_numbers_written_as_floats_are_integers() {
+    // JSON Schema's `integer` is any number without a fractional part: 9.0 is 9.
+    let body = edit(|v| {
+        v["medical"]["inpatient_days"] = 9.0.into();
+        v["medical"]["outpatient_fen"] = 120_000.0.into();
+        v["assessment"]["disability_grade"] = 9.0.into();
+    });
+    let r: ClaimReport = parse(&body, Code::InvalidClaim).expect("reads");
+    let c = claim(&r, now()).expect("valid");
+    assert_eq!(c.facts.medical.inpatient_days, 9);
+    assert_eq!(c.facts.medical.outpatient_fen, 120_000);
+    assert_eq!(c.facts.assessment.disability_grade, Some(9));
+    let body = edit(|v| v["medical"]["inpatient_days"] = 9.5.into());
+    assert!(
+        problems(&body)
+            .iter()
+            .any(|p| p.starts_with("medical.inpatient_days"))
+    );
+}

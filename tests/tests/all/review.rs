@@ -328,3 +328,146 @@ async fn the_notice_explains_the_decision_in_both_languages() {
     assert!(en.contains("How to appeal"));
     s.stop().await;
 }
+
+/// A Beijing claim that takes the minor-injury fast track (outpatient only): approved straight
+/// through.
+fn beijing_fast_track(n: u64) -> Value {
+    let mut body = example(n);
+    body["region"] = "CN-BJ".into();
+    body["medical"] = json!({"first_treatment_at": "2025-08-01T10:50:00+08:00", "outpatient_fen": 50000, "inpatient_fen": 0,
+                             "out_of_catalogue_fen": 0, "inpatient_days": 0, "treated_outside_region": false});
+    body["assessment"] = json!({"disability_grade": null, "care_level": null, "assessed_at": null});
+    body["documents"] = json!([
+        "benefit_application_form",
+        "consent_form",
+        "diagnosis",
+        "medical_receipts"
+    ]);
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_line_with_a_misspelt_period_is_refused_naming_the_field() {
+    each_backend(|b| async move {
+        let s = server(&b, 10_000_000).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-SC"]).await;
+        let (_, c) = s.submit(&mt, "lump", &example(1)).await;
+        let id = c["id"].as_str().unwrap().to_string();
+        // A trillion yuan on a line whose period is spelt `lump-sum`: round 1 approved it alone.
+        let (st, e) = review(&s, &a, &id, json!({"action": "override", "reason_code": "other", "note": "x",
+            "benefits": [{"item": "funeral_subsidy", "amount_fen": 100_000_000_000_000u64, "period": "lump-sum",
+                          "reason_code": "other", "note": "x"}]})).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["code"], "invalid_request");
+        let fields = e["error"]["fields"].to_string();
+        assert!(fields.contains("benefits[0].period"), "{fields}");
+        // Spelt right, the amount is above the cap of a line.
+        let (st, e) = review(&s, &a, &id, json!({"action": "override", "reason_code": "other", "note": "x",
+            "benefits": [{"item": "funeral_subsidy", "amount_fen": 100_000_000_000_000u64, "period": "lump_sum",
+                          "reason_code": "other", "note": "x"}]})).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert!(e["error"]["fields"].to_string().contains("benefits[0].amount_fen"), "{e}");
+        assert_eq!(status_of(&s, &a, &id).await, "pending_review");
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_override_lines_whose_sum_overflows_are_refused() {
+    each_backend(|b| async move {
+        let s = server(&b, 10_000_000).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-SC"]).await;
+        let (_, c) = s.submit(&mt, "wrap", &example(2)).await;
+        let id = c["id"].as_str().unwrap().to_string();
+        // 2^63 + 2^63 wraps a u64 to 0: under any threshold.
+        let half = 1u64 << 63;
+        let (st, e) = review(&s, &a, &id, json!({"action": "override", "reason_code": "other", "note": "x",
+            "benefits": [
+                {"item": "funeral_subsidy", "amount_fen": half, "reason_code": "other", "note": "x"},
+                {"item": "one_off_death_subsidy", "amount_fen": half, "reason_code": "other", "note": "x"}]})).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        let fields = e["error"]["fields"].to_string();
+        assert!(
+            fields.contains("benefits[0].amount_fen") && fields.contains("benefits[1].amount_fen"),
+            "{fields}"
+        );
+        assert_eq!(status_of(&s, &a, &id).await, "pending_review");
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_claim_is_on_the_first_page_of_the_queue_behind_2500_approved_fast_track_claims() {
+    each_backend(|b| async move {
+        let mut c = config(&b, "queue").await;
+        c.quality_sample_bp = 0;
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let bj = s.adjuster(&["CN-BJ"]).await;
+        for chunk in (0..2500u64).collect::<Vec<_>>().chunks(250) {
+            let claims = chunk
+                .iter()
+                .map(|i| (format!("ft-{i}"), beijing_fast_track(10_000 + i)))
+                .collect();
+            for (st, c) in s.submit_all(&mt, claims).await {
+                assert_eq!(st, StatusCode::CREATED, "{c}");
+                assert_eq!(c["status"], "approved");
+            }
+        }
+        // A claim that waits for a person: inpatient, not the fast track.
+        let mut body = example(20_000);
+        body["region"] = "CN-BJ".into();
+        let (st, new) = s.submit_claim(&mt, "new", &body).await.expect("stored");
+        assert_eq!(st, StatusCode::CREATED);
+        assert_eq!(new.status.as_str(), "pending_review");
+        let page = s.queue(&bj, "limit=10").await.expect("queue");
+        assert!(
+            page.items.iter().any(|i| i.id == new.id),
+            "the new claim is on the first page: {:?}",
+            page.items.iter().map(|i| &i.id).collect::<Vec<_>>()
+        );
+        assert_eq!(page.items.len(), 1, "nothing else waits");
+        assert!(page.next_cursor.is_none());
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_pages_by_due_date_with_a_cursor_and_misses_nothing() {
+    let s = server(&Backend::Sqlite, 100_000_000).await;
+    let mt = s.platform("meituan").await;
+    let a = s.adjuster(&["CN-SC"]).await;
+    let mut ids = Vec::new();
+    for i in 0..7u64 {
+        let (_, c) = s.submit(&mt, &format!("pg-{i}"), &example(300 + i)).await;
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    let mut seen = Vec::new();
+    let mut query = "limit=3".to_string();
+    loop {
+        let page = s.queue(&a, &query).await.expect("page");
+        assert!(page.items.len() <= 3);
+        let dues: Vec<_> = page.items.iter().map(|i| i.due).collect();
+        assert!(dues.windows(2).all(|w| w[0] <= w[1]), "ordered by due date");
+        seen.extend(page.items.iter().map(|i| i.id.clone()));
+        match page.next_cursor {
+            Some(c) => query = format!("limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    ids.sort();
+    seen.sort();
+    assert_eq!(seen, ids, "every claim once");
+    let e = s
+        .queue(&a, "cursor=nonsense")
+        .await
+        .expect_err("a bad cursor");
+    assert_eq!(e.code(), "invalid_request");
+    assert_eq!(e.fields(), ["cursor"]);
+    s.stop().await;
+}
