@@ -546,7 +546,7 @@ async fn operations_endpoints() {
     s.submit(&mt, "ops", &example(12)).await;
     let (st, r) = s.call("GET", "/readyz", "", None, None).await;
     assert_eq!(st, StatusCode::OK, "{r}");
-    assert_eq!(r["regions"], 18);
+    assert_eq!(r["regions"], oip_engine::builtin::POLICIES.len());
     let (st, doc) = s.call("GET", "/openapi.json", "", None, None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(doc["paths"]["/v1/claims"]["post"].is_object());
@@ -572,7 +572,10 @@ async fn operations_endpoints() {
     assert!(counter("oip_writer_busy_seconds_total") > 0.0, "{m}");
     let (st, regions) = s.call("GET", "/v1/regions", &mt, None, None).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(regions["items"].as_array().unwrap().len(), 18);
+    assert_eq!(
+        regions["items"].as_array().unwrap().len(),
+        oip_engine::builtin::POLICIES.len()
+    );
     let (st, p) = s
         .call("GET", "/v1/regions/CN-BJ/policies", &mt, None, None)
         .await;

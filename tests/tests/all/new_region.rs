@@ -1,0 +1,79 @@
+//! A new region from nothing: `oip policy new CN-XZ` in a copy of the guest workspace makes a
+//! crate whose own tests pass, and which the rest of the repository takes as it is — the
+//! engine's build finds it by its `cn-*` folder, and the conformance tests and the region
+//! counts read the list that build makes, so no other file needs an edit.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Copies a folder, leaving out build output.
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let name = e.file_name();
+        if name == "target" {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        if src.is_dir() {
+            copy(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_new_region_from_the_template_passes_its_own_tests() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tmp = oip_tests::temp_dir("new-region");
+    // The guest workspace without its regions, and what it builds on.
+    let ws = tmp.join("policies");
+    std::fs::create_dir_all(&ws).expect("mkdir");
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(repo.join("policies").join(f), ws.join(f)).expect("copy");
+    }
+    copy(&repo.join("policies/.cargo"), &ws.join(".cargo"));
+    copy(&repo.join("plugins"), &tmp.join("plugins"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+        .args([
+            "policy",
+            "new",
+            "CN-XZ",
+            "--name-zh",
+            "西藏",
+            "--name-en",
+            "Tibet",
+        ])
+        .arg("--workspace")
+        .arg(&ws)
+        .output()
+        .expect("oip policy new");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert_eq!(made, ws.join("cn-xz"));
+    assert!(
+        made.join("cases")
+            .read_dir()
+            .expect("cases")
+            .next()
+            .is_some()
+    );
+
+    // Its own tests (the template's case, natively), in a target folder kept between runs.
+    let target = repo.join("target/new-region");
+    let status = Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "-p", "oip-policy-cn-xz"])
+        .current_dir(&ws)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo test");
+    assert!(status.success(), "the new crate's own tests pass");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
