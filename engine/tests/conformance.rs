@@ -9,7 +9,6 @@ mod common;
 
 use common::*;
 use oip_engine::Limits;
-use oip_engine::canonical::decision_json;
 use oip_engine::types::Facts;
 use oip_sdk::cases::{check, load_dir};
 

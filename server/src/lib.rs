@@ -147,21 +147,21 @@ impl AppState {
     }
 
     async fn bootstrap(&self) -> anyhow::Result<()> {
-        if let Some(token) = &self.config.bootstrap_token {
-            if !self.db.has_admin().await? {
-                let t = Timestamp(now().0).to_string();
-                self.db
-                    .insert_token(
-                        &new_id("tok"),
-                        &auth::token_hash(token),
-                        Role::Admin,
-                        None,
-                        &[],
-                        &t,
-                    )
-                    .await?;
-                tracing::info!("bootstrap admin token created");
-            }
+        if let Some(token) = &self.config.bootstrap_token
+            && !self.db.has_admin().await?
+        {
+            let t = Timestamp(now().0).to_string();
+            self.db
+                .insert_token(
+                    &new_id("tok"),
+                    &auth::token_hash(token),
+                    Role::Admin,
+                    None,
+                    &[],
+                    &t,
+                )
+                .await?;
+            tracing::info!("bootstrap admin token created");
         }
         if self.db.policies(None).await?.is_empty() {
             for (i, b) in oip_engine::builtin::POLICIES.iter().enumerate() {
@@ -209,10 +209,9 @@ impl AppState {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&hash)
+            && at.elapsed() < Duration::from_secs(2)
         {
-            if at.elapsed() < Duration::from_secs(2) {
-                return Ok(p.clone());
-            }
+            return Ok(p.clone());
         }
         let p = self.db.token(&hash).await?.and_then(|row| {
             row.revoked_at.is_none().then_some(Principal {

@@ -63,10 +63,10 @@ async fn pass(state: &AppState) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     for claim in waiting {
         let facts: Facts = serde_json::from_str(&claim.facts).map_err(|e| e.to_string())?;
-        if state.decider.registry().policy_for(&facts).is_ok() {
-            if let Err(e) = decide_again(state, &claim, &facts, "automatic").await {
-                tracing::warn!(claim = %claim.id, error = %e, "deciding a waiting claim failed");
-            }
+        if state.decider.registry().policy_for(&facts).is_ok()
+            && let Err(e) = decide_again(state, &claim, &facts, "automatic").await
+        {
+            tracing::warn!(claim = %claim.id, error = %e, "deciding a waiting claim failed");
         }
     }
     Ok(())

@@ -48,10 +48,10 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<ClaimView>), Error> {
     who.require(&[Role::Platform])?;
     let report = validate::parse::<ClaimReport>(&body, Code::InvalidClaim);
-    if let Err(e) = &report {
-        if e.code == Code::MalformedRequest {
-            return Err(e.clone());
-        }
+    if let Err(e) = &report
+        && e.code == Code::MalformedRequest
+    {
+        return Err(e.clone());
     }
     let (claim, created) = claims::submit(&state, &who, &key, report).await?;
     let status = if created {

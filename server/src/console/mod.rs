@@ -348,12 +348,12 @@ async fn login_page(
     q: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
     let next = q.ok().and_then(|Query(q)| q.next).unwrap_or_default();
-    if let Some(token) = session_token(&headers) {
-        if let Ok(Some(who)) = state.principal(&token).await {
-            let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
-            if home_of(&who).is_some() {
-                return see_other(to);
-            }
+    if let Some(token) = session_token(&headers)
+        && let Ok(Some(who)) = state.principal(&token).await
+    {
+        let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
+        if home_of(&who).is_some() {
+            return see_other(to);
         }
     }
     let mut nonce = [0u8; 16];

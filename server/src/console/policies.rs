@@ -194,10 +194,8 @@ async fn read_upload(mut m: Multipart) -> Result<UploadForm, Error> {
         match name.as_str() {
             "csrf" => form.csrf = Some(text()),
             "module" => form.module = Some(bytes.to_vec()),
-            "signature" | "signature_file" => {
-                if !text().is_empty() {
-                    form.signature = Some(text());
-                }
+            "signature" | "signature_file" if !text().is_empty() => {
+                form.signature = Some(text());
             }
             "cases" => form.cases.push((file.unwrap_or_default(), bytes.to_vec())),
             _ => {}

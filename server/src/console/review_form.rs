@@ -225,10 +225,10 @@ pub(crate) fn review_request(f: &Fields) -> Result<ReviewRequest, Error> {
                     .strip_prefix("amount.")
                     .filter(|_| !v.trim().is_empty())
                     .or_else(|| k.strip_prefix("remove."));
-                if let Some(i) = item {
-                    if !items.iter().any(|x| x == i) {
-                        items.push(i.to_string());
-                    }
+                if let Some(i) = item
+                    && !items.iter().any(|x| x == i)
+                {
+                    items.push(i.to_string());
                 }
             }
             // A changed line: its amount, and its own reason and note or else the override's.

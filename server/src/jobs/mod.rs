@@ -73,13 +73,13 @@ async fn new_job(
     total: i64,
     params: JobParams,
 ) -> Result<JobRow, Error> {
-    if let Some(j) = state.db.latest_job(&policy.sha256, kind).await? {
-        if status_of(&j) == JobStatus::Running {
-            return Err(Error::new(Code::JobRunning).message(
-                "该版本已有同类任务在运行。",
-                format!("a {kind} job of this version is running: {}", j.id),
-            ));
-        }
+    if let Some(j) = state.db.latest_job(&policy.sha256, kind).await?
+        && status_of(&j) == JobStatus::Running
+    {
+        return Err(Error::new(Code::JobRunning).message(
+            "该版本已有同类任务在运行。",
+            format!("a {kind} job of this version is running: {}", j.id),
+        ));
     }
     let t = now_ms();
     let job = JobRow {

@@ -154,11 +154,11 @@ async fn run(state: &AppState, job: &mut JobRow) -> Result<JobReport, String> {
                 continue;
             };
             let outcome = attempt(state, &facts).await;
-            if let (Some(body), Attempt::Decided(e)) = (&row.decision, &outcome) {
-                if e.decision_json == body.as_bytes() {
-                    unchanged += 1;
-                    continue;
-                }
+            if let (Some(body), Attempt::Decided(e)) = (&row.decision, &outcome)
+                && e.decision_json == body.as_bytes()
+            {
+                unchanged += 1;
+                continue;
             }
             let Ok(Some(claim)) = state.db.claim(&row.id).await else {
                 failed += 1;

@@ -65,21 +65,21 @@ fn problem(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldProblem {
         message.truncate(at);
     }
     for prefix in ["unknown field `", "missing field `"] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some((name, _)) = rest.split_once('`') {
-                if !path.ends_with(name) {
-                    path = if path.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{path}.{name}")
-                    };
-                }
-                message = if prefix.starts_with("unknown") {
-                    "unknown field".into()
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((name, _)) = rest.split_once('`')
+        {
+            if !path.ends_with(name) {
+                path = if path.is_empty() {
+                    name.to_string()
                 } else {
-                    "required".into()
+                    format!("{path}.{name}")
                 };
             }
+            message = if prefix.starts_with("unknown") {
+                "unknown field".into()
+            } else {
+                "required".into()
+            };
         }
     }
     FieldProblem::new(path, message)

@@ -181,10 +181,10 @@ pub fn amend(
                 x.assessed_at = p.date("facts.assessment.assessed_at", d);
             }
         }
-        if let Some(d) = &patch.death {
-            if let Some(t) = p.timestamp("facts.death.died_at", &d.died_at) {
-                f.death = Some(Death { died_at: t });
-            }
+        if let Some(d) = &patch.death
+            && let Some(t) = p.timestamp("facts.death.died_at", &d.died_at)
+        {
+            f.death = Some(Death { died_at: t });
         }
         if let Some(ds) = &patch.dependants {
             let mut inner = Problems::default();

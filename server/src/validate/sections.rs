@@ -167,10 +167,10 @@ fn order(o: &OrderReport, p: &mut Problems) -> Option<OrderTask> {
         .completed_at
         .as_deref()
         .and_then(|c| p.timestamp("order.completed_at", c));
-    if let (Some(a), Some(c)) = (accepted, completed) {
-        if c < a {
-            p.bad("order.completed_at", "must not be before order.accepted_at");
-        }
+    if let (Some(a), Some(c)) = (accepted, completed)
+        && c < a
+    {
+        p.bad("order.completed_at", "must not be before order.accepted_at");
     }
     Some(OrderTask {
         accepted_at: accepted?,

@@ -3,7 +3,7 @@
 
 use super::{Lang, T};
 
-fn or_code<'a>(l: Lang, code: &'a str, t: Option<T>) -> &'a str {
+fn or_code(l: Lang, code: &str, t: Option<T>) -> &str {
     t.map(|t| l.t(t)).unwrap_or(code)
 }
 

@@ -343,17 +343,21 @@ async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Appli
     if let Err(e) = insert_rows(db, &txn, &log_rows).await {
         return batch.iter().map(|_| Err(clone_err(&e))).collect();
     }
-    if let (Some(h), Some(start)) = (&head, start) {
-        if (h.audit_seq, h.event_seq) != start {
-            let r = txn
-                .execute_raw(db.stmt(
-                    "UPDATE chain_head SET audit_seq = ?, audit_hash = ?, event_seq = ? WHERE id = 1",
-                    vec![h.audit_seq.into(), h.audit_hash.clone().into(), h.event_seq.into()],
-                ))
-                .await;
-            if let Err(e) = r {
-                return batch.iter().map(|_| Err(clone_err(&e))).collect();
-            }
+    if let (Some(h), Some(start)) = (&head, start)
+        && (h.audit_seq, h.event_seq) != start
+    {
+        let r = txn
+            .execute_raw(db.stmt(
+                "UPDATE chain_head SET audit_seq = ?, audit_hash = ?, event_seq = ? WHERE id = 1",
+                vec![
+                    h.audit_seq.into(),
+                    h.audit_hash.clone().into(),
+                    h.event_seq.into(),
+                ],
+            ))
+            .await;
+        if let Err(e) = r {
+            return batch.iter().map(|_| Err(clone_err(&e))).collect();
         }
     }
     match txn.commit().await {
