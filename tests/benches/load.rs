@@ -70,7 +70,21 @@ async fn writer_counters(url: &str) -> [f64; 3] {
     ]
 }
 
+/// The process's CPU time so far (user and system, all threads), from `/proc/self/stat`
+/// (clock ticks of 1/100 s, Linux's USER_HZ).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 struct Run {
+    /// CPU seconds of the whole process (server and clients) during the run.
+    cpu: f64,
     ok: usize,
     errors: usize,
     seconds: f64,
@@ -95,6 +109,7 @@ async fn drive(
         .expect("client");
     let template = example(0);
     let before = writer_counters(url).await;
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -142,6 +157,7 @@ async fn drive(
         errors += e;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
     let after = writer_counters(url).await;
     all.sort();
     let pick = |p: f64| {
@@ -150,6 +166,7 @@ async fn drive(
             .unwrap_or_default()
     };
     Run {
+        cpu,
         ok: all.len(),
         errors,
         seconds,
@@ -196,12 +213,13 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
         ("claims (validate+decide+store)", &claims),
     ] {
         println!(
-            "{label:<10} {name:<32} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ok {:>7}  errors {}  writer: {:.1} jobs/batch, busy {:.0} %",
+            "{label:<10} {name:<32} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ok {:>7}  errors {}  CPU {:.0} us/request  writer: {:.1} jobs/batch, busy {:.0} %",
             rate(r),
             r.p50.as_secs_f64() * 1e3,
             r.p99.as_secs_f64() * 1e3,
             r.ok,
             r.errors,
+            r.cpu / (r.ok.max(1) as f64) * 1e6,
             r.jobs_per_batch,
             r.writer_busy * 100.0
         );
