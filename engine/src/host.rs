@@ -248,14 +248,20 @@ impl PolicyHost {
             decide,
             stats,
         };
-        // One instance at load: the bindings built on it typecheck every export, `decide`
-        // included, against their types (every decision relies on that, see `decide`); then it
-        // reads the manifest.
+        // One instance at load: the bindings built on it typecheck every export against their
+        // types, and the very `decide` export every decision will call is typechecked once
+        // more by its index (every decision relies on that, see `decide`); then it reads the
+        // manifest.
         let manifest: PolicyManifest = {
             let (mut store, instance) = self.fresh_instance(&policy)?;
             let module = PolicyModule::new(&mut store, &instance).map_err(|e| Error::Invalid {
                 reason: format!("{e:#}"),
             })?;
+            instance
+                .get_typed_func::<DecideParams<'_>, DecideResult>(&mut store, &policy.decide)
+                .map_err(|e| Error::Invalid {
+                    reason: format!("{interface}: decide has the wrong type: {e:#}"),
+                })?;
             module
                 .oip_policy_policy()
                 .call_manifest(&mut store)
@@ -299,8 +305,9 @@ impl PolicyHost {
                 policy.label
             )));
         };
-        // SAFETY: `load` typechecked `decide` of this component against these types (the
-        // bindings' `PolicyModule::new`), and the instance comes from the same `InstancePre`.
+        // SAFETY: `load` typechecked the export at `policy.decide` of this component against
+        // these types (`get_typed_func` on that very index), and the instance comes from the
+        // same `InstancePre`.
         // Skipping the check here saves walking the whole decision type on every decision
         // (bindgen's instantiate typechecks every export of every instance).
         #[allow(unsafe_code)]
@@ -529,6 +536,17 @@ fn check_interface(engine: &Engine, component: &Component) -> Result<String, Err
         .exports(engine)
         .filter_map(|(name, _)| name.strip_prefix(POLICY_INTERFACE).map(str::to_string))
         .collect();
+    if found.len() > 1 {
+        // The bindings check one version and the engine would call another: refused, so that
+        // exactly one export is both checked and called.
+        return Err(Error::Invalid {
+            reason: format!(
+                "the module exports {POLICY_INTERFACE} {} times ({}); a policy exports it once",
+                found.len(),
+                found.join(", ")
+            ),
+        });
+    }
     match found.iter().find(|v| wit_version_supported(v)) {
         Some(v) => Ok(format!("{POLICY_INTERFACE}{v}")),
         None => Err(Error::Incompatible {

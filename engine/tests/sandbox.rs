@@ -242,3 +242,19 @@ fn concurrent_decisions_beyond_the_pool_are_busy_not_stuck() {
     });
     still_serving(&host);
 }
+
+/// Issue 15, item 9: the bindings typechecked `oip:policy/policy@1.0.0` while the engine
+/// called the first `@1.0.x` export it found, unchecked. A module exporting the interface
+/// twice (the second version's `decide` takes a `u32`) is refused at load.
+#[test]
+fn a_module_exporting_the_interface_twice_is_refused_rather_than_called_unchecked() {
+    let host = host(Limits::default());
+    match host.load(&fixture_bytes("two-exports")) {
+        Err(Error::Invalid { reason }) => {
+            assert!(reason.contains("1.0.1"), "{reason}");
+            assert!(reason.contains("1.0.0"), "{reason}");
+        }
+        Err(other) => panic!("expected Invalid, got {other:?}"),
+        Ok(p) => panic!("loaded {}: a module exporting two versions", p.sha256()),
+    }
+}
