@@ -124,6 +124,9 @@ error_codes! {
     NothingToRollBack = "nothing_to_roll_back", 409, "该地区没有可回退到的上一版本。", "the region has no previous version to roll back to";
     /// Policy lifecycle: a job of this kind is running for the version.
     JobRunning = "job_running", 409, "该版本已有同类任务在运行。", "a job of this kind is running for this version";
+    /// Policy lifecycle: the key that signed the version was revoked; it cannot be approved or
+    /// activated (a version in force stays until a replacement is active).
+    SigningKeyRevoked = "signing_key_revoked", 409, "签署该版本的密钥已被吊销，该版本不能审批或启用。", "the key that signed this version was revoked; it cannot be approved or activated";
     /// Policy lifecycle: the step is not allowed in the version's status.
     InvalidPolicyTransition = "invalid_policy_transition", 409, "该政策版本的状态不允许此操作。", "the version's status does not allow this step";
     /// Something failed inside the server.

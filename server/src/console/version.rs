@@ -77,6 +77,12 @@ pub(crate) async fn render_version(
                 (l.t(i18n::CURRENT_STATUS)) ": " (i18n::policy_status(l, st)) }
         }
         @if let Some(e) = error { (error_box(l, e)) }
+        @if let Some(at) = &v.signing_key_revoked_at {
+            div.refused #key-revoked role="alert" {
+                (l.t(i18n::KEY_REVOKED)) " " (at) ". "
+                @if v.in_force_today { (l.t(i18n::KEY_REVOKED_IN_FORCE)) } @else { (l.t(i18n::KEY_REVOKED_BLOCKED)) }
+            }
+        }
         section {
             dl.kv {
                 dt { (l.t(i18n::NAME)) } dd { (l.pick(&v.manifest.name.zh, &v.manifest.name.en)) }
@@ -219,7 +225,11 @@ fn report(l: Lang, r: &ShadowReport) -> Markup {
 /// The steps the version's status allows (the lifecycle's state machine decides).
 fn steps(l: Lang, s: &Session, v: &PolicyVersionView) -> Markup {
     let id = &v.id;
-    let can = |step: PolicyStep| v.status.allowed(step).is_some();
+    let key_live = v.signing_key_revoked_at.is_none();
+    let can = |step: PolicyStep| {
+        v.status.allowed(step).is_some()
+            && (key_live || !matches!(step, PolicyStep::Approve | PolicyStep::Activate | PolicyStep::Schedule))
+    };
     html! {
         section #steps {
             h2 { (l.t(i18n::ACTIONS)) }

@@ -64,6 +64,8 @@ pub struct PolicyRow {
     pub activated_at: Option<String>,
     /// The upload's checks.
     pub validation: Option<Validation>,
+    /// When the key that signed it was revoked (read with the row, never stored with it).
+    pub signing_key_revoked_at: Option<String>,
 }
 
 impl PolicyRow {
@@ -94,13 +96,32 @@ impl PolicyRow {
             activate_at: None,
             activated_at: Some(now.to_string()),
             validation: None,
+            signing_key_revoked_at: None,
         }
     }
 }
 
-const POLICY_COLS: &str = "sha256, region, policy_id, version, effective_from, effective_to, manifest, status, \
-    sequence, source, created_at, uploaded_by, signed_by, approved_by, approved_at, activate_at, activated_at, \
-    validation";
+/// The stored columns of a version, in the order of [`Db::insert_policy_stmt`]'s values.
+macro_rules! policy_cols {
+    () => {
+        "sha256, region, policy_id, version, effective_from, effective_to, manifest, status, \
+         sequence, source, created_at, uploaded_by, signed_by, approved_by, approved_at, activate_at, \
+         activated_at, validation"
+    };
+}
+
+const POLICY_COLS: &str = policy_cols!();
+
+/// [`POLICY_COLS`] as read: with the revocation of the key that signed the version.
+const POLICY_SELECT: &str = concat!(
+    policy_cols!(),
+    ", (SELECT k.revoked_at FROM signing_keys k WHERE k.id = policies.signed_by) AS signing_key_revoked_at"
+);
+
+/// ` AND` the version's signing key (if it has one) is not revoked: the guard of approval and
+/// activation, so that a revocation racing either step wins.
+const KEY_LIVE: &str = " AND NOT EXISTS (SELECT 1 FROM signing_keys k WHERE k.id = policies.signed_by \
+    AND k.revoked_at IS NOT NULL)";
 
 fn policy_row(r: &QueryResult) -> Result<PolicyRow, DbErr> {
     Ok(PolicyRow {
@@ -122,6 +143,7 @@ fn policy_row(r: &QueryResult) -> Result<PolicyRow, DbErr> {
         activate_at: r.try_get("", "activate_at")?,
         activated_at: os(r, "activated_at")?,
         validation: ojson(r, "validation")?,
+        signing_key_revoked_at: os(r, "signing_key_revoked_at")?,
     })
 }
 
@@ -180,7 +202,7 @@ impl Db {
     /// A policy version by digest.
     pub async fn policy(&self, sha256: &str) -> Result<Option<PolicyRow>, DbErr> {
         self.one(
-            &format!("SELECT {POLICY_COLS} FROM policies WHERE sha256 = ?"),
+            &format!("SELECT {POLICY_SELECT} FROM policies WHERE sha256 = ?"),
             vec![sha256.into()],
             policy_row,
         )
@@ -193,7 +215,7 @@ impl Db {
             Some(r) => {
                 self.all(
                     &format!(
-                        "SELECT {POLICY_COLS} FROM policies WHERE region = ? ORDER BY sequence"
+                        "SELECT {POLICY_SELECT} FROM policies WHERE region = ? ORDER BY sequence"
                     ),
                     vec![r.into()],
                     policy_row,
@@ -202,7 +224,7 @@ impl Db {
             }
             None => {
                 self.all(
-                    &format!("SELECT {POLICY_COLS} FROM policies ORDER BY region, sequence"),
+                    &format!("SELECT {POLICY_SELECT} FROM policies ORDER BY region, sequence"),
                     vec![],
                     policy_row,
                 )
@@ -253,6 +275,7 @@ impl Db {
         let mut sql = "UPDATE policies SET status = 'approved', approved_by = ?, approved_at = ? WHERE sha256 = ?".to_string();
         let mut values: Vec<Value> = vec![by.into(), at.into(), sha256.into()];
         from_statuses(PolicyStep::Approve, &mut sql, &mut values);
+        sql.push_str(KEY_LIVE);
         sql.push_str(" RETURNING sha256");
         self.stmt(&sql, values)
     }
@@ -263,6 +286,7 @@ impl Db {
             .to_string();
         let mut values: Vec<Value> = vec![at.into(), sha256.into()];
         from_statuses(PolicyStep::Schedule, &mut sql, &mut values);
+        sql.push_str(KEY_LIVE);
         sql.push_str(" RETURNING sha256");
         self.stmt(&sql, values)
     }
@@ -276,6 +300,7 @@ impl Db {
                 .to_string();
         let mut values: Vec<Value> = vec![at.into(), sha256.into()];
         from_statuses(PolicyStep::Activate, &mut sql, &mut values);
+        sql.push_str(KEY_LIVE);
         sql.push_str(" RETURNING sha256");
         self.stmt(&sql, values)
     }
@@ -293,7 +318,7 @@ impl Db {
     pub async fn scheduled_due(&self, now: i64) -> Result<Vec<PolicyRow>, DbErr> {
         self.all(
             &format!(
-                "SELECT {POLICY_COLS} FROM policies WHERE status = 'scheduled' AND activate_at <= ? \
+                "SELECT {POLICY_SELECT} FROM policies WHERE status = 'scheduled' AND activate_at <= ? \
                  ORDER BY activate_at"
             ),
             vec![now.into()],

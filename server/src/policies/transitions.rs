@@ -36,6 +36,20 @@ fn allowed(p: &PolicyRow, step: PolicyStep) -> Result<PolicyStatus, Error> {
     })
 }
 
+/// Refuses to approve or activate a version whose signing key was revoked.
+fn key_live(p: &PolicyRow) -> Result<(), Error> {
+    match &p.signing_key_revoked_at {
+        None => Ok(()),
+        Some(at) => Err(Error::new(Code::SigningKeyRevoked).message(
+            format!("签署该版本的密钥 {} 已于 {at} 吊销，该版本不能审批或启用。", p.signed_by.as_deref().unwrap_or("—")),
+            format!(
+                "the key {} that signed this version was revoked at {at}; it cannot be approved or activated",
+                p.signed_by.as_deref().unwrap_or("—")
+            ),
+        )),
+    }
+}
+
 /// Runs one transition with its audit entry; `invalid_policy_transition` when the guard finds
 /// the version in another state (someone else moved it first).
 async fn transition(
@@ -75,6 +89,7 @@ async fn transition(
 pub async fn approve(state: &AppState, who: &Principal, sha256: &str) -> Result<PolicyRow, Error> {
     let p = managed(state, who, sha256).await?;
     allowed(&p, PolicyStep::Approve)?;
+    key_live(&p)?;
     if p.uploaded_by.as_deref() == Some(who.token_id.as_str()) {
         return Err(Code::DifferentApproverRequired.into());
     }
@@ -106,6 +121,7 @@ pub async fn activate(
     at: Option<Timestamp>,
 ) -> Result<PolicyRow, Error> {
     let p = managed(state, who, sha256).await?;
+    key_live(&p)?;
     match at {
         Some(t) if t.0 > now().0 => {
             allowed(&p, PolicyStep::Schedule)?;
@@ -180,7 +196,7 @@ pub async fn rollback(
 pub async fn activate_due(state: &AppState) -> Result<usize, Error> {
     let due = state.db.scheduled_due(now().0).await?;
     let mut n = 0;
-    for p in due {
+    for p in due.into_iter().filter(|p| key_live(p).is_ok()) {
         let r = transition(
             state,
             "system",

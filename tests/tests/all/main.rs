@@ -8,6 +8,7 @@ mod hot_swap;
 mod new_region;
 mod policies;
 mod review;
+mod security;
 mod webhooks;
 
 /// Starts this package's `oip` binary as a server process.

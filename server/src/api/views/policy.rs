@@ -40,6 +40,9 @@ pub struct PolicyVersionView {
     pub uploaded_by: Option<String>,
     /// The key that signed it.
     pub signed_by: Option<String>,
+    /// When that key was revoked: the version cannot be approved or activated; in force, it
+    /// stays until a replacement is active.
+    pub signing_key_revoked_at: Option<String>,
     /// Who approved it.
     pub approved_by: Option<String>,
     /// When.
@@ -73,6 +76,7 @@ impl PolicyVersionView {
             created_at: row.created_at.clone(),
             uploaded_by: row.uploaded_by.clone(),
             signed_by: row.signed_by.clone(),
+            signing_key_revoked_at: row.signing_key_revoked_at.clone(),
             approved_by: row.approved_by.clone(),
             approved_at: row.approved_at.clone(),
             activate_at: row.activate_at.map(|t| Timestamp(t).to_string()),

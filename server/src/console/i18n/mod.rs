@@ -237,6 +237,9 @@ texts! {
     STATUS = "状态", "Status";
     FULL_DIGEST = "模块摘要（SHA-256）", "Module digest (SHA-256)";
     SIGNED_BY = "签名密钥", "Signing key";
+    KEY_REVOKED = "签署该版本的密钥已被吊销，吊销时间", "The key that signed this version was revoked at";
+    KEY_REVOKED_IN_FORCE = "该版本仍然有效，直到替代版本启用为止；请尽快上传用有效密钥签名的新版本。", "It stays in force until a replacement is active; upload a version signed with a live key.";
+    KEY_REVOKED_BLOCKED = "该版本不能审批或启用。", "It cannot be approved or activated.";
     SCHEDULED_AT = "计划启用时间", "Scheduled for";
     VALIDATION = "上传校验", "Upload checks";
     CASES_PASSED = "案例通过", "Cases passed";
