@@ -24,8 +24,12 @@ pub struct Config {
     /// by module digest and engine build, and checksummed, so several servers may share one.
     pub compiled_cache_dir: Option<PathBuf>,
     /// Extra policy modules to deploy at start (beside the built-in ones), e.g. a module a
-    /// provincial IT team is trying out locally.
+    /// provincial IT team is trying out locally. They go live unsigned and without four eyes,
+    /// so the server refuses them unless [`Config::dev_unsigned_policies`] is set.
     pub policies: Vec<PathBuf>,
+    /// Development only: deploy [`Config::policies`] without signature or approval. Logged at
+    /// every start, reported by `/readyz`, and each deployment is audited.
+    pub dev_unsigned_policies: bool,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
     /// Largest policy upload accepted (the module in base64 and its cases).
@@ -61,6 +65,7 @@ impl Config {
             key_file: None,
             compiled_cache_dir: None,
             policies: Vec::new(),
+            dev_unsigned_policies: false,
             body_limit_bytes: 256 << 10,
             policy_upload_limit_bytes: 32 << 20,
             request_timeout: Duration::from_secs(30),
@@ -110,6 +115,8 @@ pub struct FileConfig {
     pub key_file: Option<PathBuf>,
     /// See [`Config::policies`].
     pub policies: Option<Vec<PathBuf>>,
+    /// See [`Config::dev_unsigned_policies`].
+    pub dev_unsigned_policies: Option<bool>,
     /// See [`Config::body_limit_bytes`].
     pub body_limit_bytes: Option<usize>,
     /// Seconds; see [`Config::request_timeout`].

@@ -111,6 +111,20 @@ impl AppState {
     /// Opens everything: database (migrated), keys, engine, built-in policies on first start,
     /// the registry, and the background workers.
     pub async fn start(config: Config) -> anyhow::Result<AppState> {
+        if !config.policies.is_empty() {
+            anyhow::ensure!(
+                config.dev_unsigned_policies,
+                "{} policy module(s) given to deploy at start: such modules go live unsigned and \
+                 unapproved, which only --dev-unsigned-policies (development only) allows; in \
+                 production upload them signed (oip policy push)",
+                config.policies.len()
+            );
+            tracing::warn!(
+                modules = config.policies.len(),
+                "DEVELOPMENT MODE: --dev-unsigned-policies deploys policy modules with no \
+                 signature and no four eyes; never run a production server like this"
+            );
+        }
         std::fs::create_dir_all(&config.data_dir)?;
         let db = Db::connect(&config.database_url()).await?;
         db::migrations::Migrator::up(&db.conn, None).await?;
@@ -176,19 +190,22 @@ impl AppState {
         let mut next = self.db.max_sequence().await? + 1;
         for path in &self.config.policies {
             let bytes = std::fs::read(path)?;
-            self.deploy(&bytes, PolicySource::Config, next).await?;
+            if self.deploy(&bytes, PolicySource::Config, next).await? {
+                tracing::warn!(path = %path.display(), "unsigned policy module deployed (development mode)");
+            }
             next += 1;
         }
         Ok(())
     }
 
-    /// Stores and activates a module (idempotent by digest).
+    /// Stores and activates a module with its audit entry; false when its digest was stored
+    /// before (then nothing changes).
     async fn deploy(
         &self,
         bytes: &[u8],
         source: PolicySource,
         sequence: i64,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let p = self.decider.load(bytes)?;
         let row = PolicyRow::deployed(
             p.manifest().clone(),
@@ -197,8 +214,26 @@ impl AppState {
             sequence,
             &now().to_string(),
         );
-        self.db.insert_policy(&row, p.component_bytes()).await?;
-        Ok(())
+        let audit = db::writer::AuditDraft {
+            actor: "system".into(),
+            action: match source {
+                PolicySource::Config => "policy.deployed_unsigned",
+                _ => "policy.deployed_builtin",
+            }
+            .into(),
+            claim_id: None,
+            before: None,
+            after: Some(policies::transitions::summary(&row)),
+        };
+        Ok(self
+            .writer
+            .submit_logged(
+                Some(self.db.insert_policy_stmt(&row, p.component_bytes())),
+                vec![],
+                vec![audit],
+                vec![],
+            )
+            .await?)
     }
 
     /// The caller behind a bearer token (cached for two seconds).

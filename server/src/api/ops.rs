@@ -170,6 +170,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         ready,
         database,
         regions,
+        dev_unsigned_policies: state.config.dev_unsigned_policies,
     });
     let status = if ready {
         StatusCode::OK

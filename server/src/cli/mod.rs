@@ -73,9 +73,14 @@ struct ServeArgs {
     /// Key file for identity-number encryption [default: <data-dir>/oip.key].
     #[arg(long, env = "OIP_KEY_FILE")]
     key_file: Option<PathBuf>,
-    /// Extra policy module to deploy at start (repeatable).
+    /// Extra policy module to deploy at start (repeatable): unsigned and unapproved, so only
+    /// with --dev-unsigned-policies.
     #[arg(long = "policy")]
     policies: Vec<PathBuf>,
+    /// Development only: let --policy modules go live with no signature and no four eyes
+    /// (logged at every start, reported by /readyz, audited).
+    #[arg(long, env = "OIP_DEV_UNSIGNED_POLICIES")]
+    dev_unsigned_policies: bool,
 }
 
 fn config(args: ServeArgs) -> anyhow::Result<Config> {
@@ -105,6 +110,7 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     } else {
         args.policies
     };
+    c.dev_unsigned_policies = args.dev_unsigned_policies || file.dev_unsigned_policies == Some(true);
     if let Some(n) = file.body_limit_bytes {
         c.body_limit_bytes = n;
     }

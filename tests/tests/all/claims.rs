@@ -593,6 +593,7 @@ async fn a_hostile_module_leaves_the_claim_stored_and_retried() {
     each_backend(|b| async move {
         let mut c = config(&b, "hostile").await;
         c.policies = vec![oip_engine::builtin::fixture_path("hostile")];
+        c.dev_unsigned_policies = true;
         let s = TestServer::with_config(c).await;
         let mt = s.platform("meituan").await;
         let mut body = example(13);

@@ -97,3 +97,36 @@ async fn a_version_signed_with_a_revoked_key_cannot_be_approved_or_activated_but
     })
     .await;
 }
+
+/// Item 8: `--policy` modules went live with no signature, no four eyes and no audit entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_modules_given_at_start_need_the_development_flag_and_are_audited() {
+    each_backend(|b| async move {
+        let mut c = config(&b, "unsigned").await;
+        c.policies = vec![oip_engine::builtin::fixture_path("hostile")];
+        let refused = oip_server::AppState::start(c.clone())
+            .await
+            .expect_err("a server with unsigned modules and no flag must not start");
+        assert!(
+            refused.to_string().contains("--dev-unsigned-policies"),
+            "{refused}"
+        );
+        c.dev_unsigned_policies = true;
+        let s = TestServer::with_config(c).await;
+        let (st, ready) = s.call("GET", "/readyz", "", None, None).await;
+        assert_eq!(st, StatusCode::OK, "{ready}");
+        assert_eq!(ready["dev_unsigned_policies"], true, "{ready}");
+        let (st, audit) = s.call("GET", "/v1/audit?limit=200", ADMIN, None, None).await;
+        assert_eq!(st, StatusCode::OK, "{audit}");
+        let deployed: Vec<&Value> = audit["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|e| e["action"] == "policy.deployed_unsigned")
+            .collect();
+        assert_eq!(deployed.len(), 1, "{audit}");
+        assert!(deployed[0]["after"].to_string().contains("CN-JL"), "{}", deployed[0]);
+        s.stop().await;
+    })
+    .await;
+}

@@ -288,4 +288,7 @@ pub struct ReadyView {
     pub database: bool,
     /// Regions with a policy loaded.
     pub regions: usize,
+    /// Development mode: modules given at start went live unsigned and unapproved
+    /// (`--dev-unsigned-policies`). Never true on a production server.
+    pub dev_unsigned_policies: bool,
 }
