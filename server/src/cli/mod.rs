@@ -110,7 +110,8 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     } else {
         args.policies
     };
-    c.dev_unsigned_policies = args.dev_unsigned_policies || file.dev_unsigned_policies == Some(true);
+    c.dev_unsigned_policies =
+        args.dev_unsigned_policies || file.dev_unsigned_policies == Some(true);
     if let Some(n) = file.body_limit_bytes {
         c.body_limit_bytes = n;
     }

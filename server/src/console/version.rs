@@ -228,7 +228,11 @@ fn steps(l: Lang, s: &Session, v: &PolicyVersionView) -> Markup {
     let key_live = v.signing_key_revoked_at.is_none();
     let can = |step: PolicyStep| {
         v.status.allowed(step).is_some()
-            && (key_live || !matches!(step, PolicyStep::Approve | PolicyStep::Activate | PolicyStep::Schedule))
+            && (key_live
+                || !matches!(
+                    step,
+                    PolicyStep::Approve | PolicyStep::Activate | PolicyStep::Schedule
+                ))
     };
     html! {
         section #steps {

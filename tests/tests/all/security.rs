@@ -31,8 +31,14 @@ async fn revoke_key(s: &TestServer, id: &str) {
 }
 
 async fn step(s: &TestServer, token: &str, id: &str, step: &str) -> (StatusCode, Value) {
-    s.call("POST", &format!("/v1/policies/{id}/{step}"), token, None, None)
-        .await
+    s.call(
+        "POST",
+        &format!("/v1/policies/{id}/{step}"),
+        token,
+        None,
+        None,
+    )
+    .await
 }
 
 /// Item 7: revoking a key did not touch the modules it signed; activation never looked at
@@ -46,8 +52,14 @@ async fn a_version_signed_with_a_revoked_key_cannot_be_approved_or_activated_but
         let (id, _, approver) = approved_next_sc(&s.http, &s.url).await;
         revoke_key(&s, &key_id(&s, "CN-SC").await).await;
         let (st, v) = step(&s, &approver, &id, "activate").await;
-        assert_eq!((st, code(&v)), (StatusCode::CONFLICT, "signing_key_revoked"), "{v}");
-        let (_, p) = s.call("GET", &format!("/v1/policies/{id}"), ADMIN, None, None).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "signing_key_revoked"),
+            "{v}"
+        );
+        let (_, p) = s
+            .call("GET", &format!("/v1/policies/{id}"), ADMIN, None, None)
+            .await;
         assert_eq!(p["status"], "approved", "{p}");
         assert!(p["signing_key_revoked_at"].is_string(), "{p}");
         s.stop().await;
@@ -58,8 +70,12 @@ async fn a_version_signed_with_a_revoked_key_cannot_be_approved_or_activated_but
         let key = signing_key(7);
         let (st, _) = register_key(&s.http, &s.url, "CN-SC", &key).await;
         assert_eq!(st, StatusCode::CREATED);
-        let a = s.token(json!({"role": "policy_admin", "regions": ["CN-SC"]})).await;
-        let b2 = s.token(json!({"role": "policy_admin", "regions": ["CN-SC"]})).await;
+        let a = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
+        let b2 = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
         let (st, p) = s
             .call(
                 "POST",
@@ -76,7 +92,11 @@ async fn a_version_signed_with_a_revoked_key_cannot_be_approved_or_activated_but
         wait_job(&s.http, &s.url, &a, j["id"].as_str().expect("job")).await;
         revoke_key(&s, &key_id(&s, "CN-SC").await).await;
         let (st, v) = step(&s, &b2, &id, "approve").await;
-        assert_eq!((st, code(&v)), (StatusCode::CONFLICT, "signing_key_revoked"), "{v}");
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "signing_key_revoked"),
+            "{v}"
+        );
         s.stop().await;
 
         // Active, then the key is revoked: it stays in force until a replacement is active.
@@ -85,7 +105,9 @@ async fn a_version_signed_with_a_revoked_key_cannot_be_approved_or_activated_but
         let (st, v) = step(&s, &approver, &id, "activate").await;
         assert_eq!(st, StatusCode::OK, "{v}");
         revoke_key(&s, &key_id(&s, "CN-SC").await).await;
-        let (_, p) = s.call("GET", &format!("/v1/policies/{id}"), ADMIN, None, None).await;
+        let (_, p) = s
+            .call("GET", &format!("/v1/policies/{id}"), ADMIN, None, None)
+            .await;
         assert_eq!(p["status"], "active", "{p}");
         assert_eq!(p["in_force_today"], true, "{p}");
         assert!(p["signing_key_revoked_at"].is_string(), "{p}");
@@ -116,7 +138,9 @@ async fn unsigned_modules_given_at_start_need_the_development_flag_and_are_audit
         let (st, ready) = s.call("GET", "/readyz", "", None, None).await;
         assert_eq!(st, StatusCode::OK, "{ready}");
         assert_eq!(ready["dev_unsigned_policies"], true, "{ready}");
-        let (st, audit) = s.call("GET", "/v1/audit?limit=200", ADMIN, None, None).await;
+        let (st, audit) = s
+            .call("GET", "/v1/audit?limit=200", ADMIN, None, None)
+            .await;
         assert_eq!(st, StatusCode::OK, "{audit}");
         let deployed: Vec<&Value> = audit["items"]
             .as_array()
@@ -125,7 +149,11 @@ async fn unsigned_modules_given_at_start_need_the_development_flag_and_are_audit
             .filter(|e| e["action"] == "policy.deployed_unsigned")
             .collect();
         assert_eq!(deployed.len(), 1, "{audit}");
-        assert!(deployed[0]["after"].to_string().contains("CN-JL"), "{}", deployed[0]);
+        assert!(
+            deployed[0]["after"].to_string().contains("CN-JL"),
+            "{}",
+            deployed[0]
+        );
         s.stop().await;
     })
     .await;

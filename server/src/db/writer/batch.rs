@@ -4,7 +4,10 @@
 
 use super::{Applied, Guard, Job, MAX_ROWS, Row, Table, audit_hash};
 use crate::db::Db;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, QueryResult, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -282,7 +285,14 @@ pub(super) async fn run_batch(db: &Db, batch: &[Job]) -> Vec<Result<Applied, DbE
 }
 
 async fn run_batch_in(db: &Db, batch: &[Job], careful: bool) -> Vec<Result<Applied, DbErr>> {
-    let txn = match db.conn.begin().await {
+    // BEGIN IMMEDIATE on SQLite: the write lock is taken (waiting out the busy timeout) before
+    // the batch reads anything, so a write another connection commits meanwhile cannot
+    // invalidate the batch's snapshot (SQLITE_BUSY_SNAPSHOT). PostgreSQL ignores the mode.
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    let txn = match db.conn.begin_with_options(options).await {
         Ok(t) => t,
         Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
     };
@@ -462,6 +472,46 @@ mod tests {
                 ),
             })
             .collect()
+    }
+
+    /// Issue 15, item 17: the writer's transaction began deferred, so a write committed by
+    /// another connection between the batch's first read and its first write failed the batch
+    /// with SQLITE_BUSY_SNAPSHOT (a 500 to every client in it).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_from_another_connection_during_a_batch_does_not_fail_it_with_busy_snapshot() {
+        let db = fresh_db("busy-snapshot").await;
+        let url = format!(
+            "sqlite://{}/oip.db?mode=rwc",
+            std::env::temp_dir()
+                .join(format!("oip-writer-{}-busy-snapshot", std::process::id()))
+                .display()
+        );
+        let other = Db::connect(&url).await.unwrap();
+        let mut failures = Vec::new();
+        for n in 0..300 {
+            let job = claim_job(
+                &db,
+                &format!("c{n}"),
+                &format!("w{n}"),
+                &format!("r{n}"),
+                &format!("k{n}"),
+            );
+            let write = other.exec(
+                "INSERT INTO baseline (id, created_at) VALUES (?, '')",
+                vec![format!("b{n}").into()],
+            );
+            let (batch, write) = tokio::join!(run_batch(&db, std::slice::from_ref(&job)), write);
+            write.unwrap();
+            if let Err(e) = &batch[0] {
+                failures.push(e.to_string());
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of 300 batches failed: {:?}",
+            failures.len(),
+            failures.first()
+        );
     }
 
     #[tokio::test]
