@@ -38,6 +38,12 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How often the background worker looks for claims to decide again.
     pub retry_interval: Duration,
+    /// The first retry's delay after a failed decision, in seconds; each later one doubles,
+    /// up to an hour.
+    pub retry_backoff_seconds: i64,
+    /// Attempts before a claim the module keeps failing on goes to an adjuster
+    /// (`cannot_decide`); a module's own refusal of the facts goes there at once.
+    pub max_attempts: i64,
     /// How often a server checks the database for policy changes made elsewhere.
     pub policy_poll_interval: Duration,
     /// Lump sums above which an approval needs a second adjuster, in fen (default 100,000 yuan).
@@ -70,6 +76,8 @@ impl Config {
             policy_upload_limit_bytes: 32 << 20,
             request_timeout: Duration::from_secs(30),
             retry_interval: Duration::from_secs(5),
+            retry_backoff_seconds: 5,
+            max_attempts: 12,
             policy_poll_interval: Duration::from_millis(500),
             baseline_route: false,
             webhook_interval: Duration::from_millis(500),

@@ -20,12 +20,13 @@ pub(crate) fn spawn(state: AppState) {
     });
     let s = state.clone();
     tokio::spawn(async move {
+        let mut waiting_after = String::new();
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(s.config.retry_interval) => {}
                 _ = s.wake.notified() => {}
             }
-            if let Err(e) = pass(&s).await {
+            if let Err(e) = pass(&s, &mut waiting_after).await {
                 tracing::warn!(error = %e, "background pass failed");
             }
         }
@@ -44,7 +45,14 @@ pub(crate) fn spawn(state: AppState) {
     });
 }
 
-async fn pass(state: &AppState) -> Result<(), String> {
+/// Claims waiting for a policy looked at in one pass.
+const WAITING_PAGE: u64 = 500;
+
+/// One pass: the retries that are due (earliest first; each failure moves a claim's next
+/// attempt back, and the last allowed one hands it to a person), then the next page of claims
+/// waiting for a policy after `waiting_after` (the pass walks the whole table page by page and
+/// starts over at the end, so no set of claims can hold back the ones after it).
+async fn pass(state: &AppState, waiting_after: &mut String) -> Result<(), String> {
     let due = state
         .db
         .claims_due(now().0, 100)
@@ -58,9 +66,13 @@ async fn pass(state: &AppState) -> Result<(), String> {
     }
     let waiting = state
         .db
-        .claims_without_policy(500)
+        .claims_without_policy(waiting_after, WAITING_PAGE)
         .await
         .map_err(|e| e.to_string())?;
+    *waiting_after = match waiting.last() {
+        Some(last) if waiting.len() as u64 == WAITING_PAGE => last.id.clone(),
+        _ => String::new(),
+    };
     for claim in waiting {
         let facts: Facts = serde_json::from_str(&claim.facts).map_err(|e| e.to_string())?;
         if state.decider.registry().policy_for(&facts).is_ok()

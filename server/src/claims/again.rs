@@ -2,7 +2,7 @@
 //! coming into force for a claim stored without one, or a re-decision. The new decision is
 //! linked to the one it replaces; the update is guarded by the claim's version.
 
-use super::{StoredClaim, backoff_seconds, decision_row, lifecycle_events, place_decision};
+use super::{StoredClaim, decision_row, lifecycle_events, place_decision, place_failure};
 use crate::auth::Principal;
 use crate::db::claims::ClaimRow;
 use crate::db::writer::AuditDraft;
@@ -94,13 +94,7 @@ pub async fn store_again(
             updated.status = ClaimStatus::NoPolicyInForce;
             updated.place();
         }
-        Attempt::Failed(e) => {
-            updated.status = ClaimStatus::EngineError;
-            updated.last_error = Some(e.code().into());
-            updated.attempts += 1;
-            updated.next_attempt_at = Some(t.0 + backoff_seconds(claim.attempts));
-            updated.place();
-        }
+        Attempt::Failed(e) => place_failure(&mut updated, &e, t.0, &state.config),
     }
     let audit = vec![AuditDraft {
         actor: "system".into(),

@@ -1,7 +1,7 @@
 //! Intake: a platform's claim report validated, decided and stored durably before the answer.
 
 use super::{
-    Attempt, StoredClaim, attempt, backoff_seconds, decision_row, lifecycle_events, place_decision,
+    Attempt, StoredClaim, attempt, decision_row, lifecycle_events, place_decision, place_failure,
     thirty_working_days_after,
 };
 use crate::auth::Principal;
@@ -101,12 +101,7 @@ pub async fn submit(
             decision = Some((row, e.decision.missing_documents.clone()));
         }
         Attempt::NoPolicy => claim.status = ClaimStatus::NoPolicyInForce,
-        Attempt::Failed(e) => {
-            claim.status = ClaimStatus::EngineError;
-            claim.last_error = Some(e.code().into());
-            claim.attempts = 1;
-            claim.next_attempt_at = Some(now().0 + backoff_seconds(0));
-        }
+        Attempt::Failed(e) => place_failure(&mut claim, &e, now().0, &state.config),
     }
     let sealed = state.keys.seal(&worker_json);
     let guard = state.db.claim_guard(&claim, &sealed, &worker_hash);

@@ -48,9 +48,47 @@ pub(crate) fn status_for(o: Outcome) -> ClaimStatus {
     }
 }
 
-/// Seconds until the next attempt after `attempts` failures: 5 s doubling, at most an hour.
-pub fn backoff_seconds(attempts: i64) -> i64 {
-    (5i64 << attempts.clamp(0, 10)).min(3600)
+/// Seconds until the next attempt after `attempts` failures: `first` doubling, at most an
+/// hour.
+pub fn backoff_seconds(first: i64, attempts: i64) -> i64 {
+    first
+        .max(1)
+        .saturating_mul(1i64 << attempts.clamp(0, 20))
+        .min(3600)
+}
+
+/// Records a failed decision attempt on the claim. A failure that may pass (a limit, a trap,
+/// a busy engine) is retried with backoff until `config.max_attempts` attempts were made; the
+/// module's own refusal of the facts would come back the same, so it is not retried. Either
+/// way the claim then waits for a person (`cannot_decide`), with the reason.
+pub(crate) fn place_failure(
+    claim: &mut ClaimRow,
+    e: &oip_engine::Error,
+    now: i64,
+    config: &crate::config::Config,
+) {
+    claim.attempts += 1;
+    claim.last_error = Some(e.code().into());
+    let refused = match e {
+        oip_engine::Error::Guest { error, .. } => Some(error),
+        _ => None,
+    };
+    if refused.is_some() || claim.attempts >= config.max_attempts {
+        claim.status = ClaimStatus::CannotDecide;
+        claim.next_attempt_at = None;
+        claim.workflow.undecided = Some(crate::domain::Undecided {
+            error: e.code().into(),
+            policy_code: refused.map(|r| r.code.clone()),
+            message: refused.map(|r| r.message.clone()),
+            field: refused.and_then(|r| r.field.clone()),
+            attempts: claim.attempts,
+        });
+    } else {
+        claim.status = ClaimStatus::EngineError;
+        claim.next_attempt_at =
+            Some(now + backoff_seconds(config.retry_backoff_seconds, claim.attempts - 1));
+    }
+    claim.place();
 }
 
 /// The decision row for an evaluation.
@@ -86,6 +124,7 @@ pub(crate) fn place_decision(claim: &mut ClaimRow, e: &Evaluated, decision_id: &
     claim.decision_id = Some(decision_id.to_string());
     claim.last_error = None;
     claim.next_attempt_at = None;
+    claim.workflow.undecided = None;
     claim.fast_track = e.decision.fast_track;
     claim.due_on = e.decision.due.determination.or_else(|| {
         Timestamp::parse_rfc3339(&claim.created_at)

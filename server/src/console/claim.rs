@@ -92,6 +92,15 @@ pub(crate) async fn render_claim(
             }
         }
         @if let Some(e) = error { (error_box(l, e)) }
+        @if let Some(u) = c.review.as_ref().and_then(|w| w.undecided.as_ref()) {
+            div.refused #undecided role="alert" {
+                (l.t(i18n::UNDECIDED)) " "
+                code { (u.error) } @if let Some(p) = &u.policy_code { " / " code { (p) } }
+                @if let Some(m) = &u.message { ": " (pick(l, m)) }
+                @if let Some(f) = &u.field { " (" code { (f) } ")" }
+                " · " (l.t(i18n::ATTEMPTS)) ": " (u.attempts)
+            }
+        }
         (summary(l, &v))
         (decision_section(l, &v))
         (reviewed_lines(l, &v, &s.who.token_id))

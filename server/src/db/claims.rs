@@ -72,6 +72,7 @@ impl ClaimRow {
             ClaimStatus::PendingReview => Some(QueueKind::PendingReview),
             ClaimStatus::AwaitingSecondApproval => Some(QueueKind::AwaitingSecondApproval),
             ClaimStatus::Appealed => Some(QueueKind::Appealed),
+            ClaimStatus::CannotDecide => Some(QueueKind::CannotDecide),
             ClaimStatus::Approved if self.workflow.quality_review => Some(QueueKind::QualityReview),
             _ => None,
         };
@@ -378,13 +379,18 @@ impl Db {
         .await
     }
 
-    /// Claims stored without a policy in force, oldest first.
-    pub async fn claims_without_policy(&self, limit: u64) -> Result<Vec<ClaimRow>, DbErr> {
+    /// Claims stored without a policy in force, in id order after `after`.
+    pub async fn claims_without_policy(
+        &self,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<ClaimRow>, DbErr> {
         self.all(
             &format!(
-                "SELECT {CLAIM_COLS} FROM claims WHERE status = 'no_policy_in_force' ORDER BY id LIMIT {limit}"
+                "SELECT {CLAIM_COLS} FROM claims WHERE status = 'no_policy_in_force' AND id > ? \
+                 ORDER BY id LIMIT {limit}"
             ),
-            vec![],
+            vec![after.into()],
             claim_row,
         )
         .await

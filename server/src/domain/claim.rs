@@ -27,6 +27,9 @@ named_enum!(
         NoPolicyInForce = "no_policy_in_force",
         /// Stored; the policy module failed; retried in the background.
         EngineError = "engine_error",
+        /// The policy cannot decide it (the module refused the facts, or kept failing until
+        /// the retries ran out): an adjuster decides, or asks the platform for information.
+        CannotDecide = "cannot_decide",
         /// An approval above the threshold waits for a second adjuster.
         AwaitingSecondApproval = "awaiting_second_approval",
         /// Approved: the benefits are to be paid.
@@ -93,6 +96,8 @@ named_enum!(
         Appealed = "appealed",
         /// A straight-through approval sampled for quality review.
         QualityReview = "quality_review",
+        /// A claim the policy cannot decide.
+        CannotDecide = "cannot_decide",
     }
 );
 
@@ -230,16 +235,22 @@ impl ReviewState<'_> {
                 Err(Refusal::SameAdjuster)
             }
             (R::Approve | R::Override, S::PendingReview | S::Appealed) => Ok(Transition::Decide),
+            // Without a decision there is nothing to approve as it stands: the adjuster writes
+            // the lines (an override of nothing), denies, or asks for information.
+            (R::Override, S::CannotDecide) => Ok(Transition::Decide),
             (R::Approve, S::AwaitingSecondApproval) => match self.proposal_by {
                 Some(by) if by == actor.id => Err(Refusal::SameAdjuster),
                 Some(_) => Ok(Transition::SecondApproval),
                 None => Err(refused),
             },
             (R::Approve, S::Approved) if self.quality_review => Ok(Transition::QualityPassed),
-            (R::Deny, S::PendingReview | S::Appealed | S::AwaitingSecondApproval) => {
-                Ok(Transition::Deny)
+            (
+                R::Deny,
+                S::PendingReview | S::Appealed | S::AwaitingSecondApproval | S::CannotDecide,
+            ) => Ok(Transition::Deny),
+            (R::RequestInformation, S::PendingReview | S::CannotDecide) => {
+                Ok(Transition::RequestInformation)
             }
-            (R::RequestInformation, S::PendingReview) => Ok(Transition::RequestInformation),
             (R::Close, S::Approved) => Ok(Transition::Close),
             _ => Err(refused),
         }
@@ -292,6 +303,10 @@ mod tests {
             (S::NeedsInformation, &[]),
             (S::NoPolicyInForce, &[]),
             (S::EngineError, &[]),
+            (
+                S::CannotDecide,
+                &[R::Override, R::Deny, R::RequestInformation],
+            ),
             (S::AwaitingSecondApproval, &[R::Deny]),
             (S::Approved, &[R::Close]),
             (S::Denied, &[]),

@@ -24,7 +24,8 @@ pub use money::{MAX_LINE_FEN, MAX_LINES, Overflow, checked_sum};
 pub use policy::{PolicySource, PolicyStatus, PolicyStep};
 pub use role::Role;
 pub use workflow::{
-    Appeal, AppealOutcome, LineChangeNote, Proposal, ReviewedLine, Workflow, items, lump_sum_fen,
+    Appeal, AppealOutcome, LineChangeNote, Proposal, ReviewedLine, Undecided, Workflow, items,
+    lump_sum_fen,
 };
 
 /// What a claim report says besides the facts, for people to read: the order id, where it

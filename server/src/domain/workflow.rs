@@ -128,6 +128,25 @@ pub struct AppealOutcome {
     pub filed_at: String,
 }
 
+/// Why the policy could not decide a claim (status `cannot_decide`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Undecided {
+    /// The engine's error code of the last attempt (`policy_error`: the module refused the
+    /// facts; `trap`, `out_of_fuel`, ...: it kept failing).
+    pub error: String,
+    /// The module's own code, when it refused the facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_code: Option<String>,
+    /// The module's own message, when it refused the facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Text>,
+    /// The field of the facts it named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Attempts made.
+    pub attempts: i64,
+}
+
 /// The review state of a claim.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Workflow {
@@ -152,6 +171,9 @@ pub struct Workflow {
     /// The last appeal's outcome.
     #[serde(default)]
     pub appeal_outcome: Option<AppealOutcome>,
+    /// Why the policy could not decide it, while it waits for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<Undecided>,
 }
 
 impl Workflow {

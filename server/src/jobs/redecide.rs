@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The statuses a re-decision looks at: decided by no person yet.
-const REDECIDE_STATUSES: [ClaimStatus; 3] = [
+const REDECIDE_STATUSES: [ClaimStatus; 4] = [
     ClaimStatus::PendingReview,
     ClaimStatus::NeedsInformation,
     ClaimStatus::NoPolicyInForce,
+    ClaimStatus::CannotDecide,
 ];
 
 /// A decision a re-decision made.

@@ -584,8 +584,16 @@ async fn shadow_approve_activate_redecide_roll_back() {
             .filter_map(|e| e["action"].as_str())
             .filter(|a| a.starts_with("policy.") || a.starts_with("key."))
             .collect();
+        // The built-in versions, deployed at first start, come first.
+        let builtin = oip_engine::builtin::POLICIES.len();
+        assert!(
+            actions[..builtin]
+                .iter()
+                .all(|a| *a == "policy.deployed_builtin"),
+            "{actions:?}"
+        );
         assert_eq!(
-            actions,
+            actions[builtin..],
             [
                 "key.added",
                 "policy.uploaded",

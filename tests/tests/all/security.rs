@@ -158,3 +158,249 @@ async fn unsigned_modules_given_at_start_need_the_development_flag_and_are_audit
     })
     .await;
 }
+
+async fn review_server(b: &Backend) -> TestServer {
+    let mut c = config(b, "guard").await;
+    c.four_eyes_threshold_fen = 100_000_000;
+    TestServer::with_config(c).await
+}
+
+/// Item 14: claim updates were `... WHERE id = ?`, so a re-decision that had read the claim
+/// before an adjuster approved it turned the approval back into `pending_review`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redecision_that_read_the_claim_before_an_approval_is_refused_and_the_approval_stands() {
+    each_backend(|b| async move {
+        let s = review_server(&b).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-SC"]).await;
+        let (_, c) = s.submit(&mt, "race-1", &example(1)).await;
+        let id = c["id"].as_str().expect("id").to_string();
+        assert_eq!(c["status"], "pending_review", "{c}");
+        let stale = s.state.db.claim(&id).await.expect("db").expect("claim");
+        let (st, r) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{id}/review"),
+                &a,
+                Some(json!({"action": "approve"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let facts = stale.facts.clone();
+        let err = oip_server::claims::store_again(
+            &s.state,
+            &stale,
+            facts,
+            "redecide",
+            oip_server::claims::Attempt::NoPolicy,
+        )
+        .await
+        .expect_err("the claim changed since it was read");
+        assert_eq!(err.code, oip_server::Code::Conflict);
+        let (_, now) = s
+            .call("GET", &format!("/v1/claims/{id}"), &mt, None, None)
+            .await;
+        assert_eq!(now["status"], "approved", "{now}");
+        s.stop().await;
+    })
+    .await;
+}
+
+/// Item 14: two supplements sent at once both applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_supplements_sent_at_once_apply_once() {
+    each_backend(|b| async move {
+        let s = review_server(&b).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-SC"]).await;
+        for round in 0..5 {
+            let (_, c) = s.submit(&mt, &format!("sup-{round}"), &example(10 + round)).await;
+            let id = c["id"].as_str().expect("id").to_string();
+            let (st, r) = s
+                .call(
+                    "POST",
+                    &format!("/v1/claims/{id}/review"),
+                    &a,
+                    Some(json!({"action": "request_information", "documents": ["liability_finding"], "note": "police report"})),
+                    None,
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{r}");
+            let path = format!("/v1/claims/{id}/supplements");
+            let body = json!({"documents": ["liability_finding"]});
+            let (one, two) = tokio::join!(
+                s.call("POST", &path, &mt, Some(body.clone()), None),
+                s.call("POST", &path, &mt, Some(body.clone()), None)
+            );
+            let ok = [&one, &two].iter().filter(|(st, _)| *st == StatusCode::OK).count();
+            assert_eq!(ok, 1, "{one:?} {two:?}");
+            for (st, v) in [&one, &two] {
+                if *st != StatusCode::OK {
+                    assert_eq!(*st, StatusCode::CONFLICT, "{v}");
+                    assert!(
+                        ["conflict", "invalid_transition"].contains(&code(v)),
+                        "{v}"
+                    );
+                }
+            }
+            let (_, ds) = s.call("GET", &format!("/v1/claims/{id}/decisions"), &mt, None, None).await;
+            assert_eq!(ds["items"].as_array().map(Vec::len), Some(2), "{ds}");
+        }
+        s.stop().await;
+    })
+    .await;
+}
+
+/// A claim for the hostile fixture's region (CN-JL), of `kind`, scaled by `n`.
+fn hostile_claim(seq: u64, kind: &str, n: u64) -> Value {
+    let mut body = example(seq);
+    body["region"] = "CN-JL".into();
+    body["incident"]["kind"] = kind.into();
+    body["medical"]["outpatient_fen"] = n.into();
+    body
+}
+
+async fn hostile_server(b: &Backend, tag: &str) -> oip_server::config::Config {
+    let mut c = config(b, tag).await;
+    c.policies = vec![oip_engine::builtin::fixture_path("hostile")];
+    c.dev_unsigned_policies = true;
+    c.max_attempts = 3;
+    c.retry_backoff_seconds = 1;
+    c
+}
+
+async fn in_queue(s: &TestServer, token: &str, id: &str) -> Option<Value> {
+    let (st, q) = s
+        .call("GET", "/v1/review/queue?limit=500", token, None, None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{q}");
+    q["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == id)
+        .cloned()
+}
+
+/// Item 15: a policy's own refusal of the facts was retried for ever as `engine_error` and
+/// never reached a person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_the_policy_refuses_goes_to_an_adjuster_at_once_with_the_reason() {
+    each_backend(|b| async move {
+        let s = TestServer::with_config(hostile_server(&b, "refused").await).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-JL"]).await;
+        let (st, c) = s
+            .submit(&mt, "refused", &hostile_claim(20, "traffic_accident", 4_040_404))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{c}");
+        assert_eq!(c["status"], "cannot_decide", "{c}");
+        assert_eq!(c["attempts"], 1, "{c}");
+        let id = c["id"].as_str().expect("id").to_string();
+        let (_, seen) = s.call("GET", &format!("/v1/claims/{id}"), &a, None, None).await;
+        let why = &seen["review"]["undecided"];
+        assert_eq!(why["error"], "policy_error", "{seen}");
+        assert_eq!(why["policy_code"], "refused_on_purpose", "{seen}");
+        assert_eq!(why["field"], "medical.outpatient_fen", "{seen}");
+        let queued = in_queue(&s, &a, &id).await.expect("in the adjusters' queue");
+        assert_eq!(queued["queue"], "cannot_decide", "{queued}");
+        // It is not retried.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let (_, later) = s.call("GET", &format!("/v1/claims/{id}"), &a, None, None).await;
+        assert_eq!(later["attempts"], 1, "{later}");
+        // A person decides it.
+        let (st, r) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{id}/review"),
+                &a,
+                Some(json!({"action": "deny", "reason_code": "other", "note": "the facts make no sense"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["status"], "denied", "{r}");
+        s.stop().await;
+    })
+    .await;
+}
+
+/// Item 15: a module that keeps failing was retried for ever; now the retries are capped and
+/// the claim then waits for a person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_the_module_keeps_failing_on_goes_to_an_adjuster_after_the_last_retry() {
+    each_backend(|b| async move {
+        let s = TestServer::with_config(hostile_server(&b, "capped").await).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-JL"]).await;
+        let (st, c) = s.submit(&mt, "boom", &hostile_claim(21, "other", 1)).await;
+        assert_eq!(st, StatusCode::CREATED, "{c}");
+        assert_eq!(c["status"], "engine_error", "{c}");
+        let id = c["id"].as_str().expect("id").to_string();
+        let given_up = eventually(std::time::Duration::from_secs(30), || async {
+            let (_, v) = s
+                .call("GET", &format!("/v1/claims/{id}"), &a, None, None)
+                .await;
+            (v["status"] == "cannot_decide").then_some(v)
+        })
+        .await
+        .expect("handed to a person after the third attempt");
+        assert_eq!(given_up["attempts"], 3, "{given_up}");
+        assert_eq!(
+            given_up["review"]["undecided"]["error"], "trap",
+            "{given_up}"
+        );
+        assert!(in_queue(&s, &a, &id).await.is_some());
+        s.stop().await;
+    })
+    .await;
+}
+
+/// Item 15: the pass over claims waiting for a policy read the oldest 500 every time, so 500
+/// claims no policy covers held back every claim after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_waiting_for_a_policy_behind_500_that_none_covers_are_decided() {
+    each_backend(|b| async move {
+        let c = config(&b, "waiting").await;
+        let s = TestServer::with_config(c.clone()).await;
+        let mt = s.platform("meituan").await;
+        // 520 claims of Tibet (no policy), then one of Jilin (no policy yet either).
+        let tibet: Vec<(String, Value)> = (0..520)
+            .map(|n| {
+                let mut body = example(1000 + n);
+                body["region"] = "CN-XZ".into();
+                (format!("xz-{n}"), body)
+            })
+            .collect();
+        for chunk in tibet.chunks(100) {
+            for (st, v) in s.submit_all(&mt, chunk.to_vec()).await {
+                assert_eq!(st, StatusCode::CREATED, "{v}");
+                assert_eq!(v["status"], "no_policy_in_force", "{v}");
+            }
+        }
+        let (st, jl) = s
+            .submit(&mt, "jl", &hostile_claim(2000, "traffic_accident", 1))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{jl}");
+        assert_eq!(jl["status"], "no_policy_in_force", "{jl}");
+        let id = jl["id"].as_str().expect("id").to_string();
+        s.stop().await;
+        // The same database, now with a policy for Jilin.
+        let mut c = c;
+        c.policies = vec![oip_engine::builtin::fixture_path("hostile")];
+        c.dev_unsigned_policies = true;
+        let s = TestServer::with_config(c).await;
+        let decided = eventually(std::time::Duration::from_secs(30), || async {
+            let (_, v) = s
+                .call("GET", &format!("/v1/claims/{id}"), &mt, None, None)
+                .await;
+            (v["status"] != "no_policy_in_force").then_some(v)
+        })
+        .await
+        .expect("decided although 520 undecidable claims come before it");
+        assert_eq!(decided["status"], "pending_review", "{decided}");
+        s.stop().await;
+    })
+    .await;
+}

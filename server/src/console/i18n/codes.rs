@@ -14,6 +14,10 @@ pub(crate) fn status(l: Lang, code: &str) -> &str {
         "needs_information" => Some(T("待补正材料", "Needs information")),
         "no_policy_in_force" => Some(T("无生效政策", "No policy in force")),
         "engine_error" => Some(T("引擎错误（自动重试）", "Engine error (retrying)")),
+        "cannot_decide" => Some(T(
+            "政策无法决定，须人工处理",
+            "Policy cannot decide: a person decides",
+        )),
         "awaiting_second_approval" => Some(T("待第二人审批", "Awaiting second approval")),
         "approved" => Some(T("已批准", "Approved")),
         "denied" => Some(T("已拒绝", "Denied")),

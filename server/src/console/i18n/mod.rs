@@ -237,6 +237,8 @@ texts! {
     STATUS = "状态", "Status";
     FULL_DIGEST = "模块摘要（SHA-256）", "Module digest (SHA-256)";
     SIGNED_BY = "签名密钥", "Signing key";
+    UNDECIDED = "政策模块无法决定此案件，须由经办人员处理（按理由改定给付、拒绝或要求补正材料）。原因：", "The policy module cannot decide this claim; an adjuster decides it (lines with reasons, a denial, or a request for information). Why:";
+    ATTEMPTS = "尝试次数", "Attempts";
     KEY_REVOKED = "签署该版本的密钥已被吊销，吊销时间", "The key that signed this version was revoked at";
     KEY_REVOKED_IN_FORCE = "该版本仍然有效，直到替代版本启用为止；请尽快上传用有效密钥签名的新版本。", "It stays in force until a replacement is active; upload a version signed with a live key.";
     KEY_REVOKED_BLOCKED = "该版本不能审批或启用。", "It cannot be approved or activated.";
