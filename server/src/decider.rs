@@ -8,40 +8,51 @@ use crate::domain::PolicyStatus;
 use oip_engine::types::{Date, Facts};
 use oip_engine::{Entry, Error, Evaluated, LoadedPolicy, PolicyHost, Registry};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, mpsc};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
 use tokio::sync::Semaphore;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The threads decisions run on: as many as the machine has cores, fed by one queue.
+/// Which queue a job waits in: live claims are always taken first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lane {
+    /// A claim someone is waiting for (intake, supplement, retry, evaluate).
+    Live,
+    /// Shadow runs, an upload's cases, re-decisions: run when no live job waits.
+    Background,
+}
+
+#[derive(Default)]
+struct Queues {
+    live: VecDeque<Job>,
+    background: VecDeque<Job>,
+    closed: bool,
+}
+
+/// The threads decisions run on: as many as the machine has cores, fed by two queues, live
+/// claims first.
 ///
 /// A decision takes tens of microseconds, so it is run off the async workers (a runaway module
 /// may hold its thread until the engine's deadline) but not through `spawn_blocking`, whose
 /// pool grew under load to one thread per waiting claim. These threads take decisions from
-/// the queue back to back; the load benchmark measured no throughput change against
+/// the queues back to back; the load benchmark measured no throughput change against
 /// `spawn_blocking` (within its noise), the gain is a bounded thread count. They end when the
 /// decider is dropped.
 struct Pool {
-    jobs: mpsc::Sender<Job>,
+    queues: Arc<(Mutex<Queues>, Condvar)>,
+    threads: usize,
 }
 
 impl Pool {
-    fn start() -> Pool {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    fn start(threads: usize) -> Pool {
+        let queues: Arc<(Mutex<Queues>, Condvar)> = Arc::default();
         for i in 0..threads {
-            let queue = queue.clone();
+            let queues = queues.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("oip-decide-{i}"))
                 .spawn(move || {
-                    loop {
-                        // One thread waits on the queue, the others on the lock.
-                        let job = match queue.lock() {
-                            Ok(q) => q.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(job) = job else { return };
+                    while let Some(job) = next_job(&queues) {
                         // A panic would drop the job's reply, which its caller reports as an
                         // internal error; the thread itself stays.
                         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
@@ -51,7 +62,44 @@ impl Pool {
                 tracing::error!(error = %e, "cannot start a decision thread");
             }
         }
-        Pool { jobs }
+        Pool { queues, threads }
+    }
+
+    fn send(&self, lane: Lane, job: Job) -> Result<(), Error> {
+        let (lock, ready) = &*self.queues;
+        let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+        if q.closed {
+            return Err(Error::Internal("the decision threads have stopped".into()));
+        }
+        match lane {
+            Lane::Live => q.live.push_back(job),
+            Lane::Background => q.background.push_back(job),
+        }
+        ready.notify_one();
+        Ok(())
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let (lock, ready) = &*self.queues;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        ready.notify_all();
+    }
+}
+
+/// The next job, live ones first; `None` once the pool is dropped.
+fn next_job(queues: &(Mutex<Queues>, Condvar)) -> Option<Job> {
+    let (lock, ready) = queues;
+    let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        if let Some(job) = q.live.pop_front().or_else(|| q.background.pop_front()) {
+            return Some(job);
+        }
+        if q.closed {
+            return None;
+        }
+        q = ready.wait(q).unwrap_or_else(|e| e.into_inner());
     }
 }
 
@@ -59,7 +107,11 @@ impl Pool {
 pub struct Decider {
     host: Arc<PolicyHost>,
     registry: Registry,
+    /// One per engine instance: every decision, live or background, holds one.
     permits: Arc<Semaphore>,
+    /// Background work in flight at most (one batch per decision thread), so that it never
+    /// holds more than a few of the instances live claims need.
+    background: Arc<Semaphore>,
     pool: Pool,
     modules: Mutex<HashMap<String, Arc<LoadedPolicy>>>,
     fingerprint: Mutex<String>,
@@ -75,11 +127,13 @@ impl Decider {
     /// A decider over a host.
     pub fn new(host: PolicyHost) -> Decider {
         let permits = Arc::new(Semaphore::new(host.limits().instances as usize));
+        let pool = Pool::start(std::thread::available_parallelism().map_or(2, |n| n.get()));
         Decider {
             host: Arc::new(host),
             registry: Registry::new(),
             permits,
-            pool: Pool::start(),
+            background: Arc::new(Semaphore::new(pool.threads)),
+            pool,
             modules: Mutex::new(HashMap::new()),
             fingerprint: Mutex::new(String::new()),
         }
@@ -93,11 +147,6 @@ impl Decider {
     /// The host.
     pub fn host(&self) -> &PolicyHost {
         &self.host
-    }
-
-    /// The host, shared (for work on blocking threads).
-    pub fn host_arc(&self) -> Arc<PolicyHost> {
-        self.host.clone()
     }
 
     /// Loads (or finds already loaded) a module by its bytes.
@@ -163,19 +212,55 @@ impl Decider {
         policy: Arc<LoadedPolicy>,
         facts: Facts,
     ) -> Result<Evaluated, Error> {
+        self.on_pool(Lane::Live, permit, move |host| host.decide(&policy, &facts))
+            .await?
+    }
+
+    /// Runs `work` on a decision thread, holding `permit`.
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        work: impl FnOnce(&PolicyHost) -> T + Send + 'static,
+    ) -> Result<T, Error> {
         let host = self.host.clone();
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _permit = permit;
-            let _ = reply.send(host.decide(&policy, &facts));
+            let _ = reply.send(work(&host));
         });
-        self.pool
-            .jobs
-            .send(job)
-            .map_err(|_| Error::Internal("the decision threads have stopped".into()))?;
+        self.pool.send(lane, job)?;
         answer
             .await
-            .map_err(|_| Error::Internal("a decision thread failed".into()))?
+            .map_err(|_| Error::Internal("a decision thread failed".into()))
+    }
+
+    /// Runs background decisions (a batch of a shadow run, an upload's cases) on the decision
+    /// threads, behind every live claim: the batch waits for a background slot and an engine
+    /// instance, and a thread takes it only when no live decision is queued. `work` decides
+    /// one at a time (it holds one instance); keep a batch to a few milliseconds, since a live
+    /// claim arriving meanwhile waits for the batches already running.
+    pub async fn background<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&PolicyHost) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let slot = self
+            .background
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        self.on_pool(Lane::Background, permit, move |host| {
+            let _slot = slot;
+            work(host)
+        })
+        .await
     }
 
     /// Decides without waiting for a permit: `Busy` when every slot is taken.
@@ -242,5 +327,77 @@ fn entry(policy: Arc<LoadedPolicy>, row: &PolicyRow) -> Entry {
         from,
         to,
         sequence: u64::try_from(row.sequence).unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Issue 15, item 16: shadow runs and upload cases went around the pool and could take
+    /// every core from live claims. Now they queue in the background lane, and a thread that
+    /// frees up takes a waiting live decision before any background batch queued earlier.
+    #[test]
+    fn a_live_decision_queued_behind_background_batches_runs_first() {
+        let pool = Pool::start(1);
+        let (hold, held) = mpsc::channel::<()>();
+        let (started, is_running) = mpsc::channel::<()>();
+        pool.send(
+            Lane::Background,
+            Box::new(move || {
+                let _ = started.send(());
+                let _ = held.recv();
+            }),
+        )
+        .unwrap();
+        is_running.recv().unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (done, finished) = mpsc::channel::<()>();
+        for (lane, name) in [
+            (Lane::Background, "shadow batch 1"),
+            (Lane::Background, "shadow batch 2"),
+            (Lane::Live, "live claim"),
+            (Lane::Background, "upload cases"),
+        ] {
+            let (order, done) = (order.clone(), done.clone());
+            pool.send(
+                lane,
+                Box::new(move || {
+                    order.lock().unwrap().push(name);
+                    let _ = done.send(());
+                }),
+            )
+            .unwrap();
+        }
+        hold.send(()).unwrap();
+        for _ in 0..4 {
+            finished.recv().unwrap();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            [
+                "live claim",
+                "shadow batch 1",
+                "shadow batch 2",
+                "upload cases"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dropped_pool_refuses_work_and_its_threads_end() {
+        let pool = Pool::start(2);
+        let queues = pool.queues.clone();
+        drop(pool);
+        assert!(queues.0.lock().unwrap().closed);
+        // The threads hold clones of the queues until they see `closed` and return.
+        for _ in 0..200 {
+            if Arc::strong_count(&queues) == 1 {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("decision threads still running after the pool was dropped");
     }
 }

@@ -161,8 +161,15 @@ impl AppState {
     }
 
     async fn bootstrap(&self) -> anyhow::Result<()> {
+        let has_admin = self.db.has_admin().await?;
+        if self.config.bootstrap_token.is_some() && has_admin {
+            tracing::warn!(
+                "OIP_BOOTSTRAP_TOKEN ignored: the database already has an admin token (it only \
+                 seeds an empty database)"
+            );
+        }
         if let Some(token) = &self.config.bootstrap_token
-            && !self.db.has_admin().await?
+            && !has_admin
         {
             let t = Timestamp(now().0).to_string();
             self.db

@@ -105,7 +105,7 @@ async fn run(n: usize) {
     let threads = std::thread::available_parallelism().map_or(2, |t| t.get());
 
     // Baseline: the same module deciding the same facts on the same threads, nothing else.
-    let host = state.decider.host_arc();
+    let host = state.decider.host();
     let facts: Vec<Facts> = bases.iter().map(|b| b.0.clone()).collect();
     let per_thread = (n / threads).clamp(1, 200_000);
     let t = Instant::now();

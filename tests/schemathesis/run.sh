@@ -20,7 +20,10 @@ rm -rf "$out" && mkdir -p "$out"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="http://127.0.0.1:$port"
 admin="schemathesis-admin-$RANDOM$RANDOM"
-OIP_BOOTSTRAP_TOKEN="$admin" "$bin" serve --bind "127.0.0.1:$port" --data-dir "$out/data" \
+# The server keeps its own SQLite database in a fresh data directory: a DATABASE_URL in the
+# environment (CI exports one for the integration tests) names a database that may hold an
+# earlier run's admin, and then the bootstrap token would not be created.
+env -u DATABASE_URL OIP_BOOTSTRAP_TOKEN="$admin" "$bin" serve --bind "127.0.0.1:$port" --data-dir "$out/data" \
     > "$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

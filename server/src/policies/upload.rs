@@ -14,10 +14,11 @@ use base64::Engine as _;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use oip_engine::types::cases::{Case, Expected};
 use oip_engine::types::{Date, Facts};
-use oip_engine::{Error as EngineError, LoadedPolicy};
+use oip_engine::{Error as EngineError, LoadedPolicy, PolicyHost};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// The message a signature covers: the SHA-256 digest (32 bytes) of the module file as uploaded.
@@ -220,12 +221,45 @@ fn load_refusal(e: EngineError) -> Error {
     e.into()
 }
 
-/// Runs the upload's cases through the engine on the module; the failures, by case.
-fn run_cases(state: &AppState, policy: &LoadedPolicy, cases: &[Case]) -> Vec<FieldProblem> {
+/// Cases per background batch: a few milliseconds of decisions, after which live claims
+/// queued meanwhile go first.
+const CASE_BATCH: usize = 32;
+
+/// Runs the upload's cases through the engine on the module, in batches behind live claims
+/// (the decision pool's background lane); the failures, by case.
+async fn run_cases(
+    state: &AppState,
+    policy: Arc<LoadedPolicy>,
+    mut cases: Vec<Case>,
+) -> Result<Vec<FieldProblem>, Error> {
+    let mut failures = Vec::new();
+    let mut offset = 0;
+    while !cases.is_empty() {
+        let rest = cases.split_off(cases.len().min(CASE_BATCH));
+        let batch = std::mem::replace(&mut cases, rest);
+        let p = policy.clone();
+        let first = offset;
+        offset += batch.len();
+        let found = state
+            .decider
+            .background(move |host| check_cases(host, &p, first, &batch))
+            .await?;
+        failures.extend(found);
+    }
+    Ok(failures)
+}
+
+/// Checks cases numbered from `first` against their expectations.
+fn check_cases(
+    host: &PolicyHost,
+    policy: &LoadedPolicy,
+    first: usize,
+    cases: &[Case],
+) -> Vec<FieldProblem> {
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        let field = format!("cases[{i}]");
-        let result = match state.decider.host().decide(policy, &case.facts) {
+        let field = format!("cases[{}]", first + i);
+        let result = match host.decide(policy, &case.facts) {
             Ok(e) => Ok(e.decision),
             Err(EngineError::Guest { error, .. }) => Err(error),
             Err(other) => {
@@ -291,7 +325,7 @@ pub async fn upload(
     let s = state.clone();
     let region_owned = region.to_string();
     let Upload { module, cases, .. } = up;
-    let (policy, n_cases) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+    let (policy, cases) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
         let policy = s.decider.host().load(&module).map_err(load_refusal)?;
         let m = policy.manifest();
         if m.region != region_owned {
@@ -313,20 +347,21 @@ pub async fn upload(
                 "required, at least one",
             ));
         }
-        let failures = run_cases(&s, &policy, &cases);
-        if !failures.is_empty() {
-            let n = failures.len();
-            return Err(
-                Error::with_fields(Code::PolicyCasesFailed, failures).message(
-                    format!("{n} 个案例未通过。"),
-                    format!("{n} of {} cases fail on the module", cases.len()),
-                ),
-            );
-        }
-        Ok((policy, cases.len()))
+        Ok((policy, cases))
     })
     .await
     .map_err(|e| Error::internal(e.to_string()))??;
+    let n_cases = cases.len();
+    let failures = run_cases(state, policy.clone(), cases).await?;
+    if !failures.is_empty() {
+        let n = failures.len();
+        return Err(
+            Error::with_fields(Code::PolicyCasesFailed, failures).message(
+                format!("{n} 个案例未通过。"),
+                format!("{n} of {n_cases} cases fail on the module"),
+            ),
+        );
+    }
     if let Some(existing) = state.db.policy(policy.sha256()).await? {
         return Ok((false, existing));
     }
