@@ -80,6 +80,17 @@ impl Keys {
         self.cipher.decrypt(Nonce::from_slice(nonce), ct).ok()
     }
 
+    /// Keyed hash of a request body, for idempotency (it holds the identity number, so an
+    /// unkeyed digest would let anyone holding the database confirm a guessed number). Kept
+    /// apart from [`Keys::keyed_hash`] by its prefix, and marked `h1:` so that a digest stored
+    /// before it (64 bare hex characters) is still recognised.
+    pub fn request_hash(&self, body: &[u8]) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"oip.request.v1\0");
+        mac.update(body);
+        format!("h1:{}", hex::encode(mac.finalize().into_bytes()))
+    }
+
     /// Keyed hash of an identity number, for lookups and duplicate detection.
     pub fn keyed_hash(&self, value: &str) -> String {
         let mut mac = self.mac.clone();

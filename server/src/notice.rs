@@ -43,6 +43,12 @@ const STYLE: &str = "body{font-family:serif;max-width:52em;margin:2em auto;line-
     table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em;vertical-align:top}\
     .prov{background:#fff3cd}small{color:#555}@media print{a{display:none}}";
 
+/// The notice as a page: the console's headers (a CSP with no script and nothing from
+/// elsewhere, no framing, `no-store`: it names the worker and the amounts).
+pub fn page(c: &StoredClaim, en: bool) -> axum::response::Response {
+    crate::console::page(axum::http::StatusCode::OK, maud::PreEscaped(render(c, en)))
+}
+
 /// Renders the notice of a claim's current decision (and its review state).
 pub fn render(c: &StoredClaim, en: bool) -> String {
     let claim = &c.claim;

@@ -1,5 +1,8 @@
 //! Webhooks: each platform may register a URL; its events are POSTed there in order, signed
-//! with HMAC-SHA256 (`X-Oip-Signature: sha256=<hex>` over the body), retried with backoff.
+//! the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, and `webhook-signature:
+//! v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed with the registered secret's UTF-8
+//! bytes, so a receiver can refuse a replayed delivery by its age) and, as before, with
+//! `X-Oip-Signature: sha256=<hex>` over the body alone; retried with backoff, never redirected.
 //! The events table is the outbox and `delivered_seq` moves only after a 2xx answer, so every
 //! event is delivered at least once, even across restarts; receivers de-duplicate by `seq`.
 
@@ -70,6 +73,24 @@ pub fn signature(secret: &[u8], body: &[u8]) -> Option<String> {
     crate::crypto::hmac_sha256_hex(secret, body).map(|h| format!("sha256={h}"))
 }
 
+/// The Standard Webhooks headers of a delivery: `(webhook-id, webhook-timestamp,
+/// webhook-signature)`. The id names the events delivered, so a retry of the same events
+/// carries the same id (receivers de-duplicate by it).
+pub fn standard_headers(
+    secret: &[u8],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Option<(String, String, String)> {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).ok()?;
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    Some((id.to_string(), timestamp.to_string(), format!("v1,{sig}")))
+}
+
 /// Seconds before the next attempt after `failures` failures: 1 s doubling, at most 5 minutes.
 pub fn backoff(failures: i64) -> i64 {
     (1i64 << failures.clamp(0, 9)).min(300)
@@ -110,9 +131,16 @@ pub(crate) async fn pass(state: &AppState, http: &reqwest::Client) -> Result<(),
         let Some(sig) = signature(&secret, &body) else {
             continue;
         };
+        let id = format!("whd_{platform}_{}-{last}", delivered + 1);
+        let Some((id, timestamp, standard)) = standard_headers(&secret, &id, now().0, &body) else {
+            continue;
+        };
         let result = http
             .post(&url)
             .header("Content-Type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp)
+            .header("webhook-signature", standard)
             .header("X-Oip-Signature", sig)
             .header("X-Oip-Delivery", format!("{}-{last}", delivered + 1))
             .timeout(Duration::from_secs(10))

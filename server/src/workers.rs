@@ -10,7 +10,18 @@ use oip_engine::types::Facts;
 pub(crate) fn spawn(state: AppState) {
     let w = state.clone();
     tokio::spawn(async move {
-        let http = reqwest::Client::new();
+        // A receiver answers; a redirect is not followed (it would send the signed events to
+        // a URL nobody registered) and counts as a failed delivery.
+        let http = match reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook client cannot be built; no webhook delivered");
+                return;
+            }
+        };
         loop {
             tokio::time::sleep(w.config.webhook_interval).await;
             if let Err(e) = crate::webhooks::pass(&w, &http).await {

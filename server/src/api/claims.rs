@@ -59,7 +59,7 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(ClaimView::from(&claim))))
+    Ok((status, Json(ClaimView::from(&claim).seen_by(&who))))
 }
 
 /// One claim, with its current decision (scoped to the caller).
@@ -72,9 +72,9 @@ pub async fn get_one(
     who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<ClaimView>, Error> {
-    Ok(Json(ClaimView::from(
-        &claims::read(&state, &who, &id).await?,
-    )))
+    Ok(Json(
+        ClaimView::from(&claims::read(&state, &who, &id).await?).seen_by(&who),
+    ))
 }
 
 /// A search of claims.
@@ -133,7 +133,10 @@ pub async fn list(
     let (rows, next_cursor) =
         claims::search(&state, &who, &filter, cursor.as_deref(), limit).await?;
     Ok(Json(Page {
-        items: rows.iter().map(ClaimView::from).collect(),
+        items: rows
+            .iter()
+            .map(|r| ClaimView::from(r).seen_by(&who))
+            .collect(),
         next_cursor,
     }))
 }
@@ -172,9 +175,9 @@ pub async fn supplement(
     Body(req): Body<SupplementRequest>,
 ) -> Result<Json<ClaimView>, Error> {
     who.require(&[Role::Platform])?;
-    Ok(Json(ClaimView::from(
-        &claims::supplement(&state, &who, &id, &req).await?,
-    )))
+    Ok(Json(
+        ClaimView::from(&claims::supplement(&state, &who, &id, &req).await?).seen_by(&who),
+    ))
 }
 
 /// Re-runs a stored decision on the same module bytes and canonical facts.
@@ -210,26 +213,44 @@ pub enum EvaluateRequest {
 #[utoipa::path(post, operation_id = "evaluate", path = "/v1/evaluate", tag = "claims", security(("bearer" = [])),
     request_body = EvaluateRequest,
     responses((status = 200, description = "The decision.", body = EvaluationView),
-              (status = 422, description = "`invalid_claim`, `no_policy_in_force`, or `policy_error` (the module cannot decide these facts).", body = ErrorBody),
+              (status = 403, description = "An auditor's or an admin's token, or a region the adjuster or policy_admin does not work for.", body = ErrorBody),
+              (status = 422, description = "`invalid_claim` (every field at fault, facts or report), `no_policy_in_force`, or `policy_error` (the module cannot decide these facts).", body = ErrorBody),
               (status = 502, description = "`engine_error`: the module failed.", body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     RawBody(body): RawBody,
 ) -> Result<Json<EvaluationView>, Error> {
+    who.require(&[Role::Platform, Role::Adjuster, Role::PolicyAdmin])?;
+    /// Which form the body takes: a top-level `facts` member makes it the facts form.
     #[derive(Deserialize)]
+    struct Form {
+        facts: Option<serde::de::IgnoredAny>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct FactsOnly {
         facts: Facts,
     }
-    let facts = match serde_json::from_slice::<FactsOnly>(&body) {
-        Ok(f) => f.facts,
-        Err(_) => {
+    let now = crate::now();
+    let facts = match serde_json::from_slice::<Form>(&body) {
+        Ok(Form { facts: Some(_) }) => {
+            let f = validate::parse::<FactsOnly>(&body, Code::InvalidClaim)?.facts;
+            validate::facts(&f, now).map_err(Error::invalid_claim)?;
+            f
+        }
+        _ => {
             let report = validate::parse::<ClaimReport>(&body, Code::InvalidClaim)?;
-            validate::claim(&report, crate::now())
+            validate::claim(&report, now)
                 .map_err(Error::invalid_claim)?
                 .facts
         }
     };
+    // An adjuster or a policy_admin tries the regions they work for; a platform any region
+    // (its workers are injured anywhere).
+    if who.role != Role::Platform && !who.regions.iter().any(|r| *r == facts.region) {
+        return Err(Code::Forbidden.into());
+    }
     let e = state.decider.try_decide(facts).await?;
     let decision = RawValue::from_string(String::from_utf8_lossy(&e.decision_json).into_owned())
         .map_err(|e| Error::internal(e.to_string()))?;

@@ -15,7 +15,7 @@ use crate::review::{self, AppealRequest, QueueFilter, ReviewRequest};
 use crate::validate::Worker;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -60,9 +60,9 @@ pub async fn appeal(
     Body(req): Body<AppealRequest>,
 ) -> Result<Json<ReviewedView>, Error> {
     who.require(&[Role::Platform])?;
-    Ok(Json(ReviewedView::from(
-        &review::appeal(&state, &who, &id, &req).await?,
-    )))
+    Ok(Json(
+        ReviewedView::from(&review::appeal(&state, &who, &id, &req).await?).seen_by(&who),
+    ))
 }
 
 /// A claim's review history, oldest first.
@@ -78,7 +78,10 @@ pub async fn reviews(
     let claim = crate::claims::visible(&state, &who, &id).await?;
     let rows = state.db.reviews_of(&claim.id).await?;
     Ok(Json(List {
-        items: rows.iter().map(ReviewView::from).collect(),
+        items: rows
+            .iter()
+            .map(|r| ReviewView::from(r).seen_by(&who))
+            .collect(),
     }))
 }
 
@@ -237,7 +240,7 @@ pub async fn notice(
 ) -> Result<Response, Error> {
     let claim = crate::claims::read(&state, &who, &id).await?;
     let en = q.lang == Some(NoticeLang::En);
-    Ok(Html(crate::notice::render(&claim, en)).into_response())
+    Ok(crate::notice::page(&claim, en))
 }
 
 /// The worker's personal data, decrypted (adjuster of the region, auditor, admin). Every read

@@ -15,12 +15,32 @@ use oip_engine::canonical::canonical_facts;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-/// SHA-256 of a report in canonical form (the typed report's JSON): two bodies that read as
-/// the same report are the same request.
-fn request_sha256(report: &ClaimReport) -> String {
-    hex::encode(Sha256::digest(
-        serde_json::to_vec(report).unwrap_or_default(),
-    ))
+/// A report's fingerprint for idempotency, in canonical form (the typed report's JSON): two
+/// bodies that read as the same report are the same request. Stored keyed
+/// ([`crate::crypto::Keys::request_hash`]); claims stored before hold a bare SHA-256, which
+/// is still compared.
+struct RequestHash {
+    keyed: String,
+    canonical: Vec<u8>,
+}
+
+impl RequestHash {
+    fn of(state: &AppState, report: &ClaimReport) -> RequestHash {
+        let canonical = serde_json::to_vec(report).unwrap_or_default();
+        RequestHash {
+            keyed: state.keys.request_hash(&canonical),
+            canonical,
+        }
+    }
+
+    /// Whether a stored fingerprint is this request's.
+    fn matches(&self, stored: &str) -> bool {
+        if stored.starts_with("h1:") {
+            stored == self.keyed
+        } else {
+            stored == hex::encode(Sha256::digest(&self.canonical))
+        }
+    }
 }
 
 /// Intake: the claim stored with its decision, or the claim stored before under the same
@@ -37,7 +57,7 @@ pub async fn submit(
     // A repeated key is answered from the stored claim. On the happy path that lookup is not
     // made up front (a round trip for every claim): the insert's guard finds the key taken.
     let checked = report.and_then(|r| {
-        let sha = request_sha256(&r);
+        let sha = RequestHash::of(state, &r);
         validate::claim(&r, now())
             .map(|v| (v, sha))
             .map_err(Error::invalid_claim)
@@ -65,7 +85,7 @@ pub async fn submit(
         platform: platform.clone(),
         platform_claim_ref: valid.platform_claim_ref.clone(),
         idempotency_key: key.to_string(),
-        request_sha256: request_sha.clone(),
+        request_sha256: request_sha.keyed.clone(),
         region: facts.region.clone(),
         status: ClaimStatus::NoPolicyInForce,
         incident_at: facts.incident.occurred_at.0,
@@ -148,9 +168,9 @@ pub async fn submit(
 async fn existing_for_key(
     state: &AppState,
     existing: ClaimRow,
-    request_sha: &str,
+    request_sha: &RequestHash,
 ) -> Result<StoredClaim, Error> {
-    if existing.request_sha256 != request_sha {
+    if !request_sha.matches(&existing.request_sha256) {
         return Err(Code::IdempotencyKeyReused.into());
     }
     super::with_decision(state, existing).await

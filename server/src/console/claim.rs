@@ -8,6 +8,7 @@ use super::queue::working_days_between;
 use super::{Done, Session};
 use crate::AppState;
 use crate::api::views::{AuditEntryView, ClaimView, ReviewView};
+use crate::auth::Role;
 use crate::claims::StoredClaim;
 use crate::db::decisions::DecisionRow;
 use crate::domain::Workflow;
@@ -17,7 +18,7 @@ use crate::now;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use oip_engine::types::{Confidence, Decision, Outcome, Text};
 
@@ -28,7 +29,8 @@ pub(crate) struct ClaimPage {
     pub(crate) decision: Option<Decision>,
     pub(crate) decisions: Vec<DecisionRow>,
     pub(crate) reviews: Vec<ReviewView>,
-    pub(crate) audit: Vec<AuditEntryView>,
+    /// The audit trail: the agency's people only (`None` for a platform).
+    pub(crate) audit: Option<Vec<AuditEntryView>>,
 }
 
 impl ClaimPage {
@@ -38,20 +40,35 @@ impl ClaimPage {
 }
 
 async fn load(state: &AppState, s: &Session, id: &str) -> Result<ClaimPage, Error> {
-    let stored = crate::claims::read(state, &s.who, id).await?;
+    let mut stored = crate::claims::read(state, &s.who, id).await?;
+    let platform = s.who.role == Role::Platform;
+    if platform {
+        // What the API gives a platform (ClaimView::seen_by), for every part of the page.
+        stored.claim.workflow = std::mem::take(&mut stored.claim.workflow).for_platform();
+        stored.claim.possible_duplicate_of = None;
+    }
     let decision = stored
         .decision
         .as_ref()
         .and_then(|d| serde_json::from_str::<Decision>(&d.body).ok());
     let decisions = state.db.decisions_of(&stored.claim.id).await?;
     let reviews = state.db.reviews_of(&stored.claim.id).await?;
-    let audit = state.db.audit(Some(&stored.claim.id), 0, 500).await?;
+    // The audit trail is for the agency's people; a platform reads its claim, not who in the
+    // agency looked at it.
+    let audit = if platform {
+        None
+    } else {
+        Some(state.db.audit(Some(&stored.claim.id), 0, 500).await?)
+    };
     Ok(ClaimPage {
-        view: ClaimView::from(&stored),
+        view: ClaimView::from(&stored).seen_by(&s.who),
         decision,
         decisions,
-        reviews: reviews.iter().map(ReviewView::from).collect(),
-        audit: audit.iter().map(AuditEntryView::from).collect(),
+        reviews: reviews
+            .iter()
+            .map(|r| ReviewView::from(r).seen_by(&s.who))
+            .collect(),
+        audit: audit.map(|rows| rows.iter().map(AuditEntryView::from).collect()),
         stored,
     })
 }
@@ -332,12 +349,13 @@ fn history(l: Lang, v: &ClaimPage, me: &str) -> Markup {
                     }
                 }
             }
+            @if let Some(audit) = &v.audit {
             h3 { (l.t(i18n::AUDIT)) }
             table #audit {
                 thead { tr { th.num { (l.t(i18n::COL_SEQ)) } th { (l.t(i18n::COL_TIME)) } th { (l.t(i18n::COL_ACTOR)) }
                     th { (l.t(i18n::COL_ACTION)) } th { (l.t(i18n::COL_HASH)) } } }
                 tbody {
-                    @for a in &v.audit {
+                    @for a in audit {
                         tr {
                             td.num { (a.seq) }
                             td { small { (a.at) } }
@@ -347,6 +365,7 @@ fn history(l: Lang, v: &ClaimPage, me: &str) -> Markup {
                         }
                     }
                 }
+            }
             }
         }
     }
@@ -359,7 +378,7 @@ pub(crate) async fn notice(
     Path(id): Path<String>,
 ) -> Response {
     match crate::claims::read(&state, &s.who, &id).await {
-        Ok(c) => Html(crate::notice::render(&c, s.lang.en())).into_response(),
+        Ok(c) => crate::notice::page(&c, s.lang.en()),
         Err(e) => layout::error_page(&s.ctx(), &e),
     }
 }

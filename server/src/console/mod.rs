@@ -28,6 +28,8 @@ mod queue;
 mod review_form;
 mod version;
 
+pub(crate) use layout::respond as page;
+
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::error::{Code, Error};

@@ -176,7 +176,41 @@ pub struct Workflow {
     pub undecided: Option<Undecided>,
 }
 
+/// Who acted, as a platform reads it: the role, never a token id or a person.
+const ADJUSTER: &str = "adjuster";
+
+impl ReviewedLine {
+    /// The line as a platform reads it: the reason code of a change, not the adjuster's note.
+    pub fn for_platform(mut self) -> ReviewedLine {
+        if let Some(c) = &mut self.change {
+            c.note.clear();
+        }
+        self
+    }
+}
+
 impl Workflow {
+    /// The review state as a platform reads it: no proposal in progress, no adjuster's note,
+    /// no token id (who acted reads as the role).
+    pub fn for_platform(self) -> Workflow {
+        Workflow {
+            proposal: None,
+            decided_by: None,
+            approved_benefits: self
+                .approved_benefits
+                .map(|lines| lines.into_iter().map(ReviewedLine::for_platform).collect()),
+            appeal: self.appeal.map(|a| Appeal {
+                decided_by: None,
+                ..a
+            }),
+            appeal_outcome: self.appeal_outcome.map(|o| AppealOutcome {
+                reviewed_by: ADJUSTER.into(),
+                ..o
+            }),
+            ..self
+        }
+    }
+
     /// What the state machine needs of a claim in `status` with this workflow.
     pub fn state(&self, status: ClaimStatus) -> ReviewState<'_> {
         ReviewState {

@@ -200,7 +200,7 @@ async fn run(state: &AppState, job: &mut JobRow) -> Result<JobReport, String> {
         skipped,
         failed,
         decisions: items,
-        elapsed_ms: started.elapsed().as_millis() as i64,
+        elapsed_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
     };
     Ok(JobReport::Redecide(report))
 }

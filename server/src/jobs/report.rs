@@ -321,7 +321,7 @@ impl Report {
                     .map(|(l, n)| Bucket { label_yuan: (*l).into(), count: n })
                     .collect(),
             },
-            changed_claims_listed: self.changed_claims.len() as i64,
+            changed_claims_listed: i64::try_from(self.changed_claims.len()).unwrap_or(i64::MAX),
             changed_claims: self.changed_claims,
             failures: self.failures,
             failure_codes: self.failure_codes,

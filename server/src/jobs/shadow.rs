@@ -213,6 +213,6 @@ pub async fn run(
         progress(state, job).await;
     }
     reader.abort();
-    let elapsed = started.elapsed().as_millis() as i64;
+    let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     Ok(JobReport::Shadow(Box::new(report.finish(job, elapsed))))
 }

@@ -157,6 +157,25 @@ pub fn claim(report: &ClaimReport, now: Timestamp) -> Result<ValidClaim, Vec<Fie
     }
 }
 
+/// Validates facts given as a policy reads them (`/v1/evaluate`'s facts form, a supplement's
+/// amended facts): their bounds and their coherence, each problem named under `facts.`.
+pub fn facts(f: &Facts, now: Timestamp) -> Result<(), Vec<FieldProblem>> {
+    let mut p = Problems::default();
+    sections::check_ranges(f, &mut p);
+    sections::check_facts(f, now, &mut p);
+    if p.0.is_empty() {
+        return Ok(());
+    }
+    Err(p
+        .0
+        .into_iter()
+        .map(|mut x| {
+            x.path = format!("facts.{}", x.path);
+            x
+        })
+        .collect())
+}
+
 /// The document codes, as the API spells them.
 pub fn document_code(d: Document) -> &'static str {
     match d {

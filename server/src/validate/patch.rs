@@ -195,13 +195,9 @@ pub fn amend(
             }));
         }
     }
-    let mut checked = Problems::default();
-    sections::check_ranges(&f, &mut checked);
-    sections::check_facts(&f, at, &mut checked);
-    p.0.extend(checked.0.into_iter().map(|mut x| {
-        x.path = format!("facts.{}", x.path);
-        x
-    }));
+    if let Err(problems) = super::facts(&f, at) {
+        p.0.extend(problems);
+    }
     if !p.0.is_empty() {
         return Err(p.0);
     }

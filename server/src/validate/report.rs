@@ -84,8 +84,8 @@ pub struct ClaimReport {
     pub documents: Option<Vec<DocumentCode>>,
 }
 
-/// The worker's personal data.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+/// The worker's personal data (its `Debug` shows the masked identity number only).
+#[derive(Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerReport {
     /// 18-character resident identity number (GB 11643: birth date, check character).
@@ -254,4 +254,12 @@ pub struct ApplicationReport {
     /// A late-application statement is claimed.
     #[serde(default)]
     pub late_statement: bool,
+}
+
+impl std::fmt::Debug for WorkerReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerReport")
+            .field("id_number", &super::mask_id(&self.id_number))
+            .finish_non_exhaustive()
+    }
 }

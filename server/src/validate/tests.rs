@@ -166,3 +166,17 @@ fn whole_numbers_written_as_floats_are_integers() {
             .any(|p| p.starts_with("medical.inpatient_days"))
     );
 }
+
+/// Issue 15, item 18: `WorkerReport` derived `Debug`, so any `{:?}` of a claim report (a
+/// panic message, a trace at debug level) printed the identity number, name and phone.
+#[test]
+fn the_debug_form_of_a_report_holds_no_identity_number_name_or_phone() {
+    let report: ClaimReport = serde_json::from_slice(&example()).expect("report");
+    let text = format!("{report:?} {:?}", report.worker);
+    assert!(!text.contains(&report.worker.id_number), "{text}");
+    assert!(!text.contains(&report.worker.name), "{text}");
+    if let Some(phone) = &report.worker.phone {
+        assert!(!text.contains(phone.as_str()), "{text}");
+    }
+    assert!(text.contains(&mask_id(&report.worker.id_number)), "{text}");
+}

@@ -814,7 +814,7 @@ fn csrf_in(html: &str) -> String {
 }
 
 /// Signs in over HTTP; the session cookie's value.
-async fn http_sign_in(http: &reqwest::Client, url: &str, token: &str) -> String {
+pub(crate) async fn http_sign_in(http: &reqwest::Client, url: &str, token: &str) -> String {
     let r = http
         .get(format!("{url}/console/login"))
         .send()

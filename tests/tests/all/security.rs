@@ -404,3 +404,285 @@ async fn claims_waiting_for_a_policy_behind_500_that_none_covers_are_decided() {
     })
     .await;
 }
+
+// ---- item 18: the smaller holes ----
+
+/// A platform's token and a claim it submitted, decided and reviewed by an adjuster who wrote
+/// a note: `(server, platform token, adjuster token, claim id)`.
+async fn reviewed_claim(b: &Backend) -> (TestServer, String, String, String) {
+    let s = TestServer::spawn(b).await;
+    let mt = s.platform("meituan").await;
+    let a = s.adjuster(&["CN-SC"]).await;
+    let (st, c) = s.submit(&mt, "k1", &example(1)).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_str().expect("id").to_string();
+    let (st, r) = s
+        .call(
+            "POST",
+            &format!("/v1/claims/{id}/review"),
+            &a,
+            Some(json!({"action": "deny", "reason_code": "other",
+                        "note": "INTERNAL-NOTE the rider's manager called us"})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    (s, mt, a, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_does_not_learn_another_platforms_claim_id_from_possible_duplicate_of() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        let ele = s.platform("eleme").await;
+        let a = s.adjuster(&["CN-SC"]).await;
+        let (_, first) = s.submit(&mt, "k", &example(1)).await;
+        let (st, other) = s.submit(&ele, "k", &example(2)).await;
+        assert_eq!(st, StatusCode::CREATED, "{other}");
+        // The platform learns that the claim may be a duplicate, not of which claim.
+        assert_eq!(other["possible_duplicate"], true, "{other}");
+        assert!(other["possible_duplicate_of"].is_null(), "{other}");
+        let id = other["id"].as_str().expect("id");
+        let (_, read) = s
+            .call("GET", &format!("/v1/claims/{id}"), &ele, None, None)
+            .await;
+        assert!(read["possible_duplicate_of"].is_null(), "{read}");
+        let (_, list) = s.call("GET", "/v1/claims", &ele, None, None).await;
+        assert!(
+            list["items"][0]["possible_duplicate_of"].is_null(),
+            "{list}"
+        );
+        // The adjuster sees which.
+        let (_, read) = s
+            .call("GET", &format!("/v1/claims/{id}"), &a, None, None)
+            .await;
+        assert_eq!(read["possible_duplicate_of"], first["id"], "{read}");
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_reads_no_adjusters_note_no_token_id_and_no_audit_rows() {
+    each_backend(|b| async move {
+        let (s, mt, a, id) = reviewed_claim(&b).await;
+        let (st, tokens) = s.call("GET", "/v1/tokens", ADMIN, None, None).await;
+        let token_ids: Vec<String> = if st == StatusCode::OK {
+            tokens["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["id"].as_str().map(String::from))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for path in [
+            format!("/v1/claims/{id}"),
+            format!("/v1/claims/{id}/reviews"),
+            "/v1/claims".into(),
+        ] {
+            let (st, v) = s.call("GET", &path, &mt, None, None).await;
+            assert_eq!(st, StatusCode::OK, "{path}: {v}");
+            let text = v.to_string();
+            assert!(!text.contains("INTERNAL-NOTE"), "{path}: {text}");
+            assert!(!text.contains("tok_"), "{path} names a token: {text}");
+            for t in &token_ids {
+                assert!(!text.contains(t.as_str()), "{path} names {t}");
+            }
+        }
+        let (_, reviews) = s
+            .call("GET", &format!("/v1/claims/{id}/reviews"), &mt, None, None)
+            .await;
+        assert_eq!(reviews["items"][0]["actor"], "adjuster", "{reviews}");
+        // The adjuster still reads both.
+        let (_, v) = s
+            .call("GET", &format!("/v1/claims/{id}/reviews"), &a, None, None)
+            .await;
+        assert!(v.to_string().contains("INTERNAL-NOTE"), "{v}");
+        let adjuster_id = v["items"][0]["actor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(adjuster_id.starts_with("tok_"), "{v}");
+
+        // The console shows the platform its claim without the audit trail or the note.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let session = crate::console::http_sign_in(&http, &s.url, &mt).await;
+        let page = http
+            .get(format!("{}/console/claims/{id}", s.url))
+            .header("Cookie", format!("oip_session={session}"))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.expect("body");
+        assert!(
+            !page.contains("id=\"audit\""),
+            "audit rows shown to a platform"
+        );
+        assert!(!page.contains("INTERNAL-NOTE"), "note shown to a platform");
+        assert!(
+            !page.contains(&adjuster_id),
+            "the adjuster's token id shown to a platform"
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notice_page_forbids_scripts_and_caching() {
+    each_backend(|b| async move {
+        let (s, mt, _a, id) = reviewed_claim(&b).await;
+        let r = s
+            .http
+            .get(format!("{}/v1/claims/{id}/notice", s.url))
+            .bearer_auth(&mt)
+            .send()
+            .await
+            .expect("notice");
+        assert_eq!(r.status(), StatusCode::OK);
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .expect("a CSP");
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(
+            h.get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        assert_eq!(
+            h.get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evaluate_checks_the_role_the_region_and_the_facts() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        let bj = s.adjuster(&["CN-BJ"]).await;
+        let sc = s.adjuster(&["CN-SC"]).await;
+        let auditor = s.token(json!({"role": "auditor"})).await;
+        // The facts of the example, as the stored claim holds them.
+        let (_, c) = s.submit(&mt, "k", &example(1)).await;
+        let id = c["id"].as_str().expect("id");
+        let row = s.state.db.claim(id).await.expect("read").expect("stored");
+        let facts: Value = serde_json::from_str(&row.facts).expect("facts");
+        let body = json!({ "facts": facts });
+        for (token, want) in [
+            (&mt, StatusCode::OK),
+            (&sc, StatusCode::OK),
+            (&bj, StatusCode::FORBIDDEN),
+            (&auditor, StatusCode::FORBIDDEN),
+            (&ADMIN.to_string(), StatusCode::FORBIDDEN),
+        ] {
+            let (st, v) = s
+                .call("POST", "/v1/evaluate", token, Some(body.clone()), None)
+                .await;
+            assert_eq!(st, want, "{v}");
+        }
+        // Facts that no claim could carry are refused with the field, not decided.
+        let mut bad = facts.clone();
+        bad["order"]["accepted_at"] = json!("2099-01-01T00:00:00+08:00");
+        bad["medical"]["outpatient_fen"] = json!(u64::MAX / 2);
+        let (st, e) = s
+            .call(
+                "POST",
+                "/v1/evaluate",
+                &sc,
+                Some(json!({ "facts": bad })),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(code(&e), "invalid_claim", "{e}");
+        let fields: Vec<&str> = e["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["path"].as_str())
+            .collect();
+        assert!(fields.contains(&"facts.order.accepted_at"), "{e}");
+        assert!(fields.contains(&"facts.medical.outpatient_fen"), "{e}");
+        // An unknown member beside the facts is named too.
+        let (st, e) = s
+            .call(
+                "POST",
+                "/v1/evaluate",
+                &sc,
+                Some(json!({ "facts": facts, "extra": 1 })),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_fingerprint_is_keyed_and_an_old_bare_digest_still_matches() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        let (st, c) = s.submit(&mt, "k", &example(1)).await;
+        assert_eq!(st, StatusCode::CREATED, "{c}");
+        let id = c["id"].as_str().expect("id").to_string();
+        let stored = |s: &TestServer, id: String| {
+            let conn = s.state.db.conn.clone();
+            async move {
+                use sea_orm::ConnectionTrait;
+                let row = conn
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        conn.get_database_backend(),
+                        format!("SELECT request_sha256 FROM claims WHERE id = '{id}'"),
+                    ))
+                    .await
+                    .expect("query")
+                    .expect("row");
+                row.try_get::<String>("", "request_sha256").expect("column")
+            }
+        };
+        let fingerprint = stored(&s, id.clone()).await;
+        // Not a digest anyone could compute from a guessed body.
+        assert!(fingerprint.starts_with("h1:"), "{fingerprint}");
+        let report: oip_server::validate::ClaimReport =
+            serde_json::from_value(example(1)).expect("report");
+        let bare = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            serde_json::to_vec(&report).expect("json"),
+        ));
+        assert!(!fingerprint.contains(&bare));
+        let (st, again) = s.submit(&mt, "k", &example(1)).await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        // A claim stored before the change holds the bare digest: its retries still match.
+        use sea_orm::ConnectionTrait;
+        s.state
+            .db
+            .conn
+            .execute_unprepared(&format!(
+                "UPDATE claims SET request_sha256 = '{bare}' WHERE id = '{id}'"
+            ))
+            .await
+            .expect("update");
+        let (st, again) = s.submit(&mt, "k", &example(1)).await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        assert_eq!(again["id"], id.as_str());
+        let (st, e) = s.submit(&mt, "k", &example(2)).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{e}");
+        s.stop().await;
+    })
+    .await;
+}

@@ -1,5 +1,6 @@
-//! Webhook delivery: signed with HMAC-SHA256, retried after failures, at least once and in
-//! order, across a restart of the server.
+//! Webhook delivery: signed with HMAC-SHA256 (oip's header and the Standard Webhooks ones),
+//! retried after failures, at least once and in order, across a restart of the server; never
+//! redirected.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode as AxStatus};
@@ -37,8 +38,14 @@ async fn receiver() -> (String, Arc<Mutex<Receiver>>) {
                     <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
                 mac.update(&body);
                 let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+                // Both signatures: oip's own over the body, and the Standard Webhooks one
+                // (id, timestamp and body), checked by the scheme's own library.
+                let standard = standardwebhooks::Webhook::from_bytes(SECRET.as_bytes().to_vec())
+                    .expect("key")
+                    .verify(&body, &headers);
                 if headers.get("x-oip-signature").and_then(|v| v.to_str().ok())
                     != Some(expected.as_str())
+                    || standard.is_err()
                 {
                     r.bad_signatures += 1;
                     return AxStatus::UNAUTHORIZED;
@@ -130,4 +137,59 @@ async fn events_reach_the_webhook_signed_at_least_once_across_a_restart() {
         drop(r);
         s.stop().await;
     }
+}
+
+/// Issue 15, item 18: the delivery client followed redirects, so a receiver (or whoever
+/// controls its address) could send the signed events of a platform to any URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_answering_with_a_redirect_is_not_followed() {
+    let hits = Arc::new(Mutex::new((0usize, 0usize)));
+    let h = hits.clone();
+    let h2 = hits.clone();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(move || {
+                let h = h.clone();
+                async move {
+                    h.lock().unwrap().0 += 1;
+                    (AxStatus::TEMPORARY_REDIRECT, [("location", "/elsewhere")])
+                }
+            }),
+        )
+        .route(
+            "/elsewhere",
+            axum::routing::post(move || {
+                let h = h2.clone();
+                async move {
+                    h.lock().unwrap().1 += 1;
+                    AxStatus::OK
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let s = TestServer::spawn(&Backend::Sqlite).await;
+    let mt = s.platform("meituan").await;
+    let (st, e) = s
+        .call(
+            "PUT",
+            "/v1/platforms/meituan/webhook",
+            ADMIN,
+            Some(json!({"url": url, "secret": SECRET})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    s.submit(&mt, "r1", &example(400)).await;
+    // The first attempt and one retry (backoff 1 s, then 2 s).
+    let tried = eventually(Duration::from_secs(20), || async {
+        (hits.lock().unwrap().0 >= 2).then_some(())
+    })
+    .await;
+    assert!(tried.is_some(), "the receiver was never called");
+    assert_eq!(hits.lock().unwrap().1, 0, "the redirect was followed");
+    s.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Views of claims: the claim, its decisions (the stored bytes passed through), its reviews,
 //! the queue, the platform's events, the audit trail.
 
+use crate::auth::{Principal, Role};
 use crate::claims::{Replayed, StoredClaim};
 use crate::db::audit::AuditRow;
 use crate::db::claims::{ClaimRow, QueueRow};
@@ -62,6 +63,19 @@ pub struct ClaimView {
     pub due_on: Option<Date>,
     /// Its current decision.
     pub decision: Option<DecisionView>,
+}
+
+impl ClaimView {
+    /// What `who` may read of it: a platform sees that a possible duplicate exists but not its
+    /// id (it may be another platform's claim), and the review state without adjusters' notes
+    /// or token ids.
+    pub fn seen_by(mut self, who: &Principal) -> ClaimView {
+        if who.role == Role::Platform {
+            self.possible_duplicate_of = None;
+            self.review = self.review.map(Workflow::for_platform);
+        }
+        self
+    }
 }
 
 impl From<&ClaimRow> for ClaimView {
@@ -297,6 +311,34 @@ pub struct ReviewedView {
     pub status: ClaimStatus,
     /// Its review state now.
     pub review: Workflow,
+}
+
+impl ReviewedView {
+    /// What `who` may read of it (see [`ClaimView::seen_by`]).
+    pub fn seen_by(mut self, who: &Principal) -> ReviewedView {
+        if who.role == Role::Platform {
+            self.review = self.review.for_platform();
+        }
+        self
+    }
+}
+
+impl ReviewView {
+    /// What `who` may read of it: a platform reads who acted as a role and no adjuster's note
+    /// (its own appeal's grounds stay).
+    pub fn seen_by(mut self, who: &Principal) -> ReviewView {
+        if who.role == Role::Platform {
+            let appeal = self.action == "appeal";
+            self.actor = if appeal { "platform" } else { "adjuster" }.into();
+            if !appeal {
+                self.note = None;
+            }
+            self.benefits = self
+                .benefits
+                .map(|lines| lines.into_iter().map(ReviewedLine::for_platform).collect());
+        }
+        self
+    }
 }
 
 impl From<&Reviewed> for ReviewedView {
