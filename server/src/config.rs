@@ -58,6 +58,13 @@ pub struct Config {
     pub webhook_interval: Duration,
     /// Serve `POST /v1/baseline` (inserts one row durably): the load benchmark's baseline.
     pub baseline_route: bool,
+    /// Per-token request rate and failed authentications per address.
+    pub limits: crate::gate::Limits,
+    /// Time a client has to send a request's headers (also the idle time allowed between
+    /// requests on a kept-alive connection).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; one more is closed at once.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -85,6 +92,9 @@ impl Config {
             four_eyes_thresholds: std::collections::HashMap::new(),
             straight_through: true,
             quality_sample_bp: 500,
+            limits: crate::gate::Limits::default(),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
         }
     }
 
@@ -129,6 +139,16 @@ pub struct FileConfig {
     pub body_limit_bytes: Option<usize>,
     /// Seconds; see [`Config::request_timeout`].
     pub request_timeout_seconds: Option<u64>,
+    /// See [`crate::gate::Limits::token_requests_per_second`] (0: unlimited).
+    pub token_requests_per_second: Option<u32>,
+    /// See [`crate::gate::Limits::token_burst`].
+    pub token_burst: Option<u32>,
+    /// See [`crate::gate::Limits::auth_failures_per_minute`] (0: unlimited).
+    pub auth_failures_per_minute: Option<u32>,
+    /// Seconds; see [`Config::header_read_timeout`].
+    pub header_read_timeout_seconds: Option<u64>,
+    /// See [`Config::max_connections`].
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {

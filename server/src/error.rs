@@ -129,6 +129,9 @@ error_codes! {
     SigningKeyRevoked = "signing_key_revoked", 409, "签署该版本的密钥已被吊销，该版本不能审批或启用。", "the key that signed this version was revoked; it cannot be approved or activated";
     /// Policy lifecycle: the step is not allowed in the version's status.
     InvalidPolicyTransition = "invalid_policy_transition", 409, "该政策版本的状态不允许此操作。", "the version's status does not allow this step";
+    /// Too many requests: this token's quota, or too many failed authentications from this
+    /// address; retry after `Retry-After` seconds.
+    RateLimited = "rate_limited", 429, "请求过于频繁，请稍后重试。", "too many requests; retry after the Retry-After seconds";
     /// Something failed inside the server.
     Internal = "internal", 500, "内部错误。", "internal error";
     /// The policy module failed (a limit or a trap).
@@ -153,6 +156,8 @@ pub struct Error {
     pub message: Option<(String, String)>,
     /// What went wrong inside, for the log only.
     pub detail: Option<String>,
+    /// Seconds after which a retry may succeed (`Retry-After`), when known.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl std::fmt::Display for Error {
@@ -179,7 +184,14 @@ impl Error {
             fields: Vec::new(),
             message: None,
             detail: None,
+            retry_after_secs: None,
         }
+    }
+
+    /// With a `Retry-After` of `secs` seconds.
+    pub fn retry_after(mut self, secs: u64) -> Error {
+        self.retry_after_secs = Some(secs);
+        self
     }
 
     /// An error naming the fields at fault.

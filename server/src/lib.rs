@@ -18,6 +18,7 @@ pub mod db;
 pub mod decider;
 pub mod domain;
 pub mod error;
+pub mod gate;
 pub mod jobs;
 pub mod metrics;
 pub mod notice;
@@ -43,10 +44,9 @@ use oip_engine::types::Timestamp;
 use oip_engine::{HostConfig, Limits, PolicyHost};
 use rand::RngCore;
 use sea_orm_migration::MigratorTrait;
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use api::router;
 pub use error::{Code, Error};
@@ -70,7 +70,8 @@ pub struct Inner {
     pub decider: Decider,
     /// Metrics.
     pub metrics: metrics::Metrics,
-    tokens: RwLock<HashMap<String, (Option<Principal>, Instant)>>,
+    /// The token cache and the rate limits.
+    pub gate: gate::Gate,
     wake: tokio::sync::Notify,
 }
 
@@ -140,6 +141,7 @@ impl AppState {
         })?;
         let decider = Decider::new(host);
         let writer = Writer::start(&config.database_url()).await?;
+        let gate = gate::Gate::new(config.limits);
         let state = AppState(Arc::new(Inner {
             config,
             db,
@@ -147,7 +149,7 @@ impl AppState {
             keys,
             decider,
             metrics: metrics::Metrics::default(),
-            tokens: RwLock::new(HashMap::new()),
+            gate,
             wake: tokio::sync::Notify::new(),
         }));
         state.bootstrap().await?;
@@ -243,39 +245,31 @@ impl AppState {
             .await?)
     }
 
-    /// The caller behind a bearer token (cached for two seconds).
-    pub async fn principal(&self, token: &str) -> Result<Option<Principal>, sea_orm::DbErr> {
-        let hash = auth::token_hash(token);
-        if let Some((p, at)) = self
-            .tokens
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&hash)
-            && at.elapsed() < Duration::from_secs(2)
-        {
-            return Ok(p.clone());
-        }
-        let p = self.db.token(&hash).await?.and_then(|row| {
-            row.revoked_at.is_none().then_some(Principal {
-                token_id: row.id,
-                role: row.role,
-                platform: row.platform,
-                regions: row.regions,
+    /// The caller behind a bearer token presented from `peer` (valid tokens cached for two
+    /// seconds; see [`gate::Gate`]): `Ok(None)` for an unknown or revoked token,
+    /// `rate_limited` when `peer` presented too many of those lately.
+    pub async fn principal(
+        &self,
+        token: &str,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Option<Principal>, Error> {
+        self.gate
+            .principal(token, peer, |hash| async move {
+                Ok(self.db.token(&hash).await?.and_then(|row| {
+                    row.revoked_at.is_none().then_some(Principal {
+                        token_id: row.id,
+                        role: row.role,
+                        platform: row.platform,
+                        regions: row.regions,
+                    })
+                }))
             })
-        });
-        self.tokens
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(hash, (p.clone(), Instant::now()));
-        Ok(p)
+            .await
     }
 
     /// Forgets cached tokens (after a revocation).
     pub fn forget_tokens(&self) {
-        self.tokens
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.gate.forget_tokens();
     }
 
     /// Brings the registry in step with the policy table; wakes the background worker when it
@@ -294,14 +288,71 @@ impl AppState {
     }
 }
 
-/// Serves the router on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// Serves the router on `listener` until `shutdown` resolves, then drains in-flight requests
+/// (at most 30 seconds).
+///
+/// HTTP/1.1 through hyper directly rather than `axum::serve`, for what that lacks: a
+/// header-read timeout (a client that sends its headers slowly, or idles between requests, is
+/// disconnected after [`Config::header_read_timeout`]) and a cap on connections served at once
+/// ([`Config::max_connections`]; one more is closed at once, and counted). Each request
+/// carries its connection's address (`ConnectInfo`), which the failed-authentication limit
+/// keys on.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service as _;
+    let header_timeout = state.config.header_read_timeout;
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+    let app = router(state.clone());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            state.metrics.connection_refused();
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().call(req)
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _slot = slot;
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(30)) => {
+            tracing::warn!("connections still open after 30 s; closing them");
+        }
+    }
+    Ok(())
 }

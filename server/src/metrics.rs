@@ -75,6 +75,11 @@ impl Metrics {
         h.count += 1;
     }
 
+    /// A connection closed at once: the server was at its connection cap.
+    pub fn connection_refused(&self) {
+        self.inc("oip_connections_refused_total", String::new());
+    }
+
     /// One engine error.
     pub fn engine_error(&self, region: &str, code: &str) {
         self.inc(
@@ -93,7 +98,11 @@ impl Metrics {
                 let _ = writeln!(out, "# TYPE {name} counter");
                 last = name;
             }
-            let _ = writeln!(out, "{name}{{{labels}}} {v}");
+            if labels.is_empty() {
+                let _ = writeln!(out, "{name} {v}");
+            } else {
+                let _ = writeln!(out, "{name}{{{labels}}} {v}");
+            }
         }
         for name in [
             "oip_http_requests_total",

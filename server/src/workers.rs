@@ -8,6 +8,14 @@ use crate::{AppState, now};
 use oip_engine::types::Facts;
 
 pub(crate) fn spawn(state: AppState) {
+    // The rate limiters forget addresses and tokens not seen for a while.
+    let g = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            g.gate.tidy();
+        }
+    });
     let w = state.clone();
     tokio::spawn(async move {
         // A receiver answers; a redirect is not followed (it would send the signed events to

@@ -184,6 +184,8 @@ async fn bench(label: &str, database_url: Option<String>, seconds: u64) {
     c.bootstrap_token = Some(ADMIN.into());
     c.database_url = database_url;
     c.baseline_route = true;
+    // One token sends every claim, far above the per-token default rate.
+    c.limits.token_requests_per_second = 0;
     let state = oip_server::AppState::start(c).await.expect("server");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

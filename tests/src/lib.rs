@@ -123,6 +123,10 @@ pub async fn config(backend: &Backend, tag: &str) -> Config {
     c.compiled_cache_dir = Some(std::env::temp_dir().join("oip-test-compiled-cache"));
     c.retry_interval = Duration::from_millis(200);
     c.policy_poll_interval = Duration::from_millis(200);
+    // Tests send thousands of requests on one token and present bad tokens on purpose; the
+    // rate limits have their own tests (security.rs), which set them.
+    c.limits.token_requests_per_second = 0;
+    c.limits.auth_failures_per_minute = 0;
     if let Backend::Postgres(url) = backend {
         c.database_url = Some(fresh_pg(url).await);
     }
@@ -319,6 +323,8 @@ pub fn start_bin(bin: &str, data_dir: &Path, database_url: Option<&str>) -> Proc
     cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env("OIP_BOOTSTRAP_TOKEN", ADMIN)
+        .env("OIP_TOKEN_REQUESTS_PER_SECOND", "0")
+        .env("OIP_AUTH_FAILURES_PER_MINUTE", "0")
         .env("RUST_LOG", "warn")
         .env_remove("OIP_CONFIG")
         .stdout(Stdio::piped())

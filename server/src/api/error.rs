@@ -63,13 +63,15 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Json(self.body())).into_response();
-        if matches!(
+        let retry_after = self.retry_after_secs.or(matches!(
             self.code,
-            Code::Busy | Code::DatabaseUnavailable | Code::Timeout
-        ) {
+            Code::Busy | Code::DatabaseUnavailable | Code::Timeout | Code::RateLimited
+        )
+        .then_some(1));
+        if let Some(secs) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
+                axum::http::HeaderValue::from(secs),
             );
         }
         response.extensions_mut().insert(Logged {

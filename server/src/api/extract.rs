@@ -10,6 +10,33 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+/// The client's address, as the connection gives it (`None` when the router is driven
+/// without a connection, as in a unit test).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl Peer {
+    /// The address of the connection a request came on.
+    pub fn of(parts: &Parts) -> Peer {
+        Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer::of(parts))
+    }
+}
+
+/// The caller: a known, unrevoked token within its rate (`unauthenticated`, or
+/// `rate_limited` with `Retry-After`).
 impl FromRequestParts<AppState> for Principal {
     type Rejection = Error;
 
@@ -19,10 +46,12 @@ impl FromRequestParts<AppState> for Principal {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let token = bearer(header).ok_or(Code::Unauthenticated)?;
-        state
-            .principal(token)
+        let who = state
+            .principal(token, Peer::of(parts).0)
             .await?
-            .ok_or_else(|| Code::Unauthenticated.into())
+            .ok_or(Code::Unauthenticated)?;
+        state.gate.admit(&who)?;
+        Ok(who)
     }
 }
 

@@ -128,6 +128,10 @@ impl utoipa::Modify for Common {
                         "401",
                         "`unauthenticated`: no token, or an unknown or revoked one.",
                     );
+                    add(
+                        "429",
+                        "`rate_limited`: this token's request rate, or too many failed authentications from this address; retry after the `Retry-After` seconds.",
+                    );
                 }
                 if has_body {
                     add("400", "`malformed_request`: the body is not JSON.");

@@ -92,8 +92,13 @@ pub async fn upload(
     State(state): State<AppState>,
     who: Principal,
     Path(region): Path<String>,
-    Body(req): Body<UploadRequest>,
+    body: axum::extract::Request,
 ) -> Result<(StatusCode, Json<PolicyVersionView>), Error> {
+    // Who may upload is settled before a byte of the body is read.
+    policies::upload::may_upload(&who, &region)?;
+    let Body(req) =
+        <Body<UploadRequest> as axum::extract::FromRequest<AppState>>::from_request(body, &state)
+            .await?;
     let (created, row) = policies::upload::upload(&state, &who, &region, req.try_into()?).await?;
     let status = if created {
         StatusCode::CREATED

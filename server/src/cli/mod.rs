@@ -81,6 +81,16 @@ struct ServeArgs {
     /// (logged at every start, reported by /readyz, audited).
     #[arg(long, env = "OIP_DEV_UNSIGNED_POLICIES")]
     dev_unsigned_policies: bool,
+    /// Requests per second one token may make on average, 0 for no limit [default: 200].
+    #[arg(long, env = "OIP_TOKEN_REQUESTS_PER_SECOND")]
+    token_requests_per_second: Option<u32>,
+    /// Failed authentications per minute from one address before it is refused for a while,
+    /// 0 for no limit [default: 30].
+    #[arg(long, env = "OIP_AUTH_FAILURES_PER_MINUTE")]
+    auth_failures_per_minute: Option<u32>,
+    /// Connections served at once [default: 4096].
+    #[arg(long, env = "OIP_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 fn config(args: ServeArgs) -> anyhow::Result<Config> {
@@ -117,6 +127,27 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(s) = file.request_timeout_seconds {
         c.request_timeout = std::time::Duration::from_secs(s);
+    }
+    if let Some(n) = args
+        .token_requests_per_second
+        .or(file.token_requests_per_second)
+    {
+        c.limits.token_requests_per_second = n;
+    }
+    if let Some(n) = file.token_burst {
+        c.limits.token_burst = n;
+    }
+    if let Some(n) = args
+        .auth_failures_per_minute
+        .or(file.auth_failures_per_minute)
+    {
+        c.limits.auth_failures_per_minute = n;
+    }
+    if let Some(s) = file.header_read_timeout_seconds {
+        c.header_read_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    if let Some(n) = args.max_connections.or(file.max_connections) {
+        c.max_connections = n.max(1);
     }
     Ok(c)
 }

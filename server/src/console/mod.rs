@@ -28,6 +28,8 @@ mod queue;
 mod review_form;
 mod version;
 
+use crate::api::extract::Peer;
+
 pub(crate) use layout::respond as page;
 
 use crate::AppState;
@@ -236,7 +238,10 @@ impl FromRequestParts<AppState> for Session {
         let Some(token) = session_token(&parts.headers) else {
             return Err(to_login());
         };
-        match state.principal(&token).await {
+        match state
+            .principal(&token, crate::api::extract::Peer::of(parts).0)
+            .await
+        {
             Ok(Some(who)) => Ok(Session {
                 csrf: csrf_of(state, &token),
                 who,
@@ -346,12 +351,13 @@ struct NextQuery {
 async fn login_page(
     State(state): State<AppState>,
     lang: Lang,
+    Peer(peer): Peer,
     headers: HeaderMap,
     q: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
     let next = q.ok().and_then(|Query(q)| q.next).unwrap_or_default();
     if let Some(token) = session_token(&headers)
-        && let Ok(Some(who)) = state.principal(&token).await
+        && let Ok(Some(who)) = state.principal(&token, peer).await
     {
         let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
         if home_of(&who).is_some() {
@@ -372,6 +378,7 @@ async fn login_page(
 async fn login(
     State(state): State<AppState>,
     lang: Lang,
+    Peer(peer): Peer,
     headers: HeaderMap,
     f: Fields,
 ) -> Response {
@@ -385,7 +392,7 @@ async fn login(
     let who = if token.is_empty() {
         Ok(None)
     } else {
-        state.principal(&token).await
+        state.principal(&token, peer).await
     };
     match who {
         Ok(Some(who)) => {

@@ -308,6 +308,16 @@ fn check_window(from: Date, to: Option<Date>) -> Result<(), Error> {
     }
 }
 
+/// Refuses unless `who` is a policy_admin of `region`: checked before the upload's body is
+/// read (up to 32 MiB), so a token of any other role cannot make the server read one.
+pub fn may_upload(who: &Principal, region: &str) -> Result<(), Error> {
+    who.require(&[Role::PolicyAdmin])?;
+    if !may_manage(who, region) {
+        return Err(Code::Forbidden.into());
+    }
+    Ok(())
+}
+
 /// Validates and stores an upload; `(created, row)`: `created` is false when the same module
 /// was stored before.
 pub async fn upload(
@@ -316,10 +326,7 @@ pub async fn upload(
     region: &str,
     up: Upload,
 ) -> Result<(bool, PolicyRow), Error> {
-    who.require(&[Role::PolicyAdmin])?;
-    if !may_manage(who, region) {
-        return Err(Code::Forbidden.into());
-    }
+    may_upload(who, region)?;
     let digest = signed_digest(&up.module);
     let key = check_signature(state, region, &digest, up.signature.as_deref()).await?;
     let s = state.clone();

@@ -686,3 +686,259 @@ async fn the_request_fingerprint_is_keyed_and_an_old_bare_digest_still_matches()
     })
     .await;
 }
+
+// ---- items 11 and 12: the token cache, rate limits, slow clients ----
+
+fn retry_after(r: &reqwest::Response) -> u64 {
+    r.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds")
+}
+
+async fn get_as(s: &TestServer, token: &str, path: &str) -> reqwest::Response {
+    s.http
+        .get(format!("{}{path}", s.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// Issue 15, item 11: the token cache kept every bearer string ever presented, valid or
+/// not, and never evicted it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_cache_keeps_only_valid_tokens_and_forgets_a_revoked_one_at_once() {
+    let s = TestServer::spawn(&Backend::Sqlite).await;
+    let (st, issued) = s
+        .call(
+            "POST",
+            "/v1/tokens",
+            ADMIN,
+            Some(json!({"role": "platform", "platform": "meituan"})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{issued}");
+    let mt = issued["token"].as_str().expect("token").to_string();
+    let id = issued["id"].as_str().expect("id").to_string();
+    assert_eq!(get_as(&s, &mt, "/v1/claims").await.status(), StatusCode::OK);
+    for i in 0..2000 {
+        let r = get_as(&s, &format!("oip_not-a-token-{i}"), "/v1/claims").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let cached = s.state.gate.cached();
+    assert!(
+        cached <= 3,
+        "{cached} tokens cached after 2,000 unknown ones"
+    );
+    // Revoked: refused on the next request, though it was cached.
+    assert_eq!(get_as(&s, &mt, "/v1/claims").await.status(), StatusCode::OK);
+    let (st, v) = s
+        .call("DELETE", &format!("/v1/tokens/{id}"), ADMIN, None, None)
+        .await;
+    assert!(st.is_success(), "{st} {v}");
+    assert_eq!(
+        get_as(&s, &mt, "/v1/claims").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_authentications_from_one_address_are_limited_with_retry_after() {
+    let mut c = config(&Backend::Sqlite, "authfail").await;
+    c.limits.auth_failures_per_minute = 5;
+    let s = TestServer::with_config(c).await;
+    let mt = s.platform("meituan").await;
+    // A valid token used before the guessing stays usable (it is cached).
+    assert_eq!(get_as(&s, &mt, "/v1/claims").await.status(), StatusCode::OK);
+    for i in 0..5 {
+        let r = get_as(&s, &format!("oip_guess-{i}"), "/v1/claims").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let r = get_as(&s, "oip_guess-5", "/v1/claims").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&r);
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(code(&body), "rate_limited", "{body}");
+    // While blocked, a token is not even looked up: a right guess would not be told apart.
+    let fresh = s.adjuster(&["CN-SC"]).await;
+    assert_eq!(
+        get_as(&s, &fresh, "/v1/claims").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(get_as(&s, &mt, "/v1/claims").await.status(), StatusCode::OK);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_over_its_rate_is_answered_429_with_retry_after() {
+    let mut c = config(&Backend::Sqlite, "tokrate").await;
+    c.limits.token_requests_per_second = 2;
+    c.limits.token_burst = 5;
+    let s = TestServer::with_config(c).await;
+    let mt = s.platform("meituan").await;
+    let other = s.platform("eleme").await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(get_as(&s, &mt, "/v1/claims").await.status());
+    }
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(limited >= 2, "{statuses:?}");
+    assert_eq!(statuses[0], StatusCode::OK);
+    let r = get_as(&s, &mt, "/v1/claims").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&r) >= 1);
+    // Another token is not affected.
+    assert_eq!(
+        get_as(&s, &other, "/v1/claims").await.status(),
+        StatusCode::OK
+    );
+    s.stop().await;
+}
+
+/// Issue 15, item 12: `axum::serve` ran hyper without a timer, so a client that never
+/// finished its headers held its connection for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_slow_connections_are_cut_and_a_normal_request_is_answered_within_a_second() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut c = config(&Backend::Sqlite, "slow").await;
+    c.header_read_timeout = std::time::Duration::from_secs(2);
+    let s = TestServer::with_config(c).await;
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for _ in 0..500 {
+        let mut conn = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: oip\r\nX-Slow: ")
+            .await
+            .expect("write");
+        slow.push(conn);
+    }
+    let started = std::time::Instant::now();
+    let r = s
+        .http
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .expect("a normal request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "answered after {took:?}"
+    );
+    // Every slow connection is closed by the server after the header-read timeout.
+    let mut closed = 0;
+    for mut conn in slow {
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            conn.read_to_end(&mut buf),
+        )
+        .await;
+        if read.is_ok() {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 500, "slow connections still open");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_over_the_cap_is_closed_at_once_and_counted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut c = config(&Backend::Sqlite, "cap").await;
+    c.max_connections = 10;
+    let s = TestServer::with_config(c).await;
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let mut conn = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: oip\r\n")
+            .await
+            .expect("write");
+        held.push(conn);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: oip\r\n\r\n")
+        .await;
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        extra.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection over the cap was kept open");
+    assert!(buf.is_empty(), "the connection over the cap was served");
+    drop(held);
+    // Once the others are gone, connections are served again.
+    let ok = eventually(std::time::Duration::from_secs(5), || async {
+        let r = s.http.get(format!("{}/metrics", s.url)).send().await.ok()?;
+        r.text().await.ok()
+    })
+    .await
+    .expect("served again");
+    assert!(metric(&ok, "oip_connections_refused_total") >= 1.0, "{ok}");
+    s.stop().await;
+}
+
+/// Issue 15, item 10: an upload's body (up to 32 MiB) was read and parsed before the role
+/// was checked, so any token could make the server read and inflate one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_from_a_token_that_may_not_upload_is_refused_before_its_body_is_read() {
+    let s = TestServer::spawn(&Backend::Sqlite).await;
+    let mt = s.platform("meituan").await;
+    let bj_admin = s
+        .token(json!({"role": "policy_admin", "regions": ["CN-BJ"]}))
+        .await;
+    // Eight MiB that are not even JSON: whoever may not upload is told so, not that the body
+    // is malformed.
+    let body = vec![b'['; 8 << 20];
+    for token in [&mt, &bj_admin] {
+        let r = s
+            .http
+            .post(format!("{}/v1/regions/CN-SC/policies", s.url))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(code(&v), "forbidden", "{v}");
+    }
+    // The region's policy_admin gets the body read (and refused as not an upload).
+    let sc_admin = s
+        .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+        .await;
+    let r = s
+        .http
+        .post(format!("{}/v1/regions/CN-SC/policies", s.url))
+        .bearer_auth(&sc_admin)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert!(
+        [StatusCode::BAD_REQUEST, StatusCode::UNPROCESSABLE_ENTITY].contains(&r.status()),
+        "{}",
+        r.status()
+    );
+    s.stop().await;
+}
