@@ -28,11 +28,19 @@ pub async fn verify(db: &Db) -> Result<Verdict, sea_orm::DbErr> {
         let page = db.audit(None, after, 1000).await?;
         if page.is_empty() {
             // The head records how far the chain reached: a truncated tail shows here.
-            let head = db.chain_head_seq().await?;
+            let (head, head_hash) = db.chain_head().await?;
             if head != after {
                 return Ok(Verdict::Broken {
                     seq: after + 1,
                     problem: format!("the chain ends at {after} but its head says {head}"),
+                });
+            }
+            // The sequence alone can be forged with the last row: the head's hash must be the
+            // last entry's.
+            if head_hash != prev {
+                return Ok(Verdict::Broken {
+                    seq: after,
+                    problem: "the last entry's hash is not the one the chain head records (the tail was rewritten)".into(),
                 });
             }
             return Ok(Verdict::Intact(checked));

@@ -76,17 +76,14 @@ pub async fn issue(state: &AppState, who: &Principal, req: NewToken) -> Result<I
     }
     let token = new_token();
     let id = new_id("tok");
-    state
-        .db
-        .insert_token(
-            &id,
-            &token_hash(&token),
-            req.role,
-            req.platform.as_deref(),
-            &req.regions,
-            &now().to_string(),
-        )
-        .await?;
+    let insert = state.db.insert_token_stmt(
+        &id,
+        &token_hash(&token),
+        req.role,
+        req.platform.as_deref(),
+        &req.regions,
+        &now().to_string(),
+    );
     let audit = vec![AuditDraft {
         actor: who.token_id.clone(),
         action: "token.issued".into(),
@@ -96,10 +93,14 @@ pub async fn issue(state: &AppState, who: &Principal, req: NewToken) -> Result<I
             json!({ "token_id": id, "role": req.role, "platform": req.platform, "regions": req.regions }).to_string(),
         ),
     }];
-    state
+    // The token and its audit entry in one transaction: no token without its record.
+    if !state
         .writer
-        .submit_logged(None, vec![], audit, vec![])
-        .await?;
+        .submit_logged(Some(insert), vec![], audit, vec![])
+        .await?
+    {
+        return Err(Error::internal("the token was not stored"));
+    }
     tracing::info!(token_id = %id, role = %req.role, "token issued");
     Ok(Issued {
         id,
@@ -111,9 +112,7 @@ pub async fn issue(state: &AppState, who: &Principal, req: NewToken) -> Result<I
 /// Revokes a token (admin).
 pub async fn revoke(state: &AppState, who: &Principal, id: &str) -> Result<(), Error> {
     who.require(&[Role::Admin])?;
-    if !state.db.revoke_token(id, &now().to_string()).await? {
-        return Err(Code::NotFound.into());
-    }
+    let revoke = state.db.revoke_token_stmt(id, &now().to_string());
     let audit = vec![AuditDraft {
         actor: who.token_id.clone(),
         action: "token.revoked".into(),
@@ -121,10 +120,14 @@ pub async fn revoke(state: &AppState, who: &Principal, id: &str) -> Result<(), E
         before: None,
         after: Some(json!({ "token_id": id }).to_string()),
     }];
-    state
+    // Revoked with its audit entry, or neither (an unknown or revoked id).
+    if !state
         .writer
-        .submit_logged(None, vec![], audit, vec![])
-        .await?;
+        .submit_logged(Some(revoke), vec![], audit, vec![])
+        .await?
+    {
+        return Err(Code::NotFound.into());
+    }
     state.forget_tokens();
     Ok(())
 }

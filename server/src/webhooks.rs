@@ -49,14 +49,29 @@ pub async fn register(
     if !problems.is_empty() {
         return Err(Error::with_fields(Code::InvalidRequest, problems));
     }
+    // Registered with its audit entry (the URL, never the secret) in one transaction.
+    let upsert = state.db.upsert_webhook_stmt(
+        platform,
+        &w.url,
+        &state.keys.seal(w.secret.as_bytes()),
+        &now().to_string(),
+    );
+    let audit = crate::db::writer::AuditDraft {
+        actor: who.token_id.clone(),
+        action: "webhook.registered".into(),
+        claim_id: None,
+        before: None,
+        // Where, without a query string or credentials a URL may carry.
+        after: Some(
+            serde_json::json!({ "platform": platform, "url": reqwest::Url::parse(&w.url)
+                .map(|u| format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or_default(), u.path()))
+                .unwrap_or_default() })
+            .to_string(),
+        ),
+    };
     state
-        .db
-        .upsert_webhook(
-            platform,
-            &w.url,
-            &state.keys.seal(w.secret.as_bytes()),
-            &now().to_string(),
-        )
+        .writer
+        .submit_logged(Some(upsert), vec![], vec![audit], vec![])
         .await?;
     Ok(())
 }

@@ -62,15 +62,15 @@ impl Db {
         .await
     }
 
-    /// The last audit sequence number the chain head records.
-    pub async fn chain_head_seq(&self) -> Result<i64, DbErr> {
+    /// The last audit entry the chain head records: its sequence number and hash.
+    pub async fn chain_head(&self) -> Result<(i64, String), DbErr> {
         Ok(self
             .one(
-                "SELECT audit_seq FROM chain_head WHERE id = 1",
+                "SELECT audit_seq, audit_hash FROM chain_head WHERE id = 1",
                 vec![],
-                |r| i(r, "audit_seq"),
+                |r| Ok((i(r, "audit_seq")?, s(r, "audit_hash")?)),
             )
             .await?
-            .unwrap_or(0))
+            .unwrap_or((0, String::new())))
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Db, json, named, os, s};
 use crate::domain::Role;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, Statement};
 
 /// A stored token (its hash only).
 #[derive(Clone, Debug)]
@@ -45,6 +45,37 @@ impl Db {
         .map(|_| ())
     }
 
+    /// The statement storing a token, to run with its audit entry in one transaction.
+    pub fn insert_token_stmt(
+        &self,
+        id: &str,
+        hash: &str,
+        role: Role,
+        platform: Option<&str>,
+        regions: &[String],
+        now: &str,
+    ) -> Statement {
+        self.stmt(
+            "INSERT INTO tokens (id, token_hash, role, platform, regions, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            vec![
+                id.into(),
+                hash.into(),
+                role.as_str().into(),
+                platform.map(str::to_string).into(),
+                super::to_json(&regions).into(),
+                now.into(),
+            ],
+        )
+    }
+
+    /// The statement revoking a token; returns its id when it was live.
+    pub fn revoke_token_stmt(&self, id: &str, now: &str) -> Statement {
+        self.stmt(
+            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id",
+            vec![now.into(), id.into()],
+        )
+    }
+
     /// A token by its hash.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>, DbErr> {
         self.one(
@@ -73,16 +104,5 @@ impl Db {
             )
             .await?
             .is_some())
-    }
-
-    /// Revokes a token by id.
-    pub async fn revoke_token(&self, id: &str, now: &str) -> Result<bool, DbErr> {
-        Ok(self
-            .exec(
-                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                vec![now.into(), id.into()],
-            )
-            .await?
-            > 0)
     }
 }

@@ -1,7 +1,7 @@
 //! The `webhooks` table: per platform, where its events go and how far delivery got.
 
 use super::{Db, i, s};
-use sea_orm::DbErr;
+use sea_orm::{DbErr, Statement};
 
 /// A webhook due for a delivery attempt.
 #[derive(Clone, Debug)]
@@ -20,21 +20,20 @@ pub struct WebhookRow {
 
 impl Db {
     /// Sets a platform's webhook (delivery restarts after the events already delivered).
-    pub async fn upsert_webhook(
+    pub fn upsert_webhook_stmt(
         &self,
         platform: &str,
         url: &str,
         secret_sealed: &str,
         now: &str,
-    ) -> Result<(), DbErr> {
-        self.exec(
+    ) -> Statement {
+        self.stmt(
             "INSERT INTO webhooks (platform, url, secret_sealed, delivered_seq, failures, next_attempt_at, updated_at) \
              VALUES (?, ?, ?, 0, 0, 0, ?) ON CONFLICT (platform) DO UPDATE SET url = excluded.url, \
-             secret_sealed = excluded.secret_sealed, failures = 0, next_attempt_at = 0, updated_at = excluded.updated_at",
+             secret_sealed = excluded.secret_sealed, failures = 0, next_attempt_at = 0, updated_at = excluded.updated_at \
+             RETURNING platform",
             vec![platform.into(), url.into(), secret_sealed.into(), now.into()],
         )
-        .await
-        .map(|_| ())
     }
 
     /// Webhooks due for a delivery attempt.

@@ -905,23 +905,34 @@ async fn an_upload_from_a_token_that_may_not_upload_is_refused_before_its_body_i
     let bj_admin = s
         .token(json!({"role": "policy_admin", "regions": ["CN-BJ"]}))
         .await;
-    // Eight MiB that are not even JSON: whoever may not upload is told so, not that the body
-    // is malformed.
-    let body = vec![b'['; 8 << 20];
+    // The headers of an 8 MiB upload, and no body at all: whoever may not upload is answered
+    // at once, without the server waiting for (or reading) a byte of it.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = s.url.trim_start_matches("http://").to_string();
     for token in [&mt, &bj_admin] {
-        let r = s
-            .http
-            .post(format!("{}/v1/regions/CN-SC/policies", s.url))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
+        let mut conn = tokio::net::TcpStream::connect(&addr)
             .await
-            .expect("upload");
-        assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        let v: Value = r.json().await.expect("json");
-        assert_eq!(code(&v), "forbidden", "{v}");
+            .expect("connect");
+        conn.write_all(
+            format!(
+                "POST /v1/regions/CN-SC/policies HTTP/1.1\r\nHost: oip\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                8 << 20
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("write");
+        let mut head = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut head))
+            .await
+            .expect("answered before the body was sent")
+            .expect("read");
+        let text = String::from_utf8_lossy(&head[..n]);
+        assert!(text.starts_with("HTTP/1.1 403"), "{text}");
+        assert!(text.contains("\"forbidden\""), "{text}");
     }
+    let body = vec![b'['; 8 << 20];
     // The region's policy_admin gets the body read (and refused as not an upload).
     let sc_admin = s
         .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
@@ -940,5 +951,72 @@ async fn an_upload_from_a_token_that_may_not_upload_is_refused_before_its_body_i
         "{}",
         r.status()
     );
+    s.stop().await;
+}
+
+// ---- item 13: the audit chain ----
+
+/// Issue 15, item 13: `verify` compared the head's sequence number only, so deleting the
+/// last entry and moving the head's number back left a chain that verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_tail_cut_with_the_head_moved_back_is_detected() {
+    each_backend(|b| async move {
+        use sea_orm::ConnectionTrait;
+        let s = TestServer::spawn(&b).await;
+        let _ = s.platform("meituan").await;
+        let _ = s.adjuster(&["CN-SC"]).await;
+        assert!(matches!(
+            oip_server::audit::verify(&s.state.db).await.expect("verify"),
+            oip_server::audit::Verdict::Intact(n) if n >= 2
+        ));
+        let conn = &s.state.db.conn;
+        conn.execute_unprepared("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)")
+            .await
+            .expect("delete");
+        conn.execute_unprepared("UPDATE chain_head SET audit_seq = audit_seq - 1 WHERE id = 1")
+            .await
+            .expect("update");
+        match oip_server::audit::verify(&s.state.db)
+            .await
+            .expect("verify")
+        {
+            oip_server::audit::Verdict::Broken { problem, .. } => {
+                assert!(problem.contains("head"), "{problem}")
+            }
+            other => panic!("a cut tail verified: {other:?}"),
+        }
+        s.stop().await;
+    })
+    .await;
+}
+
+/// Issue 15, item 13: registering a webhook wrote no audit entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_registration_is_audited_without_its_secret_or_query() {
+    let s = TestServer::spawn(&Backend::Sqlite).await;
+    let (st, v) = s
+        .call(
+            "PUT",
+            "/v1/platforms/meituan/webhook",
+            ADMIN,
+            Some(json!({"url": "http://127.0.0.1:9/hook?key=SECRET-IN-QUERY",
+                        "secret": "a-webhook-secret-of-meituan"})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let auditor = s.token(json!({"role": "auditor"})).await;
+    let (st, trail) = s.call("GET", "/v1/audit", &auditor, None, None).await;
+    assert_eq!(st, StatusCode::OK, "{trail}");
+    let entry = trail["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == "webhook.registered")
+        .expect("the registration is audited")
+        .to_string();
+    assert!(entry.contains("127.0.0.1"), "{entry}");
+    assert!(!entry.contains("SECRET-IN-QUERY"), "{entry}");
+    assert!(!entry.contains("a-webhook-secret-of-meituan"), "{entry}");
     s.stop().await;
 }
