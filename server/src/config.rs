@@ -65,6 +65,13 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Connections served at once; one more is closed at once.
     pub max_connections: usize,
+    /// How often the audit chain's head is signed into the checkpoint file (when it moved).
+    pub audit_checkpoint_interval: Duration,
+    /// The append-only checkpoint file; default `<data_dir>/audit-checkpoints.jsonl`.
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// The checkpoint signing key (ed25519 seed), never in the database; default
+    /// `<data_dir>/audit-checkpoint.key`.
+    pub audit_checkpoint_key: Option<PathBuf>,
 }
 
 impl Config {
@@ -95,7 +102,24 @@ impl Config {
             limits: crate::gate::Limits::default(),
             header_read_timeout: Duration::from_secs(10),
             max_connections: 4096,
+            audit_checkpoint_interval: Duration::from_secs(60),
+            audit_checkpoint_file: None,
+            audit_checkpoint_key: None,
         }
+    }
+
+    /// The checkpoint file's path.
+    pub fn checkpoint_file(&self) -> PathBuf {
+        self.audit_checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-checkpoints.jsonl"))
+    }
+
+    /// The checkpoint key's path.
+    pub fn checkpoint_key(&self) -> PathBuf {
+        self.audit_checkpoint_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-checkpoint.key"))
     }
 
     /// The key file's path.
@@ -149,6 +173,10 @@ pub struct FileConfig {
     pub header_read_timeout_seconds: Option<u64>,
     /// See [`Config::max_connections`].
     pub max_connections: Option<usize>,
+    /// See [`Config::audit_checkpoint_file`].
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// See [`Config::audit_checkpoint_key`].
+    pub audit_checkpoint_key: Option<PathBuf>,
 }
 
 impl FileConfig {

@@ -8,6 +8,29 @@ use crate::{AppState, now};
 use oip_engine::types::Facts;
 
 pub(crate) fn spawn(state: AppState) {
+    // Signed checkpoints of the audit chain's head, into a file outside the database.
+    let a = state.clone();
+    tokio::spawn(async move {
+        let (file, key_path) = (a.config.checkpoint_file(), a.config.checkpoint_key());
+        let key = match crate::audit::checkpoints::load_or_create_key(&key_path) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::error!(error = %e, "no audit checkpoint key; no checkpoints are written");
+                return;
+            }
+        };
+        let mut last = crate::audit::checkpoints::read(&file)
+            .ok()
+            .and_then(|l| l.last().map(|c| c.seq))
+            .unwrap_or(0);
+        loop {
+            tokio::time::sleep(a.config.audit_checkpoint_interval).await;
+            match crate::audit::checkpoints::tick(&a.db, &key, &file, last).await {
+                Ok(n) => last = n,
+                Err(e) => tracing::warn!(error = %e, "audit checkpoint not written"),
+            }
+        }
+    });
     // The rate limiters forget addresses and tokens not seen for a while.
     let g = state.clone();
     tokio::spawn(async move {

@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/claims/{id}/worker", get(review::worker))
         .route("/v1/review/queue", get(review::queue))
         .route("/v1/audit", get(review::audit))
+        .route("/v1/audit/checkpoints", get(review::audit_checkpoints))
         .route("/v1/events", get(review::events))
         .route(
             "/v1/platforms/{platform}/webhook",

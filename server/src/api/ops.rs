@@ -36,6 +36,7 @@ use utoipa::openapi::{Content, RefOr};
         super::review::reviews,
         super::review::queue,
         super::review::audit,
+        super::review::audit_checkpoints,
         super::review::events,
         super::review::notice,
         super::review::worker,

@@ -168,6 +168,22 @@ pub async fn audit(
     }))
 }
 
+/// The signed checkpoints of the audit chain (auditor, admin), oldest first: each the chain's
+/// head (sequence, hash, time) signed with a key kept outside the database, as written to the
+/// server's append-only checkpoint file. Check them with `oip audit verify --checkpoints`.
+#[utoipa::path(get, operation_id = "audit_checkpoints", path = "/v1/audit/checkpoints", tag = "review", security(("bearer" = [])),
+    responses((status = 200, description = "The checkpoints.", body = List<crate::audit::checkpoints::Checkpoint>),
+              (status = 403, description = "Not an auditor or admin.", body = ErrorBody)))]
+pub async fn audit_checkpoints(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<Json<List<crate::audit::checkpoints::Checkpoint>>, Error> {
+    who.require(&[Role::Auditor, Role::Admin])?;
+    let items = crate::audit::checkpoints::read(&state.config.checkpoint_file())
+        .map_err(Error::internal)?;
+    Ok(Json(List { items }))
+}
+
 /// The events' page.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -50,7 +50,17 @@ enum Command {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; name the first entry that does not match (exit status 1).
-    Verify(ServeArgs),
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Also check the database against this checkpoint file (signed by the checkpoint key of
+    /// the configuration): the first checkpointed entry missing or altered is named.
+    #[arg(long)]
+    checkpoints: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -149,6 +159,8 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     if let Some(n) = args.max_connections.or(file.max_connections) {
         c.max_connections = n.max(1);
     }
+    c.audit_checkpoint_file = file.audit_checkpoint_file;
+    c.audit_checkpoint_key = file.audit_checkpoint_key;
     Ok(c)
 }
 
@@ -197,8 +209,19 @@ async fn run_cli() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => {
-            let c = config(args)?;
+            let c = config(args.serve)?;
             let db = crate::db::Db::connect(&c.database_url()).await?;
+            if let Some(file) = &args.checkpoints {
+                let key = crate::audit::checkpoints::load_or_create_key(&c.checkpoint_key())?;
+                let list = crate::audit::checkpoints::read(file).map_err(anyhow::Error::msg)?;
+                match crate::audit::checkpoints::verify(&db, &list, &key.verifying_key()).await? {
+                    crate::audit::Verdict::Intact(n) => println!("checkpoints hold: {n} checked"),
+                    crate::audit::Verdict::Broken { seq, problem } => {
+                        println!("audit chain broken at entry {seq}: {problem}");
+                        std::process::exit(1);
+                    }
+                }
+            }
             match crate::audit::verify(&db).await? {
                 crate::audit::Verdict::Intact(n) => println!("audit chain intact: {n} entries"),
                 crate::audit::Verdict::Broken { seq, problem } => {

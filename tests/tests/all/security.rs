@@ -803,25 +803,32 @@ async fn a_token_over_its_rate_is_answered_429_with_retry_after() {
     s.stop().await;
 }
 
-/// Issue 15, item 12: `axum::serve` ran hyper without a timer, so a client that never
-/// finished its headers held its connection for ever.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_hundred_slow_connections_are_cut_and_a_normal_request_is_answered_within_a_second() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut c = config(&Backend::Sqlite, "slow").await;
-    c.header_read_timeout = std::time::Duration::from_secs(2);
-    let s = TestServer::with_config(c).await;
+/// `n` connections to the server, each holding a request whose headers never end.
+async fn unfinished_requests(s: &TestServer, n: usize) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
     let addr = s.url.trim_start_matches("http://").to_string();
-    let mut slow = Vec::new();
-    for _ in 0..500 {
+    let mut conns = Vec::with_capacity(n);
+    for _ in 0..n {
         let mut conn = tokio::net::TcpStream::connect(&addr)
             .await
             .expect("connect");
         conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: oip\r\nX-Slow: ")
             .await
             .expect("write");
-        slow.push(conn);
+        conns.push(conn);
     }
+    conns
+}
+
+/// Issue 15, item 12: `axum::serve` ran hyper without a timer, so a client that never
+/// finished its headers held its connection for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_slow_connections_are_cut_and_a_normal_request_is_answered_within_a_second() {
+    use tokio::io::AsyncReadExt;
+    let mut c = config(&Backend::Sqlite, "slow").await;
+    c.header_read_timeout = std::time::Duration::from_secs(2);
+    let s = TestServer::with_config(c).await;
+    let slow = unfinished_requests(&s, 500).await;
     let started = std::time::Instant::now();
     let r = s
         .http
@@ -859,16 +866,7 @@ async fn a_connection_over_the_cap_is_closed_at_once_and_counted() {
     c.max_connections = 10;
     let s = TestServer::with_config(c).await;
     let addr = s.url.trim_start_matches("http://").to_string();
-    let mut held = Vec::new();
-    for _ in 0..10 {
-        let mut conn = tokio::net::TcpStream::connect(&addr)
-            .await
-            .expect("connect");
-        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: oip\r\n")
-            .await
-            .expect("write");
-        held.push(conn);
-    }
+    let held = unfinished_requests(&s, 10).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let mut extra = tokio::net::TcpStream::connect(&addr)
         .await
@@ -1019,4 +1017,103 @@ async fn a_webhook_registration_is_audited_without_its_secret_or_query() {
     assert!(!entry.contains("SECRET-IN-QUERY"), "{entry}");
     assert!(!entry.contains("a-webhook-secret-of-meituan"), "{entry}");
     s.stop().await;
+}
+
+/// Issue 15, item 13: the chain's head lives in the same database as the chain, so a tail
+/// cut with the head rewritten to match (sequence and hash) verified. The signed checkpoints
+/// outside the database name the missing entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_tail_with_a_consistent_head_is_named_by_the_signed_checkpoints() {
+    use sea_orm::ConnectionTrait;
+    let mut c = config(&Backend::Sqlite, "checkpoints").await;
+    c.audit_checkpoint_interval = std::time::Duration::from_millis(100);
+    let s = TestServer::with_config(c).await;
+    let _ = s.platform("meituan").await;
+    let _ = s.adjuster(&["CN-SC"]).await;
+    let (head, _) = s.state.db.chain_head().await.expect("head");
+    let file = s.state.config.checkpoint_file();
+    let written = eventually(std::time::Duration::from_secs(10), || async {
+        let list = oip_server::audit::checkpoints::read(&file).ok()?;
+        list.last().is_some_and(|c| c.seq >= head).then_some(list)
+    })
+    .await
+    .expect("a checkpoint of the head");
+    // Auditors read them over the API; platforms do not.
+    let auditor = s.token(json!({"role": "auditor"})).await;
+    let (st, served) = s
+        .call("GET", "/v1/audit/checkpoints", &auditor, None, None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{served}");
+    assert_eq!(
+        served["items"].as_array().map(Vec::len),
+        Some(written.len()),
+        "{served}"
+    );
+    let mt = s.platform("eleme").await;
+    let (st, _) = s
+        .call("GET", "/v1/audit/checkpoints", &mt, None, None)
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let key = oip_server::audit::checkpoints::load_or_create_key(&s.state.config.checkpoint_key())
+        .expect("key")
+        .verifying_key();
+    assert!(matches!(
+        oip_server::audit::checkpoints::verify(&s.state.db, &written, &key)
+            .await
+            .expect("verify"),
+        oip_server::audit::Verdict::Intact(_)
+    ));
+    let data_dir = s.state.config.data_dir.clone();
+    s.stop().await;
+
+    // Cut the checkpointed tail and make the head agree: the chain alone verifies.
+    let db =
+        oip_server::db::Db::connect(&format!("sqlite://{}", data_dir.join("oip.db").display()))
+            .await
+            .expect("db");
+    let cut = written.last().expect("checkpoint").seq;
+    db.conn
+        .execute_unprepared(&format!("DELETE FROM audit WHERE seq >= {cut}"))
+        .await
+        .expect("delete");
+    db.conn
+        .execute_unprepared(&format!(
+            "UPDATE chain_head SET audit_seq = {}, audit_hash = (SELECT hash FROM audit WHERE seq = {}) WHERE id = 1",
+            cut - 1,
+            cut - 1
+        ))
+        .await
+        .expect("update");
+    assert!(matches!(
+        oip_server::audit::verify(&db).await.expect("verify"),
+        oip_server::audit::Verdict::Intact(_)
+    ));
+    match oip_server::audit::checkpoints::verify(&db, &written, &key)
+        .await
+        .expect("verify")
+    {
+        oip_server::audit::Verdict::Broken { seq, problem } => {
+            assert_eq!(seq, cut, "{problem}");
+            assert!(problem.contains("missing"), "{problem}");
+        }
+        other => panic!("a cut tail passed the checkpoints: {other:?}"),
+    }
+    // The command line says the same, and fails.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&data_dir)
+        .arg("--checkpoints")
+        .arg(data_dir.join("audit-checkpoints.jsonl"))
+        .env_remove("DATABASE_URL")
+        .env_remove("OIP_CONFIG")
+        .output()
+        .expect("oip audit verify");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("broken at entry {cut}")), "{text}");
 }

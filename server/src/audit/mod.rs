@@ -1,6 +1,8 @@
 //! The audit trail: append-only, each entry carrying the hash of the previous one. Verifying
 //! walks the chain from the start and names the first entry that does not match.
 
+pub mod checkpoints;
+
 use crate::db::Db;
 use crate::db::writer::audit_hash;
 
