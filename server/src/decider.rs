@@ -115,6 +115,7 @@ pub struct Decider {
     pool: Pool,
     modules: Mutex<HashMap<String, Arc<LoadedPolicy>>>,
     fingerprint: Mutex<String>,
+    sync_lock: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Decider {
@@ -136,6 +137,7 @@ impl Decider {
             pool,
             modules: Mutex::new(HashMap::new()),
             fingerprint: Mutex::new(String::new()),
+            sync_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -279,6 +281,10 @@ impl Decider {
     /// Rebuilds the registry from the database's active versions when the policy table
     /// changed since the last call; true when it did.
     pub async fn sync(&self, db: &Db) -> Result<bool, String> {
+        // One sync at a time: two at once compiled the same module twice (on a busy machine
+        // that delayed an activation by seconds), and the one that read the table first could
+        // finish last and put back an older registry.
+        let _one = self.sync_lock.lock().await;
         let fp = db.policy_fingerprint().await.map_err(|e| e.to_string())?;
         if *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) == fp {
             return Ok(false);
@@ -296,12 +302,15 @@ impl Decider {
                 }
             }
         }
-        // Versions about to be activated are compiled now, so that their activation (here or
-        // through another instance) swaps the registry without a compile on the way.
-        for row in rows
-            .iter()
-            .filter(|r| matches!(r.status, PolicyStatus::Approved | PolicyStatus::Scheduled))
-        {
+        // Versions that may be activated are compiled as soon as they are uploaded, so that
+        // their activation (here or through another instance) swaps the registry without a
+        // compile on the way.
+        for row in rows.iter().filter(|r| {
+            matches!(
+                r.status,
+                PolicyStatus::Uploaded | PolicyStatus::Approved | PolicyStatus::Scheduled
+            )
+        }) {
             if let Err(e) = self.module(db, &row.sha256).await {
                 tracing::warn!(sha256 = %row.sha256, error = %e, "approved policy does not load");
             }
