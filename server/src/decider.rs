@@ -199,12 +199,7 @@ impl Decider {
         policy: Arc<LoadedPolicy>,
         facts: Facts,
     ) -> Result<Evaluated, Error> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let permit = acquire(&self.permits).await?;
         self.run(permit, policy, facts).await
     }
 
@@ -246,18 +241,8 @@ impl Decider {
         &self,
         work: impl FnOnce(&PolicyHost) -> T + Send + 'static,
     ) -> Result<T, Error> {
-        let slot = self
-            .background
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let slot = acquire(&self.background).await?;
+        let permit = acquire(&self.permits).await?;
         self.on_pool(Lane::Background, permit, move |host| {
             let _slot = slot;
             work(host)
@@ -323,6 +308,15 @@ impl Decider {
         );
         Ok(true)
     }
+}
+
+/// A permit of `semaphore`, waited for (the semaphores are never closed).
+async fn acquire(semaphore: &Arc<Semaphore>) -> Result<tokio::sync::OwnedSemaphorePermit, Error> {
+    semaphore
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 fn entry(policy: Arc<LoadedPolicy>, row: &PolicyRow) -> Entry {

@@ -30,19 +30,10 @@ impl Db {
         regions: &[String],
         now: &str,
     ) -> Result<(), DbErr> {
-        self.exec(
-            "INSERT INTO tokens (id, token_hash, role, platform, regions, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
-                id.into(),
-                hash.into(),
-                role.as_str().into(),
-                platform.map(str::to_string).into(),
-                super::to_json(&regions).into(),
-                now.into(),
-            ],
-        )
-        .await
-        .map(|_| ())
+        let stmt = self.insert_token_stmt(id, hash, role, platform, regions, now);
+        sea_orm::ConnectionTrait::execute_raw(&self.conn, stmt)
+            .await
+            .map(|_| ())
     }
 
     /// The statement storing a token, to run with its audit entry in one transaction.
