@@ -1,13 +1,16 @@
 //! Compiled code cached on disk, so that a restart does not recompile.
 //!
 //! Files are named by the module's SHA-256 and the engine's compatibility hash (wasmtime
-//! version and every setting that affects code), and start with the SHA-256 of their own
-//! payload. Only files this engine wrote are ever deserialized: a file whose payload does not
-//! match its hash (truncated, corrupted, or not ours) is deleted and the module recompiled.
+//! version and every setting that affects code), and start with an HMAC-SHA256 over that name
+//! and the payload, keyed by a key the server derives from its master key. Deserializing is
+//! running native code outside the sandbox, so only files written by a holder of the key are
+//! ever deserialized: a file whose MAC does not verify (truncated, corrupted, written by
+//! someone who can write the folder but has no key, or another module's entry renamed) is
+//! deleted, logged and the module recompiled.
 
 use crate::Error;
-use crate::canonical::sha256_hex;
 use crate::host::compile;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -26,18 +29,45 @@ impl Hasher for ShaHasher {
     }
 }
 
+/// The key that authenticates cache entries (32 bytes; the server derives it from its master
+/// key, so every server sharing a cache folder and a master key shares the entries).
+#[derive(Clone)]
+pub struct CacheKey(pub [u8; 32]);
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKey(..)")
+    }
+}
+
 pub(crate) struct DiskCache {
     dir: PathBuf,
     compat: String,
+    key: CacheKey,
 }
 
 impl DiskCache {
-    pub(crate) fn open(dir: PathBuf, engine: &Engine) -> Result<DiskCache, Error> {
+    pub(crate) fn open(dir: PathBuf, key: CacheKey, engine: &Engine) -> Result<DiskCache, Error> {
         std::fs::create_dir_all(&dir)?;
         let mut h = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut h);
         let compat = hex::encode(&h.0.finalize()[..8]);
-        Ok(DiskCache { dir, compat })
+        Ok(DiskCache { dir, compat, key })
+    }
+
+    /// The MAC of an entry: over the module digest and engine build it is filed under (so an
+    /// entry moved to another name fails) and the payload.
+    fn mac(&self, sha256: &str, payload: &[u8]) -> Hmac<Sha256> {
+        // HMAC takes keys of any length.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(b"oip.compiled-code.v1\0");
+        mac.update(sha256.as_bytes());
+        mac.update(b"\0");
+        mac.update(self.compat.as_bytes());
+        mac.update(b"\0");
+        mac.update(payload);
+        mac
     }
 
     fn path(&self, sha256: &str) -> PathBuf {
@@ -53,10 +83,15 @@ impl DiskCache {
     ) -> Result<(Component, bool), Error> {
         let path = self.path(sha256);
         if let Ok(file) = std::fs::read(&path) {
-            if let Some(component) = self.deserialize_checked(engine, &file) {
+            if let Some(component) = self.deserialize_checked(engine, sha256, &file) {
                 return Ok((component, true));
             }
-            tracing::warn!(path = %path.display(), "discarding an invalid compiled-code cache entry");
+            tracing::warn!(
+                path = %path.display(),
+                module = sha256,
+                "a compiled-code cache entry failed its MAC (corrupted, or not written by a \
+                 holder of the cache key): deleted, the module is compiled again"
+            );
             let _ = std::fs::remove_file(&path);
         }
         let serialized = engine
@@ -64,9 +99,9 @@ impl DiskCache {
             .map_err(|e| Error::Invalid {
                 reason: format!("{e:#}"),
             })?;
-        let file = with_checksum(&serialized);
+        let file = self.with_mac(sha256, &serialized);
         let component = self
-            .deserialize_checked(engine, &file)
+            .deserialize_checked(engine, sha256, &file)
             .map_or_else(|| compile(engine, bytes), Ok)?;
         // A name no other writer uses, in this process or another, then an atomic rename.
         static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -79,26 +114,27 @@ impl DiskCache {
         Ok((component, false))
     }
 
-    fn deserialize_checked(&self, engine: &Engine, file: &[u8]) -> Option<Component> {
-        let (sum, payload) = file.split_at_checked(64)?;
-        if sum != sha256_hex(payload).as_bytes() {
-            return None;
-        }
+    fn deserialize_checked(&self, engine: &Engine, sha256: &str, file: &[u8]) -> Option<Component> {
+        let (tag, payload) = file.split_at_checked(64)?;
+        let tag = hex::decode(tag).ok()?;
+        // Constant-time comparison.
+        self.mac(sha256, payload).verify_slice(&tag).ok()?;
         // SAFETY: `payload` was produced by `Engine::precompile_component` of an engine with the
-        // same compatibility hash (it is in the file name), and its SHA-256 matches the one we
-        // wrote beside it, so these are bytes this engine produced itself, unaltered.
+        // same compatibility hash (it is in the MAC'd name), and its MAC under the cache key
+        // verifies, so these are bytes a holder of the key wrote for this module, unaltered.
         #[expect(
             unsafe_code,
-            reason = "deserializing compiled code this engine wrote and checksummed"
+            reason = "deserializing compiled code a key holder wrote and authenticated"
         )]
         let component = unsafe { Component::deserialize(engine, payload) };
         component.ok()
     }
-}
 
-fn with_checksum(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + payload.len());
-    out.extend_from_slice(sha256_hex(payload).as_bytes());
-    out.extend_from_slice(payload);
-    out
+    fn with_mac(&self, sha256: &str, payload: &[u8]) -> Vec<u8> {
+        let tag = hex::encode(self.mac(sha256, payload).finalize().into_bytes());
+        let mut out = Vec::with_capacity(64 + payload.len());
+        out.extend_from_slice(tag.as_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
 }

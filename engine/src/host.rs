@@ -3,7 +3,7 @@
 
 use crate::bindings::wit;
 use crate::bindings::{PolicyModule, PolicyModulePre};
-use crate::cache::DiskCache;
+use crate::cache::{CacheKey, DiskCache};
 use crate::canonical::{canonical_facts, decision_json, sha256_hex};
 use crate::limits::{Limits, StoreState};
 use crate::{Error, Evaluated, Provenance};
@@ -34,6 +34,8 @@ pub struct HostConfig {
     /// Where compiled code is cached, keyed by module digest and engine compatibility; `None`
     /// compiles on every load.
     pub cache_dir: Option<PathBuf>,
+    /// The key that authenticates cache entries; required with [`HostConfig::cache_dir`].
+    pub cache_key: Option<CacheKey>,
 }
 
 /// How a load went.
@@ -179,9 +181,14 @@ impl PolicyHost {
                 }
             })
             .map_err(internal)?;
-        let cache = match config.cache_dir {
-            Some(dir) => Some(DiskCache::open(dir, &engine)?),
-            None => None,
+        let cache = match (config.cache_dir, config.cache_key) {
+            (Some(dir), Some(key)) => Some(DiskCache::open(dir, key, &engine)?),
+            (Some(_), None) => {
+                return Err(Error::Internal(
+                    "a compiled-code cache needs a key to authenticate its entries".into(),
+                ));
+            }
+            (None, _) => None,
         };
         Ok(PolicyHost {
             engine,

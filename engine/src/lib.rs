@@ -16,6 +16,7 @@ mod host;
 mod limits;
 pub mod registry;
 
+pub use cache::CacheKey;
 pub use error::Error;
 pub use host::{HostConfig, LoadStats, LoadedPolicy, PolicyHost, ReusedInstance};
 pub use limits::Limits;

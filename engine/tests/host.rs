@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use oip_engine::canonical::{canonical_facts, decision_json, sha256_hex};
 use oip_engine::types::{Date, Document, Outcome};
-use oip_engine::{Entry, HostConfig, Limits, PolicyHost, Registry};
+use oip_engine::{CacheKey, Entry, HostConfig, Limits, PolicyHost, Registry};
 use std::sync::Arc;
 
 #[test]
@@ -36,6 +36,7 @@ fn the_disk_cache_is_used_on_the_second_load_and_survives_corruption() {
     let config = HostConfig {
         limits: Limits::default(),
         cache_dir: Some(dir.clone()),
+        cache_key: Some(CacheKey([1; 32])),
     };
     let first = PolicyHost::new(config.clone()).expect("host");
     let a = first.load(builtin("CN-SC")).expect("load");
@@ -61,6 +62,83 @@ fn the_disk_cache_is_used_on_the_second_load_and_survives_corruption() {
     let c = third.load(builtin("CN-SC")).expect("load");
     assert!(!c.stats().from_cache);
     assert_eq!(third.decide(&c, &facts).expect("decide"), db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 15, item 5: the entries were checksummed with an unkeyed SHA-256, so anyone who could
+/// write the cache folder could have the server run native code of their choosing (here:
+/// another region's compiled module filed under Sichuan's name).
+#[test]
+fn a_cache_entry_not_authenticated_by_the_cache_key_is_recompiled_not_run() {
+    let dir = std::env::temp_dir().join(format!("oip-cache-forge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = |key: u8| HostConfig {
+        limits: Limits::default(),
+        cache_dir: Some(dir.clone()),
+        cache_key: Some(CacheKey([key; 32])),
+    };
+    let host = PolicyHost::new(config(1)).expect("host");
+    let sc = host.load(builtin("CN-SC")).expect("load");
+    let bj = host.load(builtin("CN-BJ")).expect("load");
+    drop(host);
+    let entry = |sha: &str| {
+        std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(sha))
+            .expect("an entry for the module")
+    };
+    let (sc_path, bj_path) = (entry(sc.sha256()), entry(bj.sha256()));
+    let bj_file = std::fs::read(&bj_path).expect("read");
+    let forgeries: [(&str, Vec<u8>); 2] = [
+        // What the old format accepted: Beijing's code under its own unkeyed SHA-256.
+        ("unkeyed checksum", {
+            let payload = &bj_file[64..];
+            let mut f = sha256_hex(payload).into_bytes();
+            f.extend_from_slice(payload);
+            f
+        }),
+        // A genuine entry, moved to another module's name.
+        ("renamed entry", bj_file.clone()),
+    ];
+    for (what, forged) in forgeries {
+        std::fs::write(&sc_path, &forged).expect("write");
+        let host = PolicyHost::new(config(1)).expect("host");
+        let loaded = host.load(builtin("CN-SC")).expect("load");
+        assert!(!loaded.stats().from_cache, "{what}: recompiled");
+        assert_eq!(
+            loaded.manifest().region,
+            "CN-SC",
+            "{what}: Sichuan's code runs"
+        );
+        assert_ne!(
+            std::fs::read(&sc_path).expect("rewritten"),
+            forged,
+            "{what}: replaced"
+        );
+    }
+    // Entries written under another key are not trusted either; under the right one they are.
+    let other = PolicyHost::new(config(2)).expect("host");
+    assert!(
+        !other
+            .load(builtin("CN-BJ"))
+            .expect("load")
+            .stats()
+            .from_cache
+    );
+    let same = PolicyHost::new(config(2)).expect("host");
+    assert!(
+        same.load(builtin("CN-BJ"))
+            .expect("load")
+            .stats()
+            .from_cache
+    );
+    // And a cache without a key is refused outright.
+    let keyless = HostConfig {
+        cache_key: None,
+        ..config(1)
+    };
+    assert!(PolicyHost::new(keyless).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

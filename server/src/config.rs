@@ -18,10 +18,17 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Admin token to create on first start when none exists.
     pub bootstrap_token: Option<String>,
-    /// Key file for identity-number encryption; default `<data_dir>/oip.key`.
+    /// The key file of earlier versions (`<data_dir>/oip.key` by default): on a database without
+    /// data keys it becomes data key generation 1, so that what it sealed still opens.
     pub key_file: Option<PathBuf>,
+    /// The master key file (64 hex digits); default `<data_dir>/master.key`, made on first
+    /// start. Every instance on one database needs the same master key.
+    pub master_key_file: Option<PathBuf>,
+    /// The master key itself (`OIP_MASTER_KEY`), instead of a file.
+    pub master_key: Option<crate::crypto::MasterKey>,
     /// Where compiled policy code is cached; default `<data_dir>/compiled`. Entries are keyed
-    /// by module digest and engine build, and checksummed, so several servers may share one.
+    /// by module digest and engine build, and authenticated with a MAC derived from the master
+    /// key, so several servers given one master key may share one.
     pub compiled_cache_dir: Option<PathBuf>,
     /// Extra policy modules to deploy at start (beside the built-in ones), e.g. a module a
     /// provincial IT team is trying out locally. They go live unsigned and without four eyes,
@@ -83,6 +90,8 @@ impl Config {
             database_url: None,
             bootstrap_token: None,
             key_file: None,
+            master_key_file: None,
+            master_key: None,
             compiled_cache_dir: None,
             policies: Vec::new(),
             dev_unsigned_policies: false,
@@ -122,6 +131,13 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("audit-checkpoint.key"))
     }
 
+    /// The master key file's path.
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
     /// The key file's path.
     pub fn key_path(&self) -> PathBuf {
         self.key_file
@@ -155,6 +171,8 @@ pub struct FileConfig {
     pub bootstrap_token: Option<String>,
     /// See [`Config::key_file`].
     pub key_file: Option<PathBuf>,
+    /// See [`Config::master_key_file`].
+    pub master_key_file: Option<PathBuf>,
     /// See [`Config::policies`].
     pub policies: Option<Vec<PathBuf>>,
     /// See [`Config::dev_unsigned_policies`].

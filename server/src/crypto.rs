@@ -1,22 +1,165 @@
 //! Personal data at rest: identity numbers (and the rest of the worker's personal data) are
 //! encrypted with AES-256-GCM, looked up by an HMAC-SHA256 keyed hash, and shown masked.
 //!
-//! The key file (64 random bytes: 32 for encryption, 32 for the keyed hash) is created in the
-//! data directory on first start with mode 0600, or given by configuration.
+//! Key hierarchy. One **master key** (32 bytes, a file or `OIP_MASTER_KEY`, the same on every
+//! instance) never touches the database; from it are derived the key that wraps the data keys,
+//! the compiled-code cache's MAC key and a **key check value** stored in the database, so an
+//! instance given another master key refuses to start instead of failing on every read. The
+//! **data keys** (64 bytes: 32 for encryption, 32 for the keyed hash) live in the database,
+//! wrapped, one row per generation; every instance opens the same ones. A sealed value names
+//! its generation (`k<n>.<hex>`) and is bound to what it belongs to (associated data: the
+//! claim id, the platform), so it cannot be moved to another record. A data-key rotation adds a
+//! generation for encryption; the lookup key is carried over (changing it would orphan every
+//! stored lookup hash), and the old generations stay (wrapped) so that anything sealed under
+//! them still opens while the background re-encryption runs.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
-/// The keys for personal data.
+/// The master key: 32 bytes held outside the database.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}
+
+impl MasterKey {
+    /// A master key from 64 hex digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Result<MasterKey, String> {
+        let bytes = hex::decode(text.trim())
+            .map_err(|_| "a master key is 64 hex digits (32 bytes)".to_string())?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "a master key is 64 hex digits (32 bytes)".to_string())?;
+        Ok(MasterKey(arr))
+    }
+
+    /// A new random master key.
+    pub fn generate() -> MasterKey {
+        let mut b = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        MasterKey(b)
+    }
+
+    /// The key as 64 hex digits, as its file holds it.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Reads the master key file; when it is absent and `create`, writes a new one (mode 0600).
+    pub fn load_or_create(path: &Path, create: bool) -> std::io::Result<MasterKey> {
+        let invalid = |e: String| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => MasterKey::from_hex(&text).map_err(invalid),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let key = MasterKey::generate();
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                match write_private(path, key.to_hex().as_bytes()) {
+                    Ok(()) => Ok(key),
+                    // Another process made it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        MasterKey::from_hex(&std::fs::read_to_string(path)?).map_err(invalid)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A 32-byte key for one purpose, derived from the master key.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(b"oip.derive.v1\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The MAC key of the compiled-code cache's entries.
+    pub fn compiled_cache_key(&self) -> [u8; 32] {
+        self.derive("compiled-code-cache")
+    }
+
+    /// The key check value stored in the database: shows which master key wrapped the data
+    /// keys without revealing it.
+    pub fn check_value(&self) -> String {
+        hex::encode(&self.derive("key-check-value")[..16])
+    }
+
+    fn wrapper(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.derive("data-key-wrap").into())
+    }
+
+    /// Wraps a data key of a generation (the generation is the associated data).
+    pub fn wrap(&self, generation: i64, key: &DataKey) -> String {
+        seal_with(&self.wrapper(), &key.0, wrap_aad(generation).as_bytes())
+    }
+
+    /// Unwraps what [`MasterKey::wrap`] produced for that generation.
+    pub fn unwrap_key(&self, generation: i64, wrapped: &str) -> Option<DataKey> {
+        let bytes = open_with(&self.wrapper(), wrapped, wrap_aad(generation).as_bytes())?;
+        Some(DataKey(bytes.try_into().ok()?))
+    }
+}
+
+fn wrap_aad(generation: i64) -> String {
+    format!("oip.data-key.v1\0{generation}")
+}
+
+/// A data key: 32 bytes for encryption, 32 for the keyed hash.
+#[derive(Clone)]
+pub struct DataKey(pub [u8; 64]);
+
+impl DataKey {
+    /// A new data key: a fresh encryption key; the lookup key of `carry` when given (a
+    /// rotation), otherwise fresh too.
+    pub fn generate(carry: Option<&DataKey>) -> DataKey {
+        let mut b = [0u8; 64];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        if let Some(old) = carry {
+            b[32..].copy_from_slice(&old.0[32..]);
+        }
+        DataKey(b)
+    }
+}
+
+/// Why a sealed value did not open.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OpenError {
+    /// Sealed under a generation this instance has not loaded (yet).
+    UnknownGeneration(i64),
+    /// Altered, truncated, or bound to another record.
+    Invalid,
+}
+
+/// The data keys an instance holds, every generation, the newest sealing.
 #[derive(Clone)]
 pub struct Keys {
-    cipher: Aes256Gcm,
-    /// HMAC-SHA256, keyed once; cloned for each hash.
+    ring: Arc<RwLock<Ring>>,
+    /// HMAC-SHA256 under the lookup key, keyed once; cloned for each hash.
     mac: Hmac<Sha256>,
+}
+
+struct Ring {
+    current: i64,
+    ciphers: BTreeMap<i64, Aes256Gcm>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -26,58 +169,87 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
-    /// Reads the key file, creating it when absent.
-    pub fn load_or_create(path: &Path) -> std::io::Result<Keys> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut b = vec![0u8; 64];
-                rand::rngs::OsRng.fill_bytes(&mut b);
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                write_private(path, &b)?;
-                b
-            }
-            Err(e) => return Err(e),
+    /// Keys from the generations (at least one); the lowest generation's lookup key is the
+    /// lookup key.
+    pub fn new(generations: &[(i64, DataKey)]) -> Option<Keys> {
+        let (_, first) = generations.iter().min_by_key(|(g, _)| *g)?;
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&first.0[32..]).ok()?;
+        let keys = Keys {
+            ring: Arc::new(RwLock::new(Ring {
+                current: 0,
+                ciphers: BTreeMap::new(),
+            })),
+            mac,
         };
-        Keys::from_bytes(&bytes).ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{}: a key file holds 64 bytes", path.display()),
-            )
-        })
-    }
-
-    /// Keys from 64 bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Option<Keys> {
-        if bytes.len() != 64 {
-            return None;
+        for (g, k) in generations {
+            keys.add(*g, k);
         }
-        let cipher = Aes256Gcm::new_from_slice(&bytes[..32]).ok()?;
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&bytes[32..]).ok()?;
-        Some(Keys { cipher, mac })
+        Some(keys)
     }
 
-    /// Encrypts: 12-byte random nonce followed by the ciphertext, hex-encoded.
-    pub fn seal(&self, plain: &[u8]) -> String {
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        // Encryption with a valid key and nonce cannot fail for inputs of this size.
-        let ct = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), plain)
-            .unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&ct);
-        hex::encode(out)
+    /// Keys of one generation from 64 bytes (tests, and the key file of earlier versions).
+    pub fn from_bytes(bytes: &[u8]) -> Option<Keys> {
+        Keys::new(&[(1, DataKey(bytes.try_into().ok()?))])
     }
 
-    /// Decrypts what [`seal`](Self::seal) produced.
-    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
-        let bytes = hex::decode(sealed).ok()?;
-        let (nonce, ct) = bytes.split_at_checked(12)?;
-        self.cipher.decrypt(Nonce::from_slice(nonce), ct).ok()
+    /// Adds a generation (a rotation seen in the database); the newest seals.
+    pub fn add(&self, generation: i64, key: &DataKey) {
+        let cipher = Aes256Gcm::new(key.0[..32].into());
+        let mut ring = self.ring.write().unwrap_or_else(|e| e.into_inner());
+        ring.ciphers.insert(generation, cipher);
+        ring.current = ring.current.max(generation);
+    }
+
+    /// The generation new values are sealed under.
+    pub fn current_generation(&self) -> i64 {
+        self.ring.read().unwrap_or_else(|e| e.into_inner()).current
+    }
+
+    /// Whether a generation is loaded.
+    pub fn has_generation(&self, generation: i64) -> bool {
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        ring.ciphers.contains_key(&generation)
+    }
+
+    /// Encrypts under the current generation, bound to `context` (what the value belongs to,
+    /// e.g. `claim:<id>`): `k<generation>.` then the hex of a 12-byte random nonce and the
+    /// ciphertext.
+    pub fn seal(&self, plain: &[u8], context: &str) -> String {
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        let g = ring.current;
+        let cipher = &ring.ciphers[&g];
+        format!(
+            "k{g}.{}",
+            seal_with(cipher, plain, seal_aad(context).as_bytes())
+        )
+    }
+
+    /// The generation a sealed value was sealed under (values of earlier versions, bare hex,
+    /// are generation 1).
+    pub fn generation_of(sealed: &str) -> Option<i64> {
+        match sealed.strip_prefix('k') {
+            Some(rest) => rest.split_once('.')?.0.parse().ok(),
+            None => Some(1),
+        }
+    }
+
+    /// Decrypts what [`Keys::seal`] produced for the same `context` (or an earlier version's
+    /// bare-hex value, sealed under generation 1 without context).
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, OpenError> {
+        let ring = self.ring.read().unwrap_or_else(|e| e.into_inner());
+        let (g, body, aad) = match sealed.strip_prefix('k') {
+            Some(rest) => {
+                let (g, body) = rest.split_once('.').ok_or(OpenError::Invalid)?;
+                let g: i64 = g.parse().map_err(|_| OpenError::Invalid)?;
+                (g, body, seal_aad(context))
+            }
+            None => (1, sealed, String::new()),
+        };
+        let cipher = ring
+            .ciphers
+            .get(&g)
+            .ok_or(OpenError::UnknownGeneration(g))?;
+        open_with(cipher, body, aad.as_bytes()).ok_or(OpenError::Invalid)
     }
 
     /// Keyed hash of a request body, for idempotency (it holds the identity number, so an
@@ -97,6 +269,31 @@ impl Keys {
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
+}
+
+fn seal_aad(context: &str) -> String {
+    format!("oip.seal.v2\0{context}")
+}
+
+/// Hex of a 12-byte random nonce and the AES-256-GCM ciphertext.
+fn seal_with(cipher: &Aes256Gcm, plain: &[u8], aad: &[u8]) -> String {
+    let mut nonce = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    // Encryption with a valid key and nonce cannot fail for inputs of this size.
+    let ct = cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ct);
+    hex::encode(out)
+}
+
+fn open_with(cipher: &Aes256Gcm, sealed: &str, aad: &[u8]) -> Option<Vec<u8>> {
+    let bytes = hex::decode(sealed).ok()?;
+    let (nonce, ct) = bytes.split_at_checked(12)?;
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+        .ok()
 }
 
 /// HMAC-SHA256 of `data` under `key`, in hex (`None` only if the key were refused, which
@@ -132,11 +329,12 @@ mod tests {
     #[test]
     fn seals_and_opens_and_hashes_stably() {
         let k = Keys::from_bytes(&[7u8; 64]).unwrap();
-        let s1 = k.seal(b"510104199003071237");
-        let s2 = k.seal(b"510104199003071237");
+        let s1 = k.seal(b"510104199003071237", "claim:a");
+        let s2 = k.seal(b"510104199003071237", "claim:a");
         assert_ne!(s1, s2, "random nonces");
         assert!(!s1.contains("5101041990"));
-        assert_eq!(k.open(&s1).unwrap(), b"510104199003071237");
+        assert!(s1.starts_with("k1."));
+        assert_eq!(k.open(&s1, "claim:a").unwrap(), b"510104199003071237");
         assert_eq!(k.keyed_hash("x"), k.keyed_hash("x"));
         assert_ne!(
             k.keyed_hash("x"),
@@ -144,6 +342,59 @@ mod tests {
         );
         let mut tampered = s1.clone();
         tampered.replace_range(30..32, if &s1[30..32] == "00" { "01" } else { "00" });
-        assert!(k.open(&tampered).is_none());
+        assert_eq!(k.open(&tampered, "claim:a"), Err(OpenError::Invalid));
+    }
+
+    /// Issue 15, item 4: sealed without associated data, one claim's sealed worker copied into
+    /// another claim's row opened there as that claim's worker.
+    #[test]
+    fn a_sealed_record_moved_to_another_claim_does_not_open() {
+        let k = Keys::from_bytes(&[7u8; 64]).unwrap();
+        let sealed = k.seal(b"{\"id_number\":\"510104199003071237\"}", "claim:clm_a");
+        assert_eq!(k.open(&sealed, "claim:clm_b"), Err(OpenError::Invalid));
+        assert!(k.open(&sealed, "claim:clm_a").is_ok());
+    }
+
+    #[test]
+    fn values_of_earlier_versions_still_open_and_a_rotation_seals_under_the_new_generation() {
+        let first = DataKey([7u8; 64]);
+        // What the previous version wrote: bare hex, no associated data.
+        let legacy = seal_with(&Aes256Gcm::new(first.0[..32].into()), b"old", b"");
+        let k = Keys::new(&[(1, first.clone())]).unwrap();
+        assert_eq!(k.open(&legacy, "claim:any").unwrap(), b"old");
+        let before = k.keyed_hash("510104199003071237");
+        let next = DataKey::generate(Some(&first));
+        k.add(2, &next);
+        let sealed = k.seal(b"new", "claim:x");
+        assert_eq!(Keys::generation_of(&sealed), Some(2));
+        assert_eq!(Keys::generation_of(&legacy), Some(1));
+        assert_eq!(k.open(&sealed, "claim:x").unwrap(), b"new");
+        assert_eq!(
+            k.keyed_hash("510104199003071237"),
+            before,
+            "lookups survive"
+        );
+        // An instance that has not loaded generation 2 says so (and reloads).
+        let stale = Keys::new(&[(1, first)]).unwrap();
+        assert_eq!(
+            stale.open(&sealed, "claim:x"),
+            Err(OpenError::UnknownGeneration(2))
+        );
+    }
+
+    #[test]
+    fn data_keys_are_wrapped_per_generation_and_the_check_value_names_the_master_key() {
+        let m = MasterKey([1; 32]);
+        let d = DataKey::generate(None);
+        let w = m.wrap(3, &d);
+        assert_eq!(m.unwrap_key(3, &w).unwrap().0, d.0);
+        assert!(m.unwrap_key(4, &w).is_none(), "bound to its generation");
+        assert!(MasterKey([2; 32]).unwrap_key(3, &w).is_none());
+        assert_ne!(m.check_value(), MasterKey([2; 32]).check_value());
+        assert_eq!(
+            MasterKey::from_hex(&m.to_hex()).unwrap().check_value(),
+            m.check_value()
+        );
+        assert!(MasterKey::from_hex("abcd").is_err());
     }
 }

@@ -100,6 +100,10 @@ error_codes! {
     SignatureRequired = "signature_required", 422, "政策模块须由本地区登记的密钥签名。", "the module must be signed by a key registered for its region";
     /// Policy upload: the signature does not verify.
     SignatureInvalid = "signature_invalid", 422, "签名无效：模块已被改动，或签名不是本地区的密钥所作。", "the signature does not verify: the module was altered, or no registered key made it";
+    /// Policy upload: the release number is not above every earlier release of the region.
+    PolicyReleaseNotNewer = "policy_release_not_newer", 409, "发布序号不高于本地区已有的发布：旧版本只能通过回退重新启用，不能重新上传。", "the release number is not above the region's newest release: an older version comes back only through the rollback action";
+    /// Policy upload: the signed release statement says otherwise than the module's manifest.
+    PolicyReleaseMismatch = "policy_release_mismatch", 422, "签名的发布声明与模块清单不符。", "the signed release statement does not match the module's manifest";
     /// Policy upload: the signing key belongs to another region.
     SigningKeyWrongRegion = "signing_key_wrong_region", 422, "签名密钥属于其他地区。", "the signing key is registered for another region";
     /// Policy upload: not a usable module.

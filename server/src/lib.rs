@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod crypto;
+pub mod data_keys;
 pub mod db;
 pub mod decider;
 pub mod domain;
@@ -66,6 +67,8 @@ pub struct Inner {
     pub writer: Writer,
     /// Keys for personal data.
     pub keys: Keys,
+    /// The master key (wraps the data keys; the compiled-code cache's MAC key derives from it).
+    pub master: crate::crypto::MasterKey,
     /// Policies in force and the engine.
     pub decider: Decider,
     /// Metrics.
@@ -129,7 +132,11 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = Db::connect(&config.database_url()).await?;
         db::migrations::Migrator::up(&db.conn, None).await?;
-        let keys = Keys::load_or_create(&config.key_path())?;
+        let master = match &config.master_key {
+            Some(k) => k.clone(),
+            None => crate::crypto::MasterKey::load_or_create(&config.master_key_path(), true)?,
+        };
+        let keys = data_keys::open(&db, &master, &config.key_path()).await?;
         let host = PolicyHost::new(HostConfig {
             limits: Limits::default(),
             cache_dir: Some(
@@ -138,6 +145,7 @@ impl AppState {
                     .clone()
                     .unwrap_or_else(|| config.data_dir.join("compiled")),
             ),
+            cache_key: Some(oip_engine::CacheKey(master.compiled_cache_key())),
         })?;
         let decider = Decider::new(host);
         let writer = Writer::start(&config.database_url()).await?;
@@ -147,6 +155,7 @@ impl AppState {
             db,
             writer,
             keys,
+            master,
             decider,
             metrics: metrics::Metrics::default(),
             gate,

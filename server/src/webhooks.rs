@@ -53,7 +53,10 @@ pub async fn register(
     let upsert = state.db.upsert_webhook_stmt(
         platform,
         &w.url,
-        &state.keys.seal(w.secret.as_bytes()),
+        &state.keys.seal(
+            w.secret.as_bytes(),
+            &crate::data_keys::webhook_context(platform),
+        ),
         &now().to_string(),
     );
     let audit = crate::db::writer::AuditDraft {
@@ -134,7 +137,10 @@ pub(crate) async fn pass(state: &AppState, http: &reqwest::Client) -> Result<(),
         let Some(last) = events.last().map(|e| e.seq) else {
             continue;
         };
-        let Some(secret) = state.keys.open(&sealed) else {
+        let Ok(secret) = state
+            .open_sealed(&sealed, &crate::data_keys::webhook_context(&platform))
+            .await
+        else {
             tracing::error!(%platform, "webhook secret does not decrypt");
             continue;
         };

@@ -31,6 +31,24 @@ pub(crate) fn spawn(state: AppState) {
             }
         }
     });
+    // Data-key generations made by a rotation are loaded, and what is stored re-encrypted
+    // under the newest, a page at a time.
+    let k = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(k.config.retry_interval).await;
+            loop {
+                match crate::data_keys::reseal_pass(&k).await {
+                    Ok(0) => break,
+                    Ok(_) => tokio::task::yield_now().await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "re-encryption pass failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
     // The rate limiters forget addresses and tokens not seen for a while.
     let g = state.clone();
     tokio::spawn(async move {

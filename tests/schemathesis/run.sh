@@ -25,7 +25,8 @@ admin="schemathesis-admin-$RANDOM$RANDOM"
 # earlier run's admin, and then the bootstrap token would not be created.
 # The rate limits are off: schemathesis sends thousands of requests per token and presents
 # invalid tokens on purpose (its ignored_auth check); the limits have their own tests.
-env -u DATABASE_URL OIP_BOOTSTRAP_TOKEN="$admin" OIP_TOKEN_REQUESTS_PER_SECOND=0 \
+# The server's own code logs at debug level: the log is checked at the end for identity numbers.
+env -u DATABASE_URL RUST_LOG="info,oip_server=debug" OIP_BOOTSTRAP_TOKEN="$admin" OIP_TOKEN_REQUESTS_PER_SECOND=0 \
     OIP_AUTH_FAILURES_PER_MINUTE=0 "$bin" serve --bind "127.0.0.1:$port" --data-dir "$out/data" \
     > "$out/server.log" 2>&1 &
 server=$!
@@ -87,6 +88,25 @@ for f in sorted(out.glob("*.json")):
     print(f"{f.stem}: {r['test_cases']['generated']} cases, {r['test_cases']['unique_failures']} failures")
 print(f"all roles: {total} cases generated, {failures} failures")
 sys.exit(0 if total >= need and failures == 0 else 1)
+PY
+[ $? -eq 0 ] || status=1
+
+# Nothing personal reaches the log: after every role's traffic (thousands of generated claims,
+# supplements and evaluations, each with an identity number), the server's log holds no
+# identity number, neither the seed claim's nor any other of the GB 11643 shape.
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+python3 - "$out/server.log" "$root/docs/claim-example.json" <<'PY'
+import json, pathlib, re, sys
+log = pathlib.Path(sys.argv[1]).read_text(errors="replace")
+seed = json.loads(pathlib.Path(sys.argv[2]).read_text())["worker"]["id_number"]
+shape = re.compile(r"(?<![0-9A-Za-z_])[1-9][0-9]{5}(?:19|20)[0-9]{9}[0-9Xx](?![0-9A-Za-z_])")
+found = sorted(set(shape.findall(log)))
+lines = log.count("\n")
+if seed in log or found:
+    print(f"server log: identity numbers found: {found or [seed]}")
+    sys.exit(1)
+print(f"server log: {lines} lines, no identity number")
 PY
 [ $? -eq 0 ] || status=1
 exit $status

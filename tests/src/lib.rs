@@ -115,12 +115,20 @@ async fn drop_leftovers(db: &sea_orm::DatabaseConnection) {
     }
 }
 
+/// The master key of the test servers.
+pub fn test_master_key() -> oip_server::crypto::MasterKey {
+    oip_server::crypto::MasterKey::from_hex(&"5a".repeat(32)).expect("a master key")
+}
+
 /// A config for a backend, with short background intervals.
 pub async fn config(backend: &Backend, tag: &str) -> Config {
     let mut c = Config::new(temp_dir(tag));
     c.bootstrap_token = Some(ADMIN.into());
-    // One compiled-code cache for every test server: the 18 built-in modules compile once.
+    // One compiled-code cache for every test server: the 18 built-in modules compile once. Its
+    // entries are authenticated with a key derived from the master key, so the test servers
+    // share one master key.
     c.compiled_cache_dir = Some(std::env::temp_dir().join("oip-test-compiled-cache"));
+    c.master_key = Some(test_master_key());
     c.retry_interval = Duration::from_millis(200);
     c.policy_poll_interval = Duration::from_millis(200);
     // Tests send thousands of requests on one token and present bad tokens on purpose; the
@@ -323,6 +331,8 @@ pub fn start_bin(bin: &str, data_dir: &Path, database_url: Option<&str>) -> Proc
     cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env("OIP_BOOTSTRAP_TOKEN", ADMIN)
+        // Instances sharing a database share its master key (and the compiled-code cache's).
+        .env("OIP_MASTER_KEY", test_master_key().to_hex())
         .env("OIP_TOKEN_REQUESTS_PER_SECOND", "0")
         .env("OIP_AUTH_FAILURES_PER_MINUTE", "0")
         .env("RUST_LOG", "warn")
@@ -389,9 +399,50 @@ pub fn upload_body(
         "cases": cases,
     });
     if let Some(k) = key {
-        v["signature"] = json!(oip_server::cli::keys::sign(k, module));
+        let f = signed(k, module, next_release());
+        v["signature"] = json!(f.signature);
+        v["release"] = serde_json::to_value(&f.release).expect("json");
     }
     v
+}
+
+/// A release number above every one given before in this process (each test's database is
+/// fresh, so uploads made in order are each newer than the last).
+pub fn next_release() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A module's release signed by `key`, as `oip policy sign` writes it (the manifest read
+/// through a host sharing the test servers' compiled-code cache).
+pub fn signed(
+    key: &ed25519_dalek::SigningKey,
+    module: &[u8],
+    release: u64,
+) -> oip_server::policies::release::SignatureFile {
+    static HOST: std::sync::OnceLock<oip_engine::PolicyHost> = std::sync::OnceLock::new();
+    let host = HOST.get_or_init(|| {
+        oip_engine::PolicyHost::new(oip_engine::HostConfig {
+            limits: oip_engine::Limits::default(),
+            cache_dir: Some(std::env::temp_dir().join("oip-test-compiled-cache")),
+            cache_key: Some(oip_engine::CacheKey(test_master_key().compiled_cache_key())),
+        })
+        .expect("a host")
+    });
+    use oip_server::policies::release::ReleaseStatement;
+    // A module that does not load (a test of the refusal) is signed with Sichuan's manifest
+    // fields: the server verifies the signature before it loads the module.
+    let statement = match host.load(module) {
+        Ok(p) => ReleaseStatement::of(p.manifest(), module, release),
+        Err(_) => {
+            let sc = host
+                .load(oip_engine::builtin::POLICIES[0].wasm)
+                .expect("a built-in module");
+            ReleaseStatement::of(sc.manifest(), module, release)
+        }
+    };
+    oip_server::cli::keys::sign_statement(key, statement)
 }
 
 /// Registers a region's public key through the admin token.

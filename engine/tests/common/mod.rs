@@ -10,6 +10,7 @@ pub fn host(limits: Limits) -> PolicyHost {
     PolicyHost::new(HostConfig {
         limits,
         cache_dir: None,
+        cache_key: None,
     })
     .expect("host")
 }

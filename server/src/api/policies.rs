@@ -87,7 +87,8 @@ pub async fn region_policies(
     responses((status = 201, description = "Stored, status `uploaded`.", body = PolicyVersionView),
               (status = 200, description = "The same module, stored before.", body = PolicyVersionView),
               (status = 403, description = "Not a policy_admin of the region.", body = ErrorBody),
-              (status = 422, description = "Refused: `signature_required`, `signature_invalid`, `signing_key_wrong_region`, `policy_invalid`, `policy_incompatible`, `policy_limits`, `policy_region_mismatch`, `policy_window_invalid`, `policy_cases_required`, `policy_cases_failed`, `invalid_request`.", body = ErrorBody)))]
+              (status = 409, description = "`policy_release_not_newer`: the release number is not above the region's newest (an older version comes back through rollback).", body = ErrorBody),
+              (status = 422, description = "Refused: `signature_required`, `signature_invalid`, `signing_key_wrong_region`, `policy_release_mismatch`, `policy_invalid`, `policy_incompatible`, `policy_limits`, `policy_region_mismatch`, `policy_window_invalid`, `policy_cases_required`, `policy_cases_failed`, `invalid_request`.", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     who: Principal,

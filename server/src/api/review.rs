@@ -279,9 +279,8 @@ pub async fn worker(
         .await?
         .ok_or(Code::NotFound)?;
     let plain = state
-        .keys
-        .open(&sealed)
-        .ok_or_else(|| Error::internal("personal data does not decrypt"))?;
+        .open_sealed(&sealed, &crate::data_keys::claim_context(&claim.id))
+        .await?;
     let worker: Worker =
         serde_json::from_slice(&plain).map_err(|e| Error::internal(e.to_string()))?;
     let audit = vec![AuditDraft {

@@ -123,7 +123,9 @@ pub async fn submit(
         Attempt::NoPolicy => claim.status = ClaimStatus::NoPolicyInForce,
         Attempt::Failed(e) => place_failure(&mut claim, &e, now().0, &state.config),
     }
-    let sealed = state.keys.seal(&worker_json);
+    let sealed = state
+        .keys
+        .seal(&worker_json, &crate::data_keys::claim_context(&claim.id));
     let guard = state.db.claim_guard(&claim, &sealed, &worker_hash);
     let audit = vec![AuditDraft {
         actor: who.token_id.clone(),

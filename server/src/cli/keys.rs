@@ -6,7 +6,6 @@ use crate::policies::keys::NewKey;
 use anyhow::{Context, anyhow};
 use base64::Engine as _;
 use clap::Subcommand;
-use ed25519_dalek::Signer;
 use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use std::io::Write;
@@ -39,6 +38,21 @@ pub enum KeysCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Rotate the keys of personal data, on the database directly: `--new-master-key-file`
+    /// re-wraps the data keys under a new master key (made in FILE when absent); `--data` makes
+    /// a new data key, which running instances pick up and re-encrypt everything stored under,
+    /// in the background, resumably.
+    Rotate {
+        /// Where the data and the current master key are.
+        #[command(flatten)]
+        serve: super::ServeArgs,
+        /// Make a new data-key generation.
+        #[arg(long)]
+        data: bool,
+        /// Re-wrap the data keys under the master key in this file.
+        #[arg(long)]
+        new_master_key_file: Option<std::path::PathBuf>,
+    },
 }
 
 pub(crate) fn read_secret(path: &Path) -> anyhow::Result<SigningKey> {
@@ -52,15 +66,40 @@ pub(crate) fn read_secret(path: &Path) -> anyhow::Result<SigningKey> {
     Ok(SigningKey::from_bytes(&arr))
 }
 
-/// Signs a module's bytes: the base64 signature over their SHA-256.
-pub fn sign(key: &SigningKey, module: &[u8]) -> String {
-    let digest = crate::policies::upload::signed_digest(module);
-    base64::engine::general_purpose::STANDARD.encode(key.sign(&digest).to_bytes())
+/// Signs a module's release: reads its manifest through `host` and signs the release
+/// statement; the signature file's contents.
+pub fn sign_release(
+    host: &oip_engine::PolicyHost,
+    key: &SigningKey,
+    module: &[u8],
+    release: u64,
+) -> anyhow::Result<crate::policies::release::SignatureFile> {
+    let policy = host.load(module)?;
+    let statement =
+        crate::policies::release::ReleaseStatement::of(policy.manifest(), module, release);
+    Ok(sign_statement(key, statement))
+}
+
+/// Signs a release statement; the signature file's contents.
+pub fn sign_statement(
+    key: &SigningKey,
+    statement: crate::policies::release::ReleaseStatement,
+) -> crate::policies::release::SignatureFile {
+    let sig = statement.sign(key);
+    crate::policies::release::SignatureFile {
+        release: statement,
+        signature: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
+    }
 }
 
 /// Runs `oip keys ...`.
 pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
+        KeysCommand::Rotate {
+            serve,
+            data,
+            new_master_key_file,
+        } => super::rotate_keys(serve, data, new_master_key_file).await?,
         KeysCommand::Generate { out } => {
             let mut seed = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut seed);
@@ -113,24 +152,4 @@ fn write_secret(path: &Path, hex_key: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
     writeln!(f, "{hex_key}")?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_signature_covers_the_module_digest() {
-        use ed25519_dalek::Verifier;
-        let key = SigningKey::from_bytes(&[9u8; 32]);
-        let sig = sign(&key, b"module bytes");
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(sig)
-            .expect("base64");
-        let sig = ed25519_dalek::Signature::from_slice(&raw).expect("signature");
-        let digest = crate::policies::upload::signed_digest(b"module bytes");
-        assert!(key.verifying_key().verify(&digest, &sig).is_ok());
-        let other = crate::policies::upload::signed_digest(b"module bytes!");
-        assert!(key.verifying_key().verify(&other, &sig).is_err());
-    }
 }

@@ -8,7 +8,9 @@ pub mod policy;
 pub mod template;
 
 use crate::config::{Config, FileConfig};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use sea_orm_migration::MigratorTrait;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -63,8 +65,9 @@ struct VerifyArgs {
     checkpoints: Option<PathBuf>,
 }
 
-#[derive(Args)]
-struct ServeArgs {
+/// Where the server's data and keys are (the flags of `oip serve`).
+#[derive(Args, Debug)]
+pub struct ServeArgs {
     /// A TOML config file (keys as in `Config`); flags and OIP_* variables win over it.
     #[arg(long, env = "OIP_CONFIG")]
     config: Option<PathBuf>,
@@ -80,9 +83,17 @@ struct ServeArgs {
     /// Admin token created on first start when none exists.
     #[arg(long, env = "OIP_BOOTSTRAP_TOKEN", hide_env_values = true)]
     bootstrap_token: Option<String>,
-    /// Key file for identity-number encryption [default: <data-dir>/oip.key].
+    /// The key file of earlier versions, imported as the first data key of a new database
+    /// [default: <data-dir>/oip.key].
     #[arg(long, env = "OIP_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// The master key file, 64 hex digits, the same on every instance
+    /// [default: <data-dir>/master.key, made on first start].
+    #[arg(long, env = "OIP_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+    /// The master key itself, 64 hex digits, instead of a file.
+    #[arg(long, env = "OIP_MASTER_KEY", hide_env_values = true)]
+    master_key: Option<String>,
     /// Extra policy module to deploy at start (repeatable): unsigned and unapproved, so only
     /// with --dev-unsigned-policies.
     #[arg(long = "policy")]
@@ -125,6 +136,13 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
         .or(file.bootstrap_token)
         .filter(|t| !t.is_empty());
     c.key_file = args.key_file.or(file.key_file);
+    c.master_key_file = args.master_key_file.or(file.master_key_file);
+    c.master_key = args
+        .master_key
+        .filter(|k| !k.is_empty())
+        .map(|k| crate::crypto::MasterKey::from_hex(&k))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("OIP_MASTER_KEY: {e}"))?;
     c.policies = if args.policies.is_empty() {
         file.policies.unwrap_or_default()
     } else {
@@ -179,6 +197,42 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// `oip keys rotate`.
+async fn rotate_keys(
+    serve: ServeArgs,
+    data: bool,
+    new_master_key_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    if !data && new_master_key_file.is_none() {
+        anyhow::bail!("say what to rotate: --data, --new-master-key-file FILE, or both");
+    }
+    let c = config(serve)?;
+    let db = crate::db::Db::connect(&c.database_url()).await?;
+    crate::db::migrations::Migrator::up(&db.conn, None).await?;
+    let mut master = match &c.master_key {
+        Some(k) => k.clone(),
+        None => crate::crypto::MasterKey::load_or_create(&c.master_key_path(), false)
+            .with_context(|| c.master_key_path().display().to_string())?,
+    };
+    if let Some(file) = new_master_key_file {
+        let new = crate::crypto::MasterKey::load_or_create(&file, true)?;
+        let n = crate::data_keys::rotate_master(&db, &master, &new).await?;
+        println!(
+            "{n} data key(s) re-wrapped under the master key in {}; start every instance with it",
+            file.display()
+        );
+        master = new;
+    }
+    if data {
+        let g = crate::data_keys::rotate_data(&db, &master).await?;
+        println!(
+            "data key generation {g} made: running instances seal under it within seconds and \
+             re-encrypt what is stored in the background"
+        );
+    }
+    Ok(())
 }
 
 /// Runs the command line with the process's arguments.

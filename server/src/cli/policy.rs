@@ -3,7 +3,7 @@
 //! API with a token.
 
 use super::client::{Client, Remote};
-use super::keys::{read_secret, sign};
+use super::keys::{read_secret, sign_release};
 use crate::api::policies::ActivateRequest;
 use crate::api::views::{JobView, List, PolicyVersionView, RollbackView};
 use crate::domain::JobStatus;
@@ -52,13 +52,19 @@ pub enum PolicyCommand {
         #[arg(long, default_value = "policies")]
         workspace: PathBuf,
     },
-    /// Sign a module: writes `<module>.sig` (base64 ed25519 signature over its SHA-256).
+    /// Sign a module's release: writes `<module>.sig`, the ed25519 signature over the release
+    /// statement (region, policy, version, window, WIT version, the file's SHA-256 and the
+    /// release number) with the release number, as JSON.
     Sign {
         /// The .wasm file.
         module: PathBuf,
         /// The secret key file (from `oip keys generate`).
         #[arg(long)]
         key: PathBuf,
+        /// The release number: above every earlier release of the region (the server refuses
+        /// an older one; going back is `oip policy rollback`).
+        #[arg(long)]
+        release: u64,
     },
     /// Upload a signed module with its cases; prints the version's id.
     Push {
@@ -258,12 +264,18 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
                 path.display()
             );
         }
-        PolicyCommand::Sign { module, key } => {
+        PolicyCommand::Sign {
+            module,
+            key,
+            release,
+        } => {
             let key = read_secret(&key)?;
             let bytes = std::fs::read(&module)
                 .with_context(|| format!("cannot read {}", module.display()))?;
+            let host = oip_engine::PolicyHost::new(oip_engine::HostConfig::default())?;
+            let file = sign_release(&host, &key, &bytes, release)?;
             let sig_path = PathBuf::from(format!("{}.sig", module.display()));
-            std::fs::write(&sig_path, sign(&key, &bytes) + "\n")?;
+            std::fs::write(&sig_path, serde_json::to_string(&file)? + "\n")?;
             println!("{}", sig_path.display());
         }
         PolicyCommand::Push {
@@ -284,10 +296,13 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
                     sig_path.display()
                 )
             })?;
+            let sig = crate::policies::release::SignatureFile::parse(&sig)
+                .map_err(|e| anyhow!("{}: {e}", sig_path.display()))?;
             let cases_dir = cases.unwrap_or_else(|| crate_dir(&workspace, &region).join("cases"));
             let body = UploadRequest {
                 module: base64::engine::general_purpose::STANDARD.encode(&bytes),
-                signature: Some(sig.trim().to_string()),
+                signature: Some(sig.signature),
+                release: Some(sig.release),
                 cases: read_cases(&cases_dir)?,
             };
             let v: PolicyVersionView = Client::new(&remote)?

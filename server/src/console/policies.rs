@@ -12,6 +12,7 @@ use crate::api::views::PolicyVersionView;
 use crate::auth::Role;
 use crate::error::{Code, Error, FieldProblem};
 use crate::jobs::{self, ShadowRequest};
+use crate::policies::release::SignatureFile;
 use crate::policies::upload::{Upload, UploadCase};
 use crate::policies::{self, in_force_today, transitions};
 use axum::extract::multipart::MultipartRejection;
@@ -212,13 +213,18 @@ fn to_upload(form: UploadForm) -> Result<Upload, Error> {
     if module.is_empty() {
         problems.push(FieldProblem::new("module", "required (the .wasm file)"));
     }
-    let signature = match form.signature {
-        None => None,
-        Some(s) => match base64::engine::general_purpose::STANDARD.decode(s.as_bytes()) {
-            Ok(sig) => Some(sig),
+    // The `.sig` file `oip policy sign` wrote: the release number and the signature.
+    let (signature, release) = match form.signature.as_deref().map(SignatureFile::parse) {
+        None => (None, None),
+        Some(Err(e)) => {
+            problems.push(FieldProblem::new("signature", e));
+            (None, None)
+        }
+        Some(Ok(f)) => match base64::engine::general_purpose::STANDARD.decode(f.signature) {
+            Ok(sig) => (Some(sig), Some(f.release)),
             Err(_) => {
                 problems.push(FieldProblem::new("signature", "not base64"));
-                None
+                (None, None)
             }
         },
     };
@@ -244,6 +250,7 @@ fn to_upload(form: UploadForm) -> Result<Upload, Error> {
     Ok(Upload {
         module,
         signature,
+        release,
         cases,
     })
 }
@@ -419,7 +426,21 @@ mod tests {
 
     #[test]
     fn an_upload_form_becomes_the_same_upload() {
-        let sig = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        let statement = crate::policies::release::ReleaseStatement {
+            region: "CN-SC".into(),
+            policy_id: "oip-policy-cn-sc".into(),
+            version: "2026.2".into(),
+            effective_from: "2026-01-01".into(),
+            effective_to: None,
+            wit_version: "1.0.0".into(),
+            module_sha256: "00".repeat(32),
+            release: 3,
+        };
+        let sig = serde_json::to_string(&SignatureFile {
+            release: statement.clone(),
+            signature: base64::engine::general_purpose::STANDARD.encode([7u8; 64]),
+        })
+        .expect("json");
         let facts = include_str!("../../../policies/cn-sc/cases/covered_grade9_inpatient.json");
         let form = UploadForm {
             csrf: None,
@@ -433,6 +454,7 @@ mod tests {
         let up = to_upload(form).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(up.module, vec![0, 97, 115, 109]);
         assert_eq!(up.signature, Some(vec![7u8; 64]));
+        assert_eq!(up.release, Some(statement));
         assert_eq!(
             up.cases[0].path.display().to_string(),
             "covered_grade9_inpatient"

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007Lifecycle),
             Box::new(M0008RegionScan),
             Box::new(M0009Queue),
+            Box::new(M0010DataKeys),
         ]
     }
 }
@@ -385,6 +386,28 @@ async fn backfill_queue(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+const M0010: &str = "
+CREATE TABLE data_keys (
+    generation BIGINT PRIMARY KEY,
+    wrapped TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    reseal_cursor TEXT,
+    resealed_at TEXT
+);
+CREATE TABLE key_check (
+    id INTEGER PRIMARY KEY,
+    check_value TEXT NOT NULL
+)
+";
+
+sql_migration!(
+    /// The data keys in the database, wrapped by the master key every instance is given, and
+    /// the master key's check value: every instance opens what another sealed.
+    M0010DataKeys,
+    "m0010_data_keys",
+    M0010
+);
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
     let db = manager.get_connection();

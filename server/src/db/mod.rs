@@ -3,11 +3,12 @@
 //! Queries are plain SQL written once with `?` placeholders ([`Db::stmt`] turns them into
 //! `$n` for PostgreSQL), so the two backends run the same statements. One file per table
 //! (`claims`, `decisions`, `reviews`, `audit`, `events`, `webhooks`, `policies`, `keys`,
-//! `jobs`, `tokens`); each returns typed rows, statuses as the domain's enums. Writes that must
+//! `jobs`, `tokens`, `data_keys`); each returns typed rows, statuses as the domain's enums. Writes that must
 //! be durable before the client hears 201 go through the group-commit [`writer`].
 
 pub mod audit;
 pub mod claims;
+pub mod data_keys;
 pub mod decisions;
 pub mod events;
 pub mod jobs;

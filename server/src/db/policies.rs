@@ -23,6 +23,10 @@ pub struct Validation {
     pub file_bytes: u64,
     /// The signing key that signed it.
     pub signed_by: String,
+    /// The release number its signed statement carries (absent for versions uploaded before
+    /// release statements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<u64>,
 }
 
 /// A stored policy version.

@@ -11,6 +11,7 @@
 //! ([`sync`]).
 
 pub mod keys;
+pub mod release;
 pub mod sync;
 pub mod transitions;
 pub mod upload;

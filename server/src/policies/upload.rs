@@ -3,6 +3,7 @@
 //! through the engine, and the version stored `uploaded`.
 
 use super::may_manage;
+use super::release::ReleaseStatement;
 use crate::auth::{Principal, Role};
 use crate::db::keys::KeyRow;
 use crate::db::policies::{PolicyRow, Validation};
@@ -11,7 +12,7 @@ use crate::domain::{PolicySource, PolicyStatus};
 use crate::error::{Code, Error, FieldProblem};
 use crate::{AppState, now};
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use oip_engine::types::cases::{Case, Expected};
 use oip_engine::types::{Date, Facts};
 use oip_engine::{Error as EngineError, LoadedPolicy, PolicyHost};
@@ -21,8 +22,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use utoipa::ToSchema;
 
-/// The message a signature covers: the SHA-256 digest (32 bytes) of the module file as uploaded.
-pub fn signed_digest(module: &[u8]) -> [u8; 32] {
+/// The SHA-256 digest (32 bytes) of the module file as uploaded.
+pub fn file_digest(module: &[u8]) -> [u8; 32] {
     Sha256::digest(module).into()
 }
 
@@ -33,10 +34,14 @@ pub struct UploadRequest {
     /// The module file (a component, or a core module with its WIT metadata), base64.
     #[schema(content_encoding = "base64", max_length = 33554432)]
     pub module: String,
-    /// The ed25519 signature over the SHA-256 of the module file, base64.
+    /// The region key's ed25519 signature over `release` (see `oip policy sign`), base64.
     #[serde(default)]
     #[schema(content_encoding = "base64", max_length = 200)]
     pub signature: Option<String>,
+    /// The release statement signed: region, policy id, version, effective window, WIT version,
+    /// the module file's SHA-256, and a release number above every earlier one of the region.
+    #[serde(default)]
+    pub release: Option<ReleaseStatement>,
     /// The module's own cases (at least one).
     #[serde(default)]
     #[schema(max_items = 10000)]
@@ -110,8 +115,10 @@ impl UploadCase {
 pub struct Upload {
     /// The module file.
     pub module: Vec<u8>,
-    /// The ed25519 signature over [`signed_digest`] of the module.
+    /// The ed25519 signature over the release statement.
     pub signature: Option<Vec<u8>>,
+    /// The release statement signed.
+    pub release: Option<ReleaseStatement>,
     /// The module's cases.
     pub cases: Vec<Case>,
 }
@@ -152,6 +159,7 @@ fn parse(req: UploadRequest) -> Result<Upload, Error> {
         Ok(Upload {
             module,
             signature,
+            release: req.release,
             cases,
         })
     } else {
@@ -159,14 +167,14 @@ fn parse(req: UploadRequest) -> Result<Upload, Error> {
     }
 }
 
-/// Finds the region's key that signed `digest`; the refusal names what is wrong.
+/// The signature and release statement an upload must carry, checked before the module is
+/// compiled: the statement is about this file, and a key of the region signed it.
 async fn check_signature(
     state: &AppState,
     region: &str,
-    digest: &[u8; 32],
-    signature: Option<&[u8]>,
-) -> Result<KeyRow, Error> {
-    let Some(sig) = signature else {
+    up: &Upload,
+) -> Result<(KeyRow, ReleaseStatement), Error> {
+    let Some(sig) = up.signature.as_deref() else {
         return Err(Error::field(
             Code::SignatureRequired,
             "signature",
@@ -175,6 +183,20 @@ async fn check_signature(
     };
     let bad = || Error::field(Code::SignatureInvalid, "signature", "does not verify");
     let sig = Signature::from_slice(sig).map_err(|_| bad())?;
+    let Some(statement) = up.release.clone() else {
+        return Err(Error::field(
+            Code::InvalidRequest,
+            "release",
+            "required with the signature: the release statement it covers",
+        ));
+    };
+    if statement.module_sha256 != hex::encode(file_digest(&up.module)) {
+        return Err(Error::field(
+            Code::SignatureInvalid,
+            "release.module_sha256",
+            "not the SHA-256 of this module file: the module was altered or another one signed",
+        ));
+    }
     let verifies = |k: &KeyRow| {
         let Ok(bytes) = hex::decode(&k.public_key) else {
             return false;
@@ -182,14 +204,14 @@ async fn check_signature(
         let Ok(arr) = <[u8; 32]>::try_from(bytes.as_slice()) else {
             return false;
         };
-        VerifyingKey::from_bytes(&arr).is_ok_and(|vk| vk.verify(digest, &sig).is_ok())
+        VerifyingKey::from_bytes(&arr).is_ok_and(|vk| statement.verifies(&vk, &sig))
     };
     let keys = state.db.keys(None).await?;
     let mut other_region = None;
     for k in keys.iter().filter(|k| k.revoked_at.is_none()) {
         if verifies(k) {
             if k.region == region {
-                return Ok(k.clone());
+                return Ok((k.clone(), statement));
             }
             other_region = Some(k.region.clone());
         }
@@ -205,6 +227,32 @@ async fn check_signature(
             format!("the signing key is registered for {r}, not {region}"),
         )),
         None => Err(bad()),
+    }
+}
+
+/// Refuses a release number not above every release stored for the region.
+async fn check_newer(state: &AppState, region: &str, release: u64) -> Result<(), Error> {
+    let newest = state
+        .db
+        .policies(Some(region))
+        .await?
+        .iter()
+        .filter_map(|p| p.validation.as_ref().and_then(|v| v.release))
+        .max();
+    match newest {
+        Some(n) if release <= n => Err(Error::field(
+            Code::PolicyReleaseNotNewer,
+            "release",
+            format!("{release} is not above {n}"),
+        )
+        .message(
+            format!("发布序号 {release} 不高于本地区已有的发布 {n}；旧版本请用回退重新启用。"),
+            format!(
+                "release {release} is not above the region's newest release {n}; an older \
+                 version comes back through the rollback action"
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -327,12 +375,13 @@ pub async fn upload(
     up: Upload,
 ) -> Result<(bool, PolicyRow), Error> {
     may_upload(who, region)?;
-    let digest = signed_digest(&up.module);
-    let key = check_signature(state, region, &digest, up.signature.as_deref()).await?;
+    let (key, statement) = check_signature(state, region, &up).await?;
+    let release = statement.release;
+    let digest = file_digest(&up.module);
     let s = state.clone();
     let region_owned = region.to_string();
     let Upload { module, cases, .. } = up;
-    let (policy, cases) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+    let (policy, cases, _module) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
         let policy = s.decider.host().load(&module).map_err(load_refusal)?;
         let m = policy.manifest();
         if m.region != region_owned {
@@ -347,6 +396,14 @@ pub async fn upload(
             ));
         }
         check_window(m.effective_from, m.effective_to)?;
+        if let Some((field, problem)) = statement.mismatch(m, &module) {
+            return Err(
+                Error::field(Code::PolicyReleaseMismatch, field, problem.clone()).message(
+                    format!("签名的发布声明与模块清单不符：{problem}"),
+                    format!("the signed release statement does not match the module: {problem}"),
+                ),
+            );
+        }
         if cases.is_empty() {
             return Err(Error::field(
                 Code::PolicyCasesRequired,
@@ -354,7 +411,7 @@ pub async fn upload(
                 "required, at least one",
             ));
         }
-        Ok((policy, cases))
+        Ok((policy, cases, module))
     })
     .await
     .map_err(|e| Error::internal(e.to_string()))??;
@@ -372,6 +429,7 @@ pub async fn upload(
     if let Some(existing) = state.db.policy(policy.sha256()).await? {
         return Ok((false, existing));
     }
+    check_newer(state, region, release).await?;
     let m = policy.manifest().clone();
     let t = now().to_string();
     let mut row = PolicyRow::deployed(m, policy.sha256(), PolicySource::Upload, 0, &t);
@@ -385,6 +443,7 @@ pub async fn upload(
         file_sha256: hex::encode(digest),
         file_bytes: policy.component_bytes().len() as u64,
         signed_by: key.id.clone(),
+        release: Some(release),
     });
     let audit = AuditDraft {
         actor: who.token_id.clone(),

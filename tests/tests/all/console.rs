@@ -484,7 +484,8 @@ async fn scenario_policies(c: Client) {
     let wasm = dir.join("oip_policy_cn_sc.wasm");
     std::fs::write(&wasm, &module).expect("wasm");
     let sig = dir.join("oip_policy_cn_sc.wasm.sig");
-    std::fs::write(&sig, oip_server::cli::keys::sign(&key, &module)).expect("sig");
+    let file = signed(&key, &module, next_release());
+    std::fs::write(&sig, serde_json::to_string(&file).expect("json")).expect("sig");
     let mut case_paths = Vec::new();
     for mut case in sc_cases(false) {
         let name = case["name"].as_str().expect("name").to_string();

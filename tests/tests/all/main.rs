@@ -5,6 +5,7 @@ mod claims;
 mod console;
 mod crash;
 mod hot_swap;
+mod keys;
 mod new_region;
 mod policies;
 mod review;

@@ -670,3 +670,103 @@ async fn a_scheduled_version_takes_effect_at_its_time() {
     assert_eq!(p["status"], "active", "{p}");
     s.stop().await;
 }
+
+/// The module with a custom section appended: other bytes, the same code and manifest.
+fn with_custom_section(module: &[u8], name: &str) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let mut payload = Vec::new();
+    leb(name.len(), &mut payload);
+    payload.extend_from_slice(name.as_bytes());
+    payload.extend_from_slice(b"test");
+    let mut out = module.to_vec();
+    out.push(0);
+    leb(payload.len(), &mut out);
+    out.extend(payload);
+    out
+}
+
+/// A body signed for a given release statement.
+fn release_body(
+    module: &[u8],
+    statement: oip_server::policies::release::ReleaseStatement,
+) -> Value {
+    let f = oip_server::cli::keys::sign_statement(&signing_key(7), statement);
+    let mut v = upload_body(module, None, sc_cases(false));
+    v["signature"] = json!(f.signature);
+    v["release"] = serde_json::to_value(&f.release).expect("json");
+    v
+}
+
+/// Issue 15, item 6: the signature covered only the file's digest, so a module signed long ago
+/// could be uploaded again as new (a rollback past the four eyes), and nothing signed said which
+/// release or manifest the key holder meant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_release_is_refused_at_upload_and_the_statement_must_match_the_module() {
+    each_backend(|b| async move {
+        use oip_server::policies::release::ReleaseStatement;
+        let s = TestServer::spawn(&b).await;
+        let (st, v) = register_key(&s.http, &s.url, "CN-SC", &signing_key(7)).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let sc = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
+        let base = next_sc_module();
+        let (a, bb) = (
+            with_custom_section(&base, "oip-test-a"),
+            with_custom_section(&base, "oip-test-b"),
+        );
+        let of = |module: &[u8], release| signed(&signing_key(7), module, release).release;
+        let (st, v) = upload(&s, &sc, "CN-SC", release_body(&a, of(&a, 10))).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        assert_eq!(v["validation"]["release"], 10);
+        for release in [9, 10] {
+            let (st, v) = upload(&s, &sc, "CN-SC", release_body(&bb, of(&bb, release))).await;
+            assert_eq!(
+                (st, code(&v)),
+                (StatusCode::CONFLICT, "policy_release_not_newer"),
+                "release {release}: {v}"
+            );
+            assert_eq!(v["error"]["fields"][0]["path"], "release");
+        }
+        // The same file again is the version stored (not a new release).
+        let (st, again) = upload(&s, &sc, "CN-SC", release_body(&a, of(&a, 10))).await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        // A statement the key holder signed that the module contradicts.
+        let forged = ReleaseStatement {
+            version: "2099.1".into(),
+            ..of(&bb, 11)
+        };
+        let (st, v) = upload(&s, &sc, "CN-SC", release_body(&bb, forged)).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "policy_release_mismatch"),
+            "{v}"
+        );
+        assert_eq!(v["error"]["fields"][0]["path"], "release.version");
+        // A signature without its statement (as before) names the field.
+        let mut bare = release_body(&bb, of(&bb, 11));
+        bare.as_object_mut().expect("body").remove("release");
+        let (st, v) = upload(&s, &sc, "CN-SC", bare).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            "{v}"
+        );
+        assert_eq!(v["error"]["fields"][0]["path"], "release");
+        // A newer release is taken.
+        let (st, v) = upload(&s, &sc, "CN-SC", release_body(&bb, of(&bb, 11))).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        s.stop().await;
+    })
+    .await;
+}
