@@ -22,6 +22,11 @@ pub struct Principal {
     pub platform: Option<String>,
     /// The regions, for `adjuster` and `policy_admin` tokens.
     pub regions: Vec<String>,
+    /// The user holding the token (none for a platform's token, the bootstrap token and
+    /// tokens issued before users).
+    pub user_id: Option<String>,
+    /// The user's name, for the console's header.
+    pub user_name: Option<String>,
 }
 
 impl Principal {
@@ -34,10 +39,17 @@ impl Principal {
         }
     }
 
+    /// Who acts: the user, or the token where it names none. Four eyes, "not the uploader",
+    /// "another admin" and the audit trail compare and name this, so one person's two tokens
+    /// are one person.
+    pub fn person(&self) -> &str {
+        self.user_id.as_deref().unwrap_or(&self.token_id)
+    }
+
     /// The caller as the state machines see it.
     pub fn actor(&self) -> Actor<'_> {
         Actor {
-            id: &self.token_id,
+            id: self.person(),
             role: self.role,
         }
     }

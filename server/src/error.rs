@@ -84,6 +84,14 @@ error_codes! {
     Conflict = "conflict", 409, "记录已被他人修改，请重新读取后再试。", "it changed since it was read; read it again";
     /// The public key is already registered.
     KeyAlreadyRegistered = "key_already_registered", 409, "该公钥已登记。", "this public key is already registered";
+    /// Signing keys: registering or revoking one takes two admins; this one made the first step.
+    SecondAdminRequired = "second_admin_required", 409, "登记或吊销签名密钥须由另一名系统管理员确认（四眼原则）。", "another admin must confirm the registration or revocation of a signing key (four eyes)";
+    /// Users: the employee id is taken.
+    UserAlreadyExists = "user_already_exists", 409, "已有使用该工号的用户。", "a user with this employee id exists";
+    /// Users: an admin does not disable their own user.
+    CannotDisableYourself = "cannot_disable_yourself", 409, "不能停用自己的用户。", "you cannot disable your own user";
+    /// Signing keys: only a proposed key is approved.
+    KeyNotProposed = "key_not_proposed", 409, "该密钥不在待批准状态（已批准或已吊销）。", "this key is not awaiting approval (it is approved or revoked)";
     /// The request body is too large.
     PayloadTooLarge = "payload_too_large", 413, "请求内容过大。", "the request body is too large";
     /// The body is not of a media type the route reads.
@@ -122,6 +130,8 @@ error_codes! {
     PolicyCasesFailed = "policy_cases_failed", 422, "部分案例未通过。", "some of the module's cases fail on it";
     /// Policy lifecycle: approval needs a finished shadow run.
     ShadowRequired = "shadow_required", 409, "审批前须完成一次影子运行。", "a finished shadow run is required before approval";
+    /// Policy approval: only a policy_admin of the version's region approves (not an admin).
+    ApproverMustBePolicyAdmin = "approver_must_be_policy_admin", 403, "只有本地区的政策管理员可以批准政策版本，系统管理员不能批准。", "only a policy_admin of the version's region may approve it; an admin may not";
     /// Policy lifecycle: someone other than the uploader must approve.
     DifferentApproverRequired = "different_approver_required", 409, "须由上传者以外的另一人审批（四眼原则）。", "someone other than the uploader must approve (four eyes)";
     /// Policy lifecycle: the region has no previous version.

@@ -26,6 +26,7 @@ pub mod notice;
 pub mod policies;
 pub mod review;
 pub mod tokens;
+pub mod users;
 pub mod validate;
 pub mod webhooks;
 mod workers;
@@ -183,15 +184,20 @@ impl AppState {
             && !has_admin
         {
             let t = Timestamp(now().0).to_string();
+            // The operator's first token: it names no user (it adds the first users) and
+            // does not expire; revoke it once the admins have their own.
             self.db
-                .insert_token(
-                    &new_id("tok"),
-                    &auth::token_hash(token),
-                    Role::Admin,
-                    None,
-                    &[],
-                    &t,
-                )
+                .insert_token(&db::tokens::NewTokenRow {
+                    id: &new_id("tok"),
+                    hash: &auth::token_hash(token),
+                    role: Role::Admin,
+                    platform: None,
+                    regions: &[],
+                    user_id: None,
+                    label: Some("bootstrap"),
+                    expires_at: None,
+                    now: &t,
+                })
                 .await?;
             tracing::info!("bootstrap admin token created");
         }
@@ -264,12 +270,15 @@ impl AppState {
     ) -> Result<Option<Principal>, Error> {
         self.gate
             .principal(token, peer, |hash| async move {
+                let at = now().0;
                 Ok(self.db.token(&hash).await?.and_then(|row| {
-                    row.revoked_at.is_none().then_some(Principal {
+                    row.admits(at).then_some(Principal {
                         token_id: row.id,
                         role: row.role,
                         platform: row.platform,
                         regions: row.regions,
+                        user_id: row.user_id,
+                        user_name: row.user_name,
                     })
                 }))
             })

@@ -60,7 +60,7 @@ pub async fn register(
         &now().to_string(),
     );
     let audit = crate::db::writer::AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: "webhook.registered".into(),
         claim_id: None,
         before: None,

@@ -37,16 +37,22 @@ for _ in $(seq 1 120); do
 done
 curl -fs "$url/readyz" > /dev/null
 
-token() {
-    curl -fs -X POST "$url/v1/tokens" -H "Authorization: Bearer $admin" \
-        -H 'Content-Type: application/json' -d "$1" \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+post() {
+    curl -fs -X POST "$url$1" -H "Authorization: Bearer $admin" \
+        -H 'Content-Type: application/json' -d "$2" \
+        | python3 -c "import json, sys; print(json.load(sys.stdin)['$3'])"
+}
+# A person's token: a user first (name, employee id, role, regions), then a token they hold.
+person() {
+    local user
+    user="$(post /v1/users "{\"name\":\"Schemathesis $1\",\"employee_id\":\"ST-$1\",\"role\":\"$1\",\"regions\":$2}" id)"
+    post /v1/tokens "{\"user_id\":\"$user\",\"label\":\"schemathesis\"}" token
 }
 declare -A tokens=(
-    [platform]="$(token '{"role":"platform","platform":"meituan"}')"
-    [adjuster]="$(token '{"role":"adjuster","regions":["CN-SC","CN-BJ"]}')"
-    [policy_admin]="$(token '{"role":"policy_admin","regions":["CN-SC"]}')"
-    [auditor]="$(token '{"role":"auditor"}')"
+    [platform]="$(post /v1/tokens '{"role":"platform","platform":"meituan"}' token)"
+    [adjuster]="$(person adjuster '["CN-SC","CN-BJ"]')"
+    [policy_admin]="$(person policy_admin '["CN-SC"]')"
+    [auditor]="$(person auditor '[]')"
     [admin]="$admin"
 )
 # A claim to read, review and appeal: the example, submitted by the platform.
@@ -61,8 +67,8 @@ declare -A ops=(
     [platform]="submit_claim get_claim list_claims list_decisions supplement_claim replay_decision evaluate appeal_claim list_reviews list_events claim_notice list_regions list_region_policies healthz readyz metrics"
     [adjuster]="get_claim list_claims list_decisions replay_decision evaluate review_claim list_reviews review_queue claim_notice claim_worker list_regions list_region_policies"
     [policy_admin]="list_regions list_region_policies upload_policy get_policy start_shadow get_shadow shadow_chart approve_policy activate_policy redecide get_job list_keys evaluate"
-    [auditor]="audit_trail get_claim list_claims list_decisions claim_worker get_policy get_shadow get_job list_keys list_regions"
-    [admin]="issue_token revoke_token add_key list_keys revoke_key set_webhook audit_trail get_claim list_claims claim_worker get_policy rollback_region"
+    [auditor]="list_users get_user user_tokens list_tokens audit_trail get_claim list_claims list_decisions claim_worker get_policy get_shadow get_job list_keys list_regions"
+    [admin]="add_user list_users get_user disable_user user_tokens issue_token list_tokens revoke_token add_key approve_key list_keys revoke_key set_webhook audit_trail get_claim list_claims claim_worker get_policy rollback_region"
 )
 status=0
 for role in platform adjuster policy_admin auditor admin; do

@@ -187,12 +187,9 @@ impl TestServer {
         }
     }
 
+    /// A token as `body` describes it (see [`token_at`]).
     pub async fn token(&self, body: Value) -> String {
-        let (s, v) = self
-            .call("POST", "/v1/tokens", ADMIN, Some(body), None)
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v["token"].as_str().expect("token").to_string()
+        token_at(&self.http, &self.url, body).await
     }
 
     pub async fn platform(&self, name: &str) -> String {
@@ -445,7 +442,8 @@ pub fn signed(
     oip_server::cli::keys::sign_statement(key, statement)
 }
 
-/// Registers a region's public key through the admin token.
+/// Registers a region's public key: the admin token proposes it and a second admin approves
+/// it. The proposal's status comes back, with the key as approved (or the refusal).
 pub async fn register_key(
     http: &reqwest::Client,
     url: &str,
@@ -453,14 +451,84 @@ pub async fn register_key(
     key: &ed25519_dalek::SigningKey,
 ) -> (StatusCode, Value) {
     let body = json!({"region": region, "public_key": public_hex(key)});
-    call(http, url, "POST", "/v1/keys", ADMIN, Some(body), None).await
+    let (s, v) = call(http, url, "POST", "/v1/keys", ADMIN, Some(body), None).await;
+    if s != StatusCode::CREATED {
+        return (s, v);
+    }
+    let id = v["id"].as_str().expect("key id");
+    let second = second_admin(http, url).await;
+    let (a, k) = call(
+        http,
+        url,
+        "POST",
+        &format!("/v1/keys/{id}/approve"),
+        &second,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a, StatusCode::OK, "{k}");
+    (s, k)
 }
 
-/// Creates a token through the admin token.
+/// A second admin token (issued by the first), for the two-admin steps.
+pub async fn second_admin(http: &reqwest::Client, url: &str) -> String {
+    token_at(http, url, json!({"role": "admin"})).await
+}
+
+/// Revokes a key through two admins: the admin token asks, a second admin carries it out.
+pub async fn revoke_key(http: &reqwest::Client, url: &str, id: &str) {
+    let path = format!("/v1/keys/{id}");
+    let (s, v) = call(http, url, "DELETE", &path, ADMIN, None, None).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let second = second_admin(http, url).await;
+    let (s, v) = call(http, url, "DELETE", &path, &second, None, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+}
+
+/// Creates a token through the admin token: a platform's as asked; for any other role, a new
+/// user (a person of that role and those regions) first, and a token the user holds. Each call
+/// is another person.
 pub async fn token_at(http: &reqwest::Client, url: &str, body: Value) -> String {
-    let (s, v) = call(http, url, "POST", "/v1/tokens", ADMIN, Some(body), None).await;
+    let (s, v) = issue_token(http, url, ADMIN, body).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     v["token"].as_str().expect("token").to_string()
+}
+
+/// As [`token_at`], through `admin`, giving back the answer (the token's view).
+pub async fn issue_token(
+    http: &reqwest::Client,
+    url: &str,
+    admin: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let body = if body["role"] == "platform" || body.get("user_id").is_some() {
+        body
+    } else {
+        let (_, user) = add_user(http, url, admin, &body).await;
+        json!({ "user_id": user["id"], "label": "test" })
+    };
+    call(http, url, "POST", "/v1/tokens", admin, Some(body), None).await
+}
+
+/// Adds a user of `person`'s role and regions (a fresh employee id), through `admin`.
+pub async fn add_user(
+    http: &reqwest::Client,
+    url: &str,
+    admin: &str,
+    person: &Value,
+) -> (StatusCode, Value) {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let body = json!({
+        "name": format!("Test person {n}"),
+        "employee_id": format!("T-{}-{n}", std::process::id()),
+        "role": person["role"],
+        "regions": person.get("regions").cloned().unwrap_or(json!([])),
+    });
+    let (s, v) = call(http, url, "POST", "/v1/users", admin, Some(body), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    (s, v)
 }
 
 /// Polls a job until it is no longer running.
@@ -487,6 +555,23 @@ pub async fn wait_job(http: &reqwest::Client, url: &str, token: &str, id: &str) 
 /// registered; uploads, shadows and approves the next Sichuan version. Returns
 /// (version id, uploader token, approver token).
 pub async fn approved_next_sc(http: &reqwest::Client, url: &str) -> (String, String, String) {
+    let (id, a, b) = shadowed_next_sc(http, url).await;
+    let (s, v) = call(
+        http,
+        url,
+        "POST",
+        &format!("/v1/policies/{id}/approve"),
+        &b,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (id, a, b)
+}
+
+/// As [`approved_next_sc`], up to the finished shadow run (the version is `uploaded`).
+pub async fn shadowed_next_sc(http: &reqwest::Client, url: &str) -> (String, String, String) {
     let key = signing_key(7);
     let (s, v) = register_key(http, url, "CN-SC", &key).await;
     assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{v}");
@@ -527,17 +612,6 @@ pub async fn approved_next_sc(http: &reqwest::Client, url: &str) -> (String, Str
     assert_eq!(s, StatusCode::ACCEPTED, "{j}");
     let done = wait_job(http, url, &a, j["id"].as_str().expect("job id")).await;
     assert_eq!(done["status"], "done", "{done}");
-    let (s, v) = call(
-        http,
-        url,
-        "POST",
-        &format!("/v1/policies/{id}/approve"),
-        &b,
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
     (id, a, b)
 }
 

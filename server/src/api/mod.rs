@@ -11,6 +11,7 @@ pub mod platforms;
 pub mod policies;
 pub mod review;
 pub mod tokens;
+pub mod users;
 pub mod views;
 
 pub use ops::ApiDoc;
@@ -144,7 +145,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}", get(policies::job))
         .route("/v1/keys", post(policies::add_key).get(policies::keys))
         .route("/v1/keys/{id}", delete(policies::revoke_key))
-        .route("/v1/tokens", post(tokens::create))
+        .route("/v1/keys/{id}/approve", post(policies::approve_key))
+        .route("/v1/tokens", post(tokens::create).get(tokens::list))
+        .route("/v1/users", post(users::create).get(users::list))
+        .route("/v1/users/{id}", get(users::get))
+        .route("/v1/users/{id}/disable", post(users::disable))
+        .route("/v1/users/{id}/tokens", get(users::tokens))
         .route("/v1/tokens/{id}", delete(tokens::revoke))
         .merge(ops::router())
         .fallback(not_found)

@@ -14,7 +14,7 @@ use crate::error::{Code, Error};
 use crate::jobs::{self, JobReport, ShadowRequest};
 use crate::now;
 use crate::policies::keys::NewKey;
-use crate::policies::upload::UploadRequest;
+use crate::policies::upload::{UploadMultipart, UploadRequest};
 use crate::policies::{self, in_force_today, keys as signing, transitions};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -83,7 +83,8 @@ pub async fn region_policies(
 /// stored, 200 when the same module was stored before.
 #[utoipa::path(post, operation_id = "upload_policy", path = "/v1/regions/{region}/policies", tag = "policies", security(("bearer" = [])),
     params(("region" = String, Path, description = "ISO 3166-2:CN code.")),
-    request_body = UploadRequest,
+    request_body(description = "The module with its signature and cases: as JSON (the module in base64), or as `multipart/form-data` with the module file's raw bytes.",
+        content((UploadRequest = "application/json"), (UploadMultipart = "multipart/form-data"))),
     responses((status = 201, description = "Stored, status `uploaded`.", body = PolicyVersionView),
               (status = 200, description = "The same module, stored before.", body = PolicyVersionView),
               (status = 403, description = "Not a policy_admin of the region.", body = ErrorBody),
@@ -97,10 +98,31 @@ pub async fn upload(
 ) -> Result<(StatusCode, Json<PolicyVersionView>), Error> {
     // Who may upload is settled before a byte of the body is read.
     policies::upload::may_upload(&who, &region)?;
-    let Body(req) =
-        <Body<UploadRequest> as axum::extract::FromRequest<AppState>>::from_request(body, &state)
+    let multipart = body
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let up = if multipart {
+        let m = <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
+            body, &state,
+        )
+        .await
+        .map_err(|e| Error::new(crate::Code::MalformedRequest).detail(e.body_text()))?;
+        policies::upload::UploadForm::read(m).await?.into_upload()?
+    } else {
+        let Body(req) =
+            <Body<UploadRequest> as axum::extract::FromRequest<AppState>>::from_request(
+                body, &state,
+            )
             .await?;
-    let (created, row) = policies::upload::upload(&state, &who, &region, req.try_into()?).await?;
+        req.try_into()?
+    };
+    let (created, row) = policies::upload::upload(&state, &who, &region, up).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -210,7 +232,7 @@ pub async fn shadow_chart(
 #[utoipa::path(post, operation_id = "approve_policy", path = "/v1/policies/{id}/approve", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The version's id.")),
     responses((status = 200, description = "Approved.", body = PolicyVersionView),
-              (status = 403, description = "A role that manages no policy.", body = ErrorBody),
+              (status = 403, description = "A role that manages no policy, or `approver_must_be_policy_admin` (an admin).", body = ErrorBody),
               (status = 404, description = "Not found, or of another region.", body = ErrorBody),
               (status = 409, description = "`shadow_required`, `different_approver_required`, `invalid_policy_transition`.", body = ErrorBody)))]
 pub async fn approve(
@@ -318,10 +340,10 @@ pub async fn job(
     Ok(Json(JobView::from(&job)))
 }
 
-/// Registers a region's signing key (admin).
+/// Proposes a region's signing key (admin): it signs nothing until another admin approves it.
 #[utoipa::path(post, operation_id = "add_key", path = "/v1/keys", tag = "policies", security(("bearer" = [])),
     request_body = NewKey,
-    responses((status = 201, description = "Registered.", body = KeyView),
+    responses((status = 201, description = "Proposed (`status: proposed`): another admin approves it at `POST /v1/keys/{id}/approve`.", body = KeyView),
               (status = 403, description = "Not an admin.", body = ErrorBody),
               (status = 409, description = "`key_already_registered`.", body = ErrorBody),
               (status = 422, description = "`invalid_request`.", body = ErrorBody)))]
@@ -332,6 +354,23 @@ pub async fn add_key(
 ) -> Result<(StatusCode, Json<KeyView>), Error> {
     let k = signing::add_key(&state, &who, &req).await?;
     Ok((StatusCode::CREATED, Json(KeyView::from(&k))))
+}
+
+/// Approves a proposed signing key (an admin other than the one who proposed it).
+#[utoipa::path(post, operation_id = "approve_key", path = "/v1/keys/{id}/approve", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The key's id.")),
+    responses((status = 200, description = "Approved (`status: live`): it signs its region's modules.", body = KeyView),
+              (status = 403, description = "Not an admin.", body = ErrorBody),
+              (status = 404, description = "No such key.", body = ErrorBody),
+              (status = 409, description = "`second_admin_required` (the proposer), `key_not_proposed`.", body = ErrorBody)))]
+pub async fn approve_key(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<KeyView>, Error> {
+    Ok(Json(KeyView::from(
+        &signing::approve_key(&state, &who, &id).await?,
+    )))
 }
 
 /// The signing keys: all for admins and auditors, its region's for a policy_admin.
@@ -345,17 +384,26 @@ pub async fn keys(
     Ok(Json(List::of(signing::list(&state, &who).await?)))
 }
 
-/// Revokes a signing key (admin).
+/// Revokes a signing key (admin): a proposed key at once; a live key takes two admins, the
+/// first asks (202, `status: revocation_requested`, the key still signs), another carries it
+/// out (204).
 #[utoipa::path(delete, operation_id = "revoke_key", path = "/v1/keys/{id}", tag = "policies", security(("bearer" = [])),
     params(("id" = String, Path, description = "The key's id.")),
     responses((status = 204, description = "Revoked."),
+              (status = 202, description = "Revocation asked for; another admin carries it out.", body = KeyView),
               (status = 403, description = "Not an admin.", body = ErrorBody),
-              (status = 404, description = "No such live key.", body = ErrorBody)))]
+              (status = 404, description = "No such key that is not revoked.", body = ErrorBody),
+              (status = 409, description = "`second_admin_required`: this admin asked already.", body = ErrorBody)))]
 pub async fn revoke_key(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> Result<StatusCode, Error> {
-    signing::revoke_key(&state, &who, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<axum::response::Response, Error> {
+    use axum::response::IntoResponse;
+    Ok(match signing::revoke_key(&state, &who, &id).await? {
+        signing::Revocation::Revoked => StatusCode::NO_CONTENT.into_response(),
+        signing::Revocation::Requested(k) => {
+            (StatusCode::ACCEPTED, Json(KeyView::from(&k))).into_response()
+        }
+    })
 }

@@ -284,7 +284,7 @@ pub async fn worker(
     let worker: Worker =
         serde_json::from_slice(&plain).map_err(|e| Error::internal(e.to_string()))?;
     let audit = vec![AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: "claim.personal_data_read".into(),
         claim_id: Some(claim.id.clone()),
         before: None,

@@ -128,7 +128,7 @@ pub async fn submit(
         .seal(&worker_json, &crate::data_keys::claim_context(&claim.id));
     let guard = state.db.claim_guard(&claim, &sealed, &worker_hash);
     let audit = vec![AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: "claim.created".into(),
         claim_id: Some(claim.id.clone()),
         before: None,

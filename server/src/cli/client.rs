@@ -73,6 +73,24 @@ impl Client {
         if let Some(b) = body {
             req = req.json(b);
         }
+        self.answer(path, req).await
+    }
+
+    /// Sends a request and reads its answer, or the error body as a message.
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        req: reqwest::RequestBuilder,
+    ) -> anyhow::Result<T> {
+        let bytes = self.answer_bytes(req).await?;
+        serde_json::from_slice(&bytes).with_context(|| format!("unexpected answer from {path}"))
+    }
+
+    /// Sends a request and reads its answer's bytes, or the error body as a message.
+    async fn answer_bytes(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> anyhow::Result<axum::body::Bytes> {
         let resp = req
             .send()
             .await
@@ -89,7 +107,25 @@ impl Client {
             }
             bail!(msg);
         }
-        serde_json::from_slice(&bytes).with_context(|| format!("unexpected answer from {path}"))
+        Ok(bytes)
+    }
+
+    /// Sends a `DELETE`: `None` when the answer has no body (204).
+    pub(crate) async fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> anyhow::Result<Option<T>> {
+        let req = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        let bytes = self.answer_bytes(req).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+            format!("unexpected answer from {path}")
+        })?))
     }
 
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
@@ -102,5 +138,19 @@ impl Client {
         body: &(impl Serialize + ?Sized),
     ) -> anyhow::Result<T> {
         self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Posts a `multipart/form-data` body.
+    pub(crate) async fn post_form<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> anyhow::Result<T> {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form);
+        self.answer(path, req).await
     }
 }

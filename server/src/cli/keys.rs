@@ -1,7 +1,7 @@
 //! `oip keys ...`: signing keys of the regions' policy modules.
 
 use super::client::{Client, Remote};
-use crate::api::views::{KeyView, List};
+use crate::api::views::{KeyStatus, KeyView, List};
 use crate::policies::keys::NewKey;
 use anyhow::{Context, anyhow};
 use base64::Engine as _;
@@ -20,7 +20,7 @@ pub enum KeysCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Register a region's public key (admin token).
+    /// Propose a region's public key (admin token); another admin approves it (`keys approve`).
     Add {
         /// The region whose modules the key may sign, e.g. CN-SC.
         #[arg(long)]
@@ -28,6 +28,23 @@ pub enum KeysCommand {
         /// The public key, 64 hex digits (as `keys generate` prints it).
         #[arg(long)]
         public_key: String,
+        /// The server and the token.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Approve a key another admin proposed (admin token): from then on it signs.
+    Approve {
+        /// The key's id (`key_...`, as `keys add` or `keys list` prints it).
+        id: String,
+        /// The server and the token.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Revoke a key (admin token): a proposed key at once; a live key needs a second admin to
+    /// run the same command after the first.
+    Revoke {
+        /// The key's id.
+        id: String,
         /// The server and the token.
         #[command(flatten)]
         remote: Remote,
@@ -120,15 +137,33 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
                 .post("/v1/keys", &NewKey { region, public_key })
                 .await?;
             println!("{}", k.id);
+            eprintln!(
+                "proposed: another admin approves it with `oip keys approve {}`",
+                k.id
+            );
+        }
+        KeysCommand::Approve { id, remote } => {
+            let k: KeyView = Client::new(&remote)?
+                .post(&format!("/v1/keys/{id}/approve"), &serde_json::json!({}))
+                .await?;
+            println!("{} {}", k.id, status_name(k.status));
+        }
+        KeysCommand::Revoke { id, remote } => {
+            let k: Option<KeyView> = Client::new(&remote)?
+                .delete(&format!("/v1/keys/{id}"))
+                .await?;
+            match k {
+                None => println!("{id} revoked"),
+                Some(k) => {
+                    println!("{} {}", k.id, status_name(k.status));
+                    eprintln!("another admin carries the revocation out with the same command");
+                }
+            }
         }
         KeysCommand::List { remote } => {
             let keys: List<KeyView> = Client::new(&remote)?.get("/v1/keys").await?;
             for k in keys.items {
-                let state = if k.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "live"
-                };
+                let state = status_name(k.status);
                 println!(
                     "{} {} {} [{state}] added by {} {}",
                     k.id, k.region, k.public_key, k.added_by, k.created_at
@@ -137,6 +172,15 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn status_name(s: KeyStatus) -> &'static str {
+    match s {
+        KeyStatus::Proposed => "proposed",
+        KeyStatus::Live => "live",
+        KeyStatus::RevocationRequested => "revocation requested",
+        KeyStatus::Revoked => "revoked",
+    }
 }
 
 fn write_secret(path: &Path, hex_key: &str) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ mod client;
 pub mod keys;
 pub mod policy;
 pub mod template;
+pub mod users;
 
 use crate::config::{Config, FileConfig};
 use anyhow::Context;
@@ -40,6 +41,16 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// The people who act in oip (admin token): add, list, disable.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
+    /// API tokens (admin token): issue to a user or a platform, list a user's, revoke.
+    Tokens {
+        #[command(subcommand)]
+        command: users::TokensCommand,
     },
     /// The policy lifecycle for provincial IT: new, build, test, sign, push, shadow, approve,
     /// activate, rollback, redecide, list.
@@ -254,6 +265,8 @@ async fn run_cli() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Keys { command } => keys::keys(command).await?,
+        Command::Users { command } => users::users(command).await?,
+        Command::Tokens { command } => users::tokens(command).await?,
         Command::Policy { command } => policy::policy(command).await?,
         Command::Migrate(args) => {
             let c = config(args)?;

@@ -8,9 +8,8 @@ use crate::api::policies::ActivateRequest;
 use crate::api::views::{JobView, List, PolicyVersionView, RollbackView};
 use crate::domain::JobStatus;
 use crate::jobs::{JobReport, ShadowRequest};
-use crate::policies::upload::{UploadCase, UploadRequest};
+use crate::policies::upload::UploadCase;
 use anyhow::{Context, anyhow, bail};
-use base64::Engine as _;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -189,19 +188,24 @@ fn version_line(v: &PolicyVersionView) -> String {
 
 /// Reads a case folder as the upload carries it: each file, named by its file name.
 pub fn read_cases(dir: &Path) -> anyhow::Result<Vec<UploadCase>> {
+    let mut out = Vec::new();
+    for p in case_files(dir)? {
+        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("case");
+        let bytes = std::fs::read(&p)?;
+        out.push(UploadCase::from_file(name, &bytes).map_err(|e| anyhow!("{}: {e}", p.display()))?);
+    }
+    Ok(out)
+}
+
+/// The case files of a folder (`*.json`), in name order.
+fn case_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
-    let mut out = Vec::new();
-    for p in paths {
-        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("case");
-        let bytes = std::fs::read(&p)?;
-        out.push(UploadCase::from_file(name, &bytes).map_err(|e| anyhow!("{}: {e}", p.display()))?);
-    }
-    Ok(out)
+    Ok(paths)
 }
 
 /// Runs `oip policy ...`.
@@ -296,17 +300,29 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
                     sig_path.display()
                 )
             })?;
-            let sig = crate::policies::release::SignatureFile::parse(&sig)
+            crate::policies::release::SignatureFile::parse(&sig)
                 .map_err(|e| anyhow!("{}: {e}", sig_path.display()))?;
             let cases_dir = cases.unwrap_or_else(|| crate_dir(&workspace, &region).join("cases"));
-            let body = UploadRequest {
-                module: base64::engine::general_purpose::STANDARD.encode(&bytes),
-                signature: Some(sig.signature),
-                release: Some(sig.release),
-                cases: read_cases(&cases_dir)?,
+            read_cases(&cases_dir)?; // each case file checked here, before anything is sent
+            // The module as its raw bytes, the .sig file and the case files, as the console's
+            // form sends them.
+            use reqwest::multipart::{Form, Part};
+            let file_name = |p: &Path| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
             };
+            let mut form = Form::new()
+                .part("module", Part::bytes(bytes).file_name(file_name(&module)))
+                .part("signature", Part::text(sig).file_name(file_name(&sig_path)));
+            for p in case_files(&cases_dir)? {
+                form = form.part(
+                    "cases",
+                    Part::bytes(std::fs::read(&p)?).file_name(file_name(&p)),
+                );
+            }
             let v: PolicyVersionView = Client::new(&remote)?
-                .post(&format!("/v1/regions/{region}/policies"), &body)
+                .post_form(&format!("/v1/regions/{region}/policies"), form)
                 .await?;
             eprintln!("{}", version_line(&v));
             println!("{}", v.id);

@@ -120,9 +120,9 @@ pub(crate) async fn render_claim(
         }
         (summary(l, &v))
         (decision_section(l, &v))
-        (reviewed_lines(l, &v, &s.who.token_id))
+        (reviewed_lines(l, &v, s.who.person()))
         (super::review_form::actions(l, s, &v))
-        (history(l, &v, &s.who.token_id))
+        (history(l, &v, s.who.person()))
     };
     layout::respond(status, layout::page(&s.ctx(), &title, false, body))
 }

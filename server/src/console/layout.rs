@@ -112,7 +112,8 @@ pub(crate) fn page(ctx: &Ctx, title: &str, refresh: bool, body: Markup) -> Marku
                         @if let Some(s) = ctx.session {
                             (l.t(i18n::SIGNED_IN_AS)) ": " (i18n::role(l, s.who.role.as_str()))
                             @if !s.who.regions.is_empty() { " · " (s.who.regions.join(", ")) }
-                            " · " code { (s.who.token_id) }
+                            @if let Some(name) = &s.who.user_name { " · " span.user-name { (name) } }
+                            " · " code { (s.who.person()) }
                         }
                     }
                     span.langs {

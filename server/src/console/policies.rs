@@ -10,17 +10,15 @@ use super::{Fields, Session, see_other};
 use crate::AppState;
 use crate::api::views::PolicyVersionView;
 use crate::auth::Role;
-use crate::error::{Code, Error, FieldProblem};
+use crate::error::{Code, Error};
 use crate::jobs::{self, ShadowRequest};
-use crate::policies::release::SignatureFile;
-use crate::policies::upload::{Upload, UploadCase};
+use crate::policies::upload::UploadForm;
 use crate::policies::{self, in_force_today, transitions};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use base64::Engine as _;
 use maud::{Markup, html};
 use oip_engine::types::Timestamp;
 use serde::Deserialize;
@@ -92,7 +90,7 @@ async fn render_policies(
             section.region #{ "region-" (region) } {
                 h2 { (l.t(i18n::COL_REGION)) " " (region) }
                 @if let Some((r, e)) = error { @if r == region { (error_box(l, e)) } }
-                (versions_table(l, items, &s.who.token_id))
+                (versions_table(l, items, s.who.person()))
                 @if s.who.role == Role::PolicyAdmin { (upload_form(l, s, region)) }
                 form.action method="post" action={ "/console/regions/" (region) "/rollback" } {
                     h3 { (l.t(i18n::ROLLBACK)) }
@@ -164,97 +162,6 @@ fn upload_form(l: Lang, s: &Session, region: &str) -> Markup {
     }
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::new(Code::PayloadTooLarge)
-    } else {
-        Error::new(Code::MalformedRequest).detail(e.body_text())
-    }
-}
-
-/// The upload form's parts, before the CSRF check (the body has to be read first).
-#[derive(Default)]
-struct UploadForm {
-    csrf: Option<String>,
-    module: Option<Vec<u8>>,
-    signature: Option<String>,
-    cases: Vec<(String, Vec<u8>)>,
-}
-
-async fn read_upload(mut m: Multipart) -> Result<UploadForm, Error> {
-    let mut form = UploadForm::default();
-    while let Some(field) = m.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let file = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(multipart_error)?;
-        // A file input left empty still sends a part, with no name and no bytes.
-        if file.as_deref() == Some("") && bytes.is_empty() {
-            continue;
-        }
-        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
-        match name.as_str() {
-            "csrf" => form.csrf = Some(text()),
-            "module" => form.module = Some(bytes.to_vec()),
-            "signature" | "signature_file" if !text().is_empty() => {
-                form.signature = Some(text());
-            }
-            "cases" => form.cases.push((file.unwrap_or_default(), bytes.to_vec())),
-            _ => {}
-        }
-    }
-    Ok(form)
-}
-
-/// The same upload the JSON route reads: cases named by their file names, as `oip policy push`
-/// names them.
-fn to_upload(form: UploadForm) -> Result<Upload, Error> {
-    let mut problems = Vec::new();
-    let module = form.module.unwrap_or_default();
-    if module.is_empty() {
-        problems.push(FieldProblem::new("module", "required (the .wasm file)"));
-    }
-    // The `.sig` file `oip policy sign` wrote: the release number and the signature.
-    let (signature, release) = match form.signature.as_deref().map(SignatureFile::parse) {
-        None => (None, None),
-        Some(Err(e)) => {
-            problems.push(FieldProblem::new("signature", e));
-            (None, None)
-        }
-        Some(Ok(f)) => match base64::engine::general_purpose::STANDARD.decode(f.signature) {
-            Ok(sig) => (Some(sig), Some(f.release)),
-            Err(_) => {
-                problems.push(FieldProblem::new("signature", "not base64"));
-                (None, None)
-            }
-        },
-    };
-    let mut cases = Vec::new();
-    for (i, (file, bytes)) in form.cases.iter().enumerate() {
-        let name = std::path::Path::new(file)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .filter(|s| !s.is_empty())
-            .unwrap_or("case");
-        let case = UploadCase::from_file(name, bytes).and_then(UploadCase::into_case);
-        match case {
-            Ok(c) => cases.push(c),
-            Err(e) => problems.push(FieldProblem::new(
-                format!("cases[{i}]"),
-                format!("{file}: not a case file: {e}"),
-            )),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Error::invalid_request(problems));
-    }
-    Ok(Upload {
-        module,
-        signature,
-        release,
-        cases,
-    })
-}
-
 /// `POST /console/regions/{region}/policies` (multipart).
 pub(crate) async fn upload(
     State(state): State<AppState>,
@@ -263,7 +170,7 @@ pub(crate) async fn upload(
     m: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let form = match m {
-        Ok(m) => read_upload(m).await,
+        Ok(m) => UploadForm::read(m).await,
         Err(e) => Err(Error::new(Code::MalformedRequest).detail(e.body_text())),
     };
     let form = match form {
@@ -273,7 +180,7 @@ pub(crate) async fn upload(
     if let Err(r) = s.check(form.csrf.as_deref()) {
         return r;
     }
-    let result = match to_upload(form) {
+    let result = match form.into_upload() {
         Ok(up) => policies::upload::upload(&state, &s.who, &region, up).await,
         Err(e) => Err(e),
     };
@@ -423,51 +330,6 @@ pub(crate) async fn redecide(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_upload_form_becomes_the_same_upload() {
-        let statement = crate::policies::release::ReleaseStatement {
-            region: "CN-SC".into(),
-            policy_id: "oip-policy-cn-sc".into(),
-            version: "2026.2".into(),
-            effective_from: "2026-01-01".into(),
-            effective_to: None,
-            wit_version: "1.0.0".into(),
-            module_sha256: "00".repeat(32),
-            release: 3,
-        };
-        let sig = serde_json::to_string(&SignatureFile {
-            release: statement.clone(),
-            signature: base64::engine::general_purpose::STANDARD.encode([7u8; 64]),
-        })
-        .expect("json");
-        let facts = include_str!("../../../policies/cn-sc/cases/covered_grade9_inpatient.json");
-        let form = UploadForm {
-            csrf: None,
-            module: Some(vec![0, 97, 115, 109]),
-            signature: Some(sig),
-            cases: vec![(
-                "covered_grade9_inpatient.json".into(),
-                facts.as_bytes().to_vec(),
-            )],
-        };
-        let up = to_upload(form).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(up.module, vec![0, 97, 115, 109]);
-        assert_eq!(up.signature, Some(vec![7u8; 64]));
-        assert_eq!(up.release, Some(statement));
-        assert_eq!(
-            up.cases[0].path.display().to_string(),
-            "covered_grade9_inpatient"
-        );
-        let bad = UploadForm {
-            signature: Some("%%%".into()),
-            cases: vec![("x.json".into(), b"[1]".to_vec())],
-            ..UploadForm::default()
-        };
-        let e = to_upload(bad).unwrap_err();
-        let paths: Vec<&str> = e.fields.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(paths, ["module", "signature", "cases[0]"]);
-    }
 
     #[test]
     fn local_times_are_beijing_time() {

@@ -169,7 +169,7 @@ fn queue_table(l: Lang, s: &Session, items: &[QueueItemView], today: Date) -> Ma
                         td { small { (i.created_at) } }
                         td {
                             @if i.fast_track { span.badge { (l.t(i18n::FAST_TRACK)) } " " }
-                            @if i.proposal_by.as_deref() == Some(s.who.token_id.as_str()) {
+                            @if i.proposal_by.as_deref() == Some(s.who.person()) {
                                 small { (l.t(i18n::PROPOSED_BY_YOU)) }
                             }
                         }

@@ -66,7 +66,7 @@ pub(crate) async fn render_version(
         .any(|j| j.as_ref().is_some_and(|j| j.status == JobStatus::Running));
     let status = error.map(Error::status).unwrap_or(StatusCode::OK);
     let st = v.status.as_str();
-    let me = s.who.token_id.as_str();
+    let me = s.who.person();
     let title = format!("{} {}", l.t(i18n::VERSION_TITLE), v.version);
     let body = html! {
         h1 { (l.t(i18n::VERSION_TITLE)) " " (v.region) " " (v.version) " "
@@ -237,7 +237,7 @@ fn steps(l: Lang, s: &Session, v: &PolicyVersionView) -> Markup {
     html! {
         section #steps {
             h2 { (l.t(i18n::ACTIONS)) }
-            @if can(PolicyStep::Approve) {
+            @if can(PolicyStep::Approve) && s.who.role == crate::auth::Role::PolicyAdmin {
                 form.action #approve-version method="post" action={ "/console/policies/" (id) "/approve" } {
                     h3 { (l.t(i18n::APPROVE_VERSION)) }
                     p.muted { (l.t(i18n::APPROVE_VERSION_HELP)) }

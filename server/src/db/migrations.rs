@@ -20,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(M0008RegionScan),
             Box::new(M0009Queue),
             Box::new(M0010DataKeys),
+            Box::new(M0011KeyApproval),
+            Box::new(M0012Users),
         ]
     }
 }
@@ -407,6 +409,50 @@ sql_migration!(
     M0010DataKeys,
     "m0010_data_keys",
     M0010
+);
+
+const M0011: &str = "
+ALTER TABLE signing_keys ADD COLUMN approved_by TEXT;
+ALTER TABLE signing_keys ADD COLUMN approved_at TEXT;
+ALTER TABLE signing_keys ADD COLUMN revoke_requested_by TEXT;
+ALTER TABLE signing_keys ADD COLUMN revoke_requested_at TEXT;
+UPDATE signing_keys SET approved_by = added_by, approved_at = created_at
+";
+
+sql_migration!(
+    /// Two admins per signing key: one proposes, another approves; one asks for a revocation,
+    /// another carries it out. Keys registered before this migration stay live (their adder
+    /// stands as their approver).
+    M0011KeyApproval,
+    "m0011_key_approval",
+    M0011
+);
+
+const M0012: &str = "
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    employee_id TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    regions TEXT NOT NULL,
+    active BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    disabled_at TEXT,
+    disabled_by TEXT
+);
+ALTER TABLE tokens ADD COLUMN user_id TEXT;
+ALTER TABLE tokens ADD COLUMN label TEXT;
+ALTER TABLE tokens ADD COLUMN expires_at BIGINT;
+CREATE INDEX tokens_user ON tokens (user_id)
+";
+
+sql_migration!(
+    /// Users: the named people who hold tokens; each token names its user, a label and an
+    /// expiry. Tokens issued before name no user and never expire (revoke and reissue them).
+    M0012Users,
+    "m0012_users",
+    M0012
 );
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {

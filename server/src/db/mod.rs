@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod policies;
 pub mod reviews;
 pub mod tokens;
+pub mod users;
 pub mod webhooks;
 pub mod writer;
 

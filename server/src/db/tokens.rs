@@ -17,44 +17,71 @@ pub struct TokenRow {
     pub regions: Vec<String>,
     /// Revoked when.
     pub revoked_at: Option<String>,
+    /// The user who holds it.
+    pub user_id: Option<String>,
+    /// The user's name.
+    pub user_name: Option<String>,
+    /// Whether the user is active (true for a token with no user).
+    pub user_active: bool,
+    /// Refused from this instant (unix seconds).
+    pub expires_at: Option<i64>,
+}
+
+impl TokenRow {
+    /// Whether the token admits its bearer at `now` (unix seconds): not revoked, not expired,
+    /// and its user (if any) active.
+    pub fn admits(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.user_active && self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+/// A token to store.
+#[derive(Clone, Debug)]
+pub struct NewTokenRow<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// The token's hash.
+    pub hash: &'a str,
+    /// Role.
+    pub role: Role,
+    /// Platform.
+    pub platform: Option<&'a str>,
+    /// Regions.
+    pub regions: &'a [String],
+    /// Holder.
+    pub user_id: Option<&'a str>,
+    /// Label.
+    pub label: Option<&'a str>,
+    /// Expiry (unix seconds).
+    pub expires_at: Option<i64>,
+    /// Issued.
+    pub now: &'a str,
 }
 
 impl Db {
     /// Stores a token's hash.
-    pub async fn insert_token(
-        &self,
-        id: &str,
-        hash: &str,
-        role: Role,
-        platform: Option<&str>,
-        regions: &[String],
-        now: &str,
-    ) -> Result<(), DbErr> {
-        let stmt = self.insert_token_stmt(id, hash, role, platform, regions, now);
+    pub async fn insert_token(&self, row: &NewTokenRow<'_>) -> Result<(), DbErr> {
+        let stmt = self.insert_token_stmt(row);
         sea_orm::ConnectionTrait::execute_raw(&self.conn, stmt)
             .await
             .map(|_| ())
     }
 
     /// The statement storing a token, to run with its audit entry in one transaction.
-    pub fn insert_token_stmt(
-        &self,
-        id: &str,
-        hash: &str,
-        role: Role,
-        platform: Option<&str>,
-        regions: &[String],
-        now: &str,
-    ) -> Statement {
+    pub fn insert_token_stmt(&self, row: &NewTokenRow<'_>) -> Statement {
         self.stmt(
-            "INSERT INTO tokens (id, token_hash, role, platform, regions, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO tokens (id, token_hash, role, platform, regions, created_at, user_id, \
+             label, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             vec![
-                id.into(),
-                hash.into(),
-                role.as_str().into(),
-                platform.map(str::to_string).into(),
-                super::to_json(&regions).into(),
-                now.into(),
+                row.id.into(),
+                row.hash.into(),
+                row.role.as_str().into(),
+                row.platform.map(str::to_string).into(),
+                super::to_json(&row.regions).into(),
+                row.now.into(),
+                row.user_id.map(str::to_string).into(),
+                row.label.map(str::to_string).into(),
+                row.expires_at.into(),
             ],
         )
     }
@@ -70,15 +97,27 @@ impl Db {
     /// A token by its hash.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>, DbErr> {
         self.one(
-            "SELECT id, role, platform, regions, revoked_at FROM tokens WHERE token_hash = ?",
+            "SELECT t.id, t.role, t.platform, t.regions, t.revoked_at, t.user_id, t.expires_at, \
+             u.name AS user_name, u.active AS user_active \
+             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
             vec![hash.into()],
             |r| {
+                let user_id = os(r, "user_id")?;
+                let active = r.try_get::<Option<i64>>("", "user_active").or_else(|_| {
+                    r.try_get::<Option<i32>>("", "user_active")
+                        .map(|v| v.map(i64::from))
+                })?;
                 Ok(TokenRow {
                     id: s(r, "id")?,
                     role: named(r, "role")?,
                     platform: os(r, "platform")?,
                     regions: json(r, "regions")?,
                     revoked_at: os(r, "revoked_at")?,
+                    // A token whose user row is missing admits nobody.
+                    user_active: user_id.is_none() || active.is_some_and(|a| a != 0),
+                    user_id,
+                    user_name: os(r, "user_name")?,
+                    expires_at: r.try_get::<Option<i64>>("", "expires_at")?,
                 })
             },
         )

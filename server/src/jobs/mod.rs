@@ -94,14 +94,14 @@ async fn new_job(
         failed: 0,
         report: None,
         error: None,
-        requested_by: who.token_id.clone(),
+        requested_by: who.person().to_string(),
         created_at: now().to_string(),
         started_at: t,
         heartbeat_at: t,
         finished_at: None,
     };
     let audit = AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: format!("policy.{kind}_started"),
         claim_id: None,
         before: None,

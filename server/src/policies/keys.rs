@@ -1,5 +1,6 @@
-//! The regions' signing keys: registered and revoked by an admin; a module must be signed by
-//! a live key of its own region.
+//! The regions' signing keys, two admins for each step: one proposes a key and another
+//! approves it before it signs anything; one asks for a revocation and another carries it out.
+//! A module must be signed by a live key of its own region.
 
 use crate::auth::{Principal, Role};
 use crate::db::keys::KeyRow;
@@ -24,7 +25,8 @@ pub struct NewKey {
     pub public_key: String,
 }
 
-/// Registers a signing key for a region (admin).
+/// Proposes a signing key for a region (admin); it signs nothing until another admin approves
+/// it ([`approve_key`]).
 pub async fn add_key(state: &AppState, who: &Principal, req: &NewKey) -> Result<KeyRow, Error> {
     who.require(&[Role::Admin])?;
     let mut problems = Vec::new();
@@ -49,12 +51,16 @@ pub async fn add_key(state: &AppState, who: &Principal, req: &NewKey) -> Result<
         id: new_id("key"),
         region: req.region.clone(),
         public_key: req.public_key.to_lowercase(),
-        added_by: who.token_id.clone(),
+        added_by: who.person().to_string(),
         created_at: now().to_string(),
         revoked_at: None,
+        approved_by: None,
+        approved_at: None,
+        revoke_requested_by: None,
+        revoke_requested_at: None,
     };
     let audit = AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: "key.added".into(),
         claim_id: None,
         before: None,
@@ -78,29 +84,82 @@ pub async fn add_key(state: &AppState, who: &Principal, req: &NewKey) -> Result<
     Ok(row)
 }
 
-/// Revokes a signing key (admin).
-pub async fn revoke_key(state: &AppState, who: &Principal, id: &str) -> Result<(), Error> {
+/// A second admin approves a proposed key: from now on it signs its region's modules.
+pub async fn approve_key(state: &AppState, who: &Principal, id: &str) -> Result<KeyRow, Error> {
     who.require(&[Role::Admin])?;
     let audit = AuditDraft {
-        actor: who.token_id.clone(),
-        action: "key.revoked".into(),
+        actor: who.person().to_string(),
+        action: "key.approved".into(),
         claim_id: None,
         before: None,
         after: Some(json!({ "key_id": id }).to_string()),
     };
+    let at = now().to_string();
     let done = state
         .writer
         .submit_logged(
-            Some(state.db.revoke_key_stmt(id, &now().to_string())),
+            Some(state.db.approve_key_stmt(id, who.person(), &at)),
             vec![],
             vec![audit],
             vec![],
         )
         .await?;
+    let key = state.db.key(id).await?.ok_or(Code::NotFound)?;
     if done {
-        Ok(())
+        Ok(key)
+    } else if key.approved_by.is_none() && key.revoked_at.is_none() {
+        Err(Code::SecondAdminRequired.into())
     } else {
-        Err(Code::NotFound.into())
+        Err(Code::KeyNotProposed.into())
+    }
+}
+
+/// What a revocation did.
+pub enum Revocation {
+    /// The key is revoked (a proposed key withdrawn, or a live one whose revocation another
+    /// admin had asked for).
+    Revoked,
+    /// The revocation is asked for; another admin carries it out.
+    Requested(KeyRow),
+}
+
+/// Revokes a signing key (admin): a key not yet approved at once; a live key in two steps,
+/// by two admins. Modules it signed cannot be approved or activated from then on.
+pub async fn revoke_key(state: &AppState, who: &Principal, id: &str) -> Result<Revocation, Error> {
+    who.require(&[Role::Admin])?;
+    let at = now().to_string();
+    let entry = |action: &str| AuditDraft {
+        actor: who.person().to_string(),
+        action: action.into(),
+        claim_id: None,
+        before: None,
+        after: Some(json!({ "key_id": id }).to_string()),
+    };
+    let revoked = state
+        .writer
+        .submit_logged(
+            Some(state.db.revoke_key_stmt(id, who.person(), &at)),
+            vec![],
+            vec![entry("key.revoked")],
+            vec![],
+        )
+        .await?;
+    if revoked {
+        return Ok(Revocation::Revoked);
+    }
+    let requested = state
+        .writer
+        .submit_logged(
+            Some(state.db.request_revoke_key_stmt(id, who.person(), &at)),
+            vec![],
+            vec![entry("key.revocation_requested")],
+            vec![],
+        )
+        .await?;
+    match state.db.key(id).await? {
+        Some(k) if requested => Ok(Revocation::Requested(k)),
+        Some(k) if k.revoked_at.is_none() => Err(Code::SecondAdminRequired.into()),
+        _ => Err(Code::NotFound.into()),
     }
 }
 

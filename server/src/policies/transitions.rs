@@ -85,12 +85,17 @@ async fn transition(
         .ok_or_else(|| Code::NotFound.into())
 }
 
-/// `uploaded → approved`: by someone other than the uploader, after a finished shadow run.
+/// `uploaded → approved`: by a policy_admin of the region other than the uploader, after a
+/// finished shadow run. An admin may not approve: otherwise one admin could register a region's
+/// key, issue a policy_admin token, upload and approve alone.
 pub async fn approve(state: &AppState, who: &Principal, sha256: &str) -> Result<PolicyRow, Error> {
     let p = managed(state, who, sha256).await?;
+    if who.role != crate::auth::Role::PolicyAdmin {
+        return Err(Code::ApproverMustBePolicyAdmin.into());
+    }
     allowed(&p, PolicyStep::Approve)?;
     key_live(&p)?;
-    if p.uploaded_by.as_deref() == Some(who.token_id.as_str()) {
+    if p.uploaded_by.as_deref() == Some(who.person()) {
         return Err(Code::DifferentApproverRequired.into());
     }
     let shadow_done = state
@@ -104,11 +109,11 @@ pub async fn approve(state: &AppState, who: &Principal, sha256: &str) -> Result<
     let at = now().to_string();
     transition(
         state,
-        &who.token_id,
+        who.person(),
         "policy.approved",
-        state.db.approve_stmt(sha256, &who.token_id, &at),
+        state.db.approve_stmt(sha256, who.person(), &at),
         &p,
-        json!({ "status": PolicyStatus::Approved, "approved_by": who.token_id }).to_string(),
+        json!({ "status": PolicyStatus::Approved, "approved_by": who.person() }).to_string(),
     )
     .await
 }
@@ -127,7 +132,7 @@ pub async fn activate(
             allowed(&p, PolicyStep::Schedule)?;
             transition(
                 state,
-                &who.token_id,
+                who.person(),
                 "policy.scheduled",
                 state.db.schedule_stmt(sha256, t.0),
                 &p,
@@ -140,7 +145,7 @@ pub async fn activate(
             allowed(&p, PolicyStep::Activate)?;
             transition(
                 state,
-                &who.token_id,
+                who.person(),
                 "policy.activated",
                 state.db.activate_stmt(sha256, &now().to_string()),
                 &p,
@@ -177,7 +182,7 @@ pub async fn rollback(
     let previous = active.into_iter().next();
     let rolled = transition(
         state,
-        &who.token_id,
+        who.person(),
         "policy.rolled_back",
         state.db.rollback_stmt(&latest.sha256),
         &latest,

@@ -3,7 +3,7 @@
 //! through the engine, and the version stored `uploaded`.
 
 use super::may_manage;
-use super::release::ReleaseStatement;
+use super::release::{ReleaseStatement, SignatureFile};
 use crate::auth::{Principal, Role};
 use crate::db::keys::KeyRow;
 use crate::db::policies::{PolicyRow, Validation};
@@ -11,6 +11,8 @@ use crate::db::writer::AuditDraft;
 use crate::domain::{PolicySource, PolicyStatus};
 use crate::error::{Code, Error, FieldProblem};
 use crate::{AppState, now};
+use axum::extract::Multipart;
+use axum::http::StatusCode;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, VerifyingKey};
 use oip_engine::types::cases::{Case, Expected};
@@ -46,6 +48,22 @@ pub struct UploadRequest {
     #[serde(default)]
     #[schema(max_items = 10000)]
     pub cases: Vec<UploadCase>,
+}
+
+/// An upload as `multipart/form-data` (the schema of the form; read by [`UploadForm`]).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "describes the form in the OpenAPI document")]
+pub struct UploadMultipart {
+    /// The module file, its raw bytes.
+    #[schema(value_type = String, format = Binary)]
+    module: Vec<u8>,
+    /// The `.sig` file `oip policy sign` wrote: `{"release": {...}, "signature": "..."}`.
+    #[schema(max_length = 4000)]
+    signature: String,
+    /// The module's case files, one part each (the file name names the case).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    cases: Vec<Vec<u8>>,
 }
 
 /// A case file, named.
@@ -208,7 +226,7 @@ async fn check_signature(
     };
     let keys = state.db.keys(None).await?;
     let mut other_region = None;
-    for k in keys.iter().filter(|k| k.revoked_at.is_none()) {
+    for k in keys.iter().filter(|k| k.live()) {
         if verifies(k) {
             if k.region == region {
                 return Ok((k.clone(), statement));
@@ -356,6 +374,105 @@ fn check_window(from: Date, to: Option<Date>) -> Result<(), Error> {
     }
 }
 
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::new(Code::PayloadTooLarge)
+    } else {
+        Error::new(Code::MalformedRequest).detail(e.body_text())
+    }
+}
+
+/// An upload as `multipart/form-data` (the API's raw-bytes form, and the console's form): the
+/// module file as bytes, the `.sig` file (or its text), the case files; read before the
+/// console's CSRF check (the body has to be read first).
+#[derive(Default)]
+pub struct UploadForm {
+    /// The console's CSRF token.
+    pub csrf: Option<String>,
+    module: Option<Vec<u8>>,
+    signature: Option<String>,
+    cases: Vec<(String, Vec<u8>)>,
+}
+
+impl UploadForm {
+    /// Reads the parts: `module` (the .wasm file), `signature` or `signature_file` (the .sig
+    /// file `oip policy sign` wrote), `cases` (case files, repeatable), `csrf`; others ignored.
+    pub async fn read(mut m: Multipart) -> Result<UploadForm, Error> {
+        let mut form = UploadForm::default();
+        while let Some(field) = m.next_field().await.map_err(multipart_error)? {
+            let name = field.name().unwrap_or_default().to_string();
+            let file = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            // A file input left empty still sends a part, with no name and no bytes.
+            if file.as_deref() == Some("") && bytes.is_empty() {
+                continue;
+            }
+            let text = || String::from_utf8_lossy(&bytes).trim().to_string();
+            match name.as_str() {
+                "csrf" => form.csrf = Some(text()),
+                "module" => form.module = Some(bytes.to_vec()),
+                "signature" | "signature_file" if !text().is_empty() => {
+                    form.signature = Some(text());
+                }
+                "cases" => form.cases.push((file.unwrap_or_default(), bytes.to_vec())),
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
+
+    /// The same upload the JSON body reads: cases named by their file names, as `oip policy
+    /// push` names them.
+    pub fn into_upload(self) -> Result<Upload, Error> {
+        let form = self;
+        let mut problems = Vec::new();
+        let module = form.module.unwrap_or_default();
+        if module.is_empty() {
+            problems.push(FieldProblem::new("module", "required (the .wasm file)"));
+        }
+        // The `.sig` file `oip policy sign` wrote: the release number and the signature.
+        let (signature, release) = match form.signature.as_deref().map(SignatureFile::parse) {
+            None => (None, None),
+            Some(Err(e)) => {
+                problems.push(FieldProblem::new("signature", e));
+                (None, None)
+            }
+            Some(Ok(f)) => match base64::engine::general_purpose::STANDARD.decode(f.signature) {
+                Ok(sig) => (Some(sig), Some(f.release)),
+                Err(_) => {
+                    problems.push(FieldProblem::new("signature", "not base64"));
+                    (None, None)
+                }
+            },
+        };
+        let mut cases = Vec::new();
+        for (i, (file, bytes)) in form.cases.iter().enumerate() {
+            let name = std::path::Path::new(file)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|s| !s.is_empty())
+                .unwrap_or("case");
+            let case = UploadCase::from_file(name, bytes).and_then(UploadCase::into_case);
+            match case {
+                Ok(c) => cases.push(c),
+                Err(e) => problems.push(FieldProblem::new(
+                    format!("cases[{i}]"),
+                    format!("{file}: not a case file: {e}"),
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::invalid_request(problems));
+        }
+        Ok(Upload {
+            module,
+            signature,
+            release,
+            cases,
+        })
+    }
+}
+
 /// Refuses unless `who` is a policy_admin of `region`: checked before the upload's body is
 /// read (up to 32 MiB), so a token of any other role cannot make the server read one.
 pub fn may_upload(who: &Principal, region: &str) -> Result<(), Error> {
@@ -435,7 +552,7 @@ pub async fn upload(
     let mut row = PolicyRow::deployed(m, policy.sha256(), PolicySource::Upload, 0, &t);
     row.status = PolicyStatus::Uploaded;
     row.activated_at = None;
-    row.uploaded_by = Some(who.token_id.clone());
+    row.uploaded_by = Some(who.person().to_string());
     row.signed_by = Some(key.id.clone());
     row.validation = Some(Validation {
         cases: n_cases as u64,
@@ -446,7 +563,7 @@ pub async fn upload(
         release: Some(release),
     });
     let audit = AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: "policy.uploaded".into(),
         claim_id: None,
         before: None,
@@ -468,5 +585,55 @@ pub async fn upload(
     } else {
         // Stored meanwhile by a concurrent upload of the same bytes.
         Ok((false, state.db.policy(&row.sha256).await?.unwrap_or(row)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_form_becomes_the_same_upload() {
+        let statement = crate::policies::release::ReleaseStatement {
+            region: "CN-SC".into(),
+            policy_id: "oip-policy-cn-sc".into(),
+            version: "2026.2".into(),
+            effective_from: "2026-01-01".into(),
+            effective_to: None,
+            wit_version: "1.0.0".into(),
+            module_sha256: "00".repeat(32),
+            release: 3,
+        };
+        let sig = serde_json::to_string(&SignatureFile {
+            release: statement.clone(),
+            signature: base64::engine::general_purpose::STANDARD.encode([7u8; 64]),
+        })
+        .expect("json");
+        let facts = include_str!("../../../policies/cn-sc/cases/covered_grade9_inpatient.json");
+        let form = UploadForm {
+            csrf: None,
+            module: Some(vec![0, 97, 115, 109]),
+            signature: Some(sig),
+            cases: vec![(
+                "covered_grade9_inpatient.json".into(),
+                facts.as_bytes().to_vec(),
+            )],
+        };
+        let up = form.into_upload().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(up.module, vec![0, 97, 115, 109]);
+        assert_eq!(up.signature, Some(vec![7u8; 64]));
+        assert_eq!(up.release, Some(statement));
+        assert_eq!(
+            up.cases[0].path.display().to_string(),
+            "covered_grade9_inpatient"
+        );
+        let bad = UploadForm {
+            signature: Some("%%%".into()),
+            cases: vec![("x.json".into(), b"[1]".to_vec())],
+            ..UploadForm::default()
+        };
+        let e = bad.into_upload().unwrap_err();
+        let paths: Vec<&str> = e.fields.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["module", "signature", "cases[0]"]);
     }
 }

@@ -84,7 +84,7 @@ pub async fn review(
 ) -> Result<Reviewed, Error> {
     let claim = crate::claims::visible(state, who, id).await?;
     let transition = check(&claim, ClaimAction::Review(req.action), who)?;
-    let me = who.token_id.clone();
+    let me = who.person().to_string();
     let from = claim.status;
     let mut w = claim.workflow.clone();
     let mut problems = Vec::new();
@@ -292,7 +292,7 @@ async fn commit(
     let review = ReviewRow {
         id: new_id("rev"),
         claim_id: claim.id.clone(),
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: action.to_string(),
         reason_code: reason.and_then(<crate::domain::ReasonCode as crate::domain::Named>::parse),
         note: note.map(str::to_string),
@@ -303,7 +303,7 @@ async fn commit(
         created_at: t.to_string(),
     };
     let audit = vec![AuditDraft {
-        actor: who.token_id.clone(),
+        actor: who.person().to_string(),
         action: format!("review.{action}"),
         claim_id: Some(claim.id.clone()),
         before: Some(json!({ "status": claim.status, "workflow": claim.workflow }).to_string()),

@@ -423,27 +423,23 @@ async fn roles_and_scopes_are_default_deny() {
             s.call("GET", &path, "oip_forged", None, None).await.0,
             StatusCode::UNAUTHORIZED
         );
-        // Token requests are validated.
+        // User requests are validated.
         let (st, e) = s
             .call(
                 "POST",
-                "/v1/tokens",
+                "/v1/users",
                 ADMIN,
-                Some(json!({"role": "policy_admin", "regions": ["CN-SC", "CN-BJ"]})),
+                Some(
+                    json!({"name": "Li", "employee_id": "E1", "role": "policy_admin",
+                            "regions": ["CN-SC", "CN-BJ"]}),
+                ),
                 None,
             )
             .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["fields"][0]["path"], "regions", "{e}");
         // Revocation takes effect.
-        let (_, t) = s
-            .call(
-                "POST",
-                "/v1/tokens",
-                ADMIN,
-                Some(json!({"role": "auditor"})),
-                None,
-            )
-            .await;
+        let (_, t) = issue_token(&s.http, &s.url, ADMIN, json!({"role": "auditor"})).await;
         let token = t["token"].as_str().unwrap();
         assert_eq!(
             s.call("GET", &path, token, None, None).await.0,

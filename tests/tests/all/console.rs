@@ -1011,15 +1011,13 @@ async fn the_session_cookie_is_strict_and_every_form_checks_its_csrf_token() {
     );
 
     // A revoked token's session ends with it.
-    let (st, v) = s
-        .call(
-            "POST",
-            "/v1/tokens",
-            ADMIN,
-            Some(json!({"role": "adjuster", "regions": ["CN-SC"]})),
-            None,
-        )
-        .await;
+    let (st, v) = issue_token(
+        &s.http,
+        &s.url,
+        ADMIN,
+        json!({"role": "adjuster", "regions": ["CN-SC"]}),
+    )
+    .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let (token, token_id) = (
         v["token"].as_str().expect("token"),

@@ -31,16 +31,7 @@ async fn crash_and_recover(backend: Backend) {
     .await;
     assert_eq!(st, StatusCode::CREATED);
     let mt = t["token"].as_str().unwrap().to_string();
-    let (_, a) = call(
-        &http,
-        &first.url,
-        "POST",
-        "/v1/tokens",
-        ADMIN,
-        Some(json!({"role": "auditor"})),
-        None,
-    )
-    .await;
+    let (_, a) = issue_token(&http, &first.url, ADMIN, json!({"role": "auditor"})).await;
     let auditor = a["token"].as_str().unwrap().to_string();
 
     let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();

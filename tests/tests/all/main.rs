@@ -10,6 +10,7 @@ mod new_region;
 mod policies;
 mod review;
 mod security;
+mod users;
 mod webhooks;
 
 /// Starts this package's `oip` binary as a server process.

@@ -24,10 +24,7 @@ async fn key_id(s: &TestServer, region: &str) -> String {
 }
 
 async fn revoke_key(s: &TestServer, id: &str) {
-    let (st, v) = s
-        .call("DELETE", &format!("/v1/keys/{id}"), ADMIN, None, None)
-        .await;
-    assert!(st.is_success(), "{st} {v}");
+    oip_tests::revoke_key(&s.http, &s.url, id).await;
 }
 
 async fn step(s: &TestServer, token: &str, id: &str, step: &str) -> (StatusCode, Value) {
@@ -39,6 +36,127 @@ async fn step(s: &TestServer, token: &str, id: &str, step: &str) -> (StatusCode,
         None,
     )
     .await
+}
+
+/// Item 3: one admin registered a region's signing key alone (and could then issue a
+/// policy_admin token, upload and approve: a province of one). A key is proposed by one admin
+/// and signs nothing until another approves it; revoking a live key takes two admins too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_or_revoking_a_signing_key_takes_two_admins() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let key = signing_key(7);
+        let body = json!({"region": "CN-SC", "public_key": public_hex(&key)});
+        let (st, k) = s.call("POST", "/v1/keys", ADMIN, Some(body), None).await;
+        assert_eq!(st, StatusCode::CREATED, "{k}");
+        assert_eq!(k["status"], "proposed", "{k}");
+        let id = k["id"].as_str().expect("id").to_string();
+
+        // A proposed key signs nothing.
+        let sc = s
+            .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+            .await;
+        let upload = || {
+            s.call(
+                "POST",
+                "/v1/regions/CN-SC/policies",
+                &sc,
+                Some(upload_body(&next_sc_module(), Some(&key), sc_cases(false))),
+                None,
+            )
+        };
+        let (st, v) = upload().await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "signature_invalid"),
+            "{v}"
+        );
+
+        // The proposer cannot approve it; a platform or policy_admin token cannot either.
+        let srv = &s;
+        let approve = |token: String| {
+            let path = format!("/v1/keys/{id}/approve");
+            async move { srv.call("POST", &path, &token, None, None).await }
+        };
+        let (st, v) = approve(ADMIN.to_string()).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "second_admin_required"),
+            "{v}"
+        );
+        let (st, _) = approve(sc.clone()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+
+        // A second admin approves: the key is live and signs.
+        let second = second_admin(&s.http, &s.url).await;
+        let (st, k) = approve(second.clone()).await;
+        assert_eq!(st, StatusCode::OK, "{k}");
+        assert_eq!(k["status"], "live", "{k}");
+        assert!(k["approved_by"].is_string(), "{k}");
+        let (st, v) = approve(second.clone()).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "key_not_proposed"),
+            "{v}"
+        );
+        let (st, v) = upload().await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+
+        // Revocation: the first admin asks (the key still signs), asking twice is refused,
+        // a second admin carries it out.
+        let path = format!("/v1/keys/{id}");
+        let (st, k) = s.call("DELETE", &path, ADMIN, None, None).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{k}");
+        assert_eq!(k["status"], "revocation_requested", "{k}");
+        let (st, v) = s.call("DELETE", &path, ADMIN, None, None).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::CONFLICT, "second_admin_required"),
+            "{v}"
+        );
+        let (_, keys) = s.call("GET", "/v1/keys", ADMIN, None, None).await;
+        assert_eq!(keys["items"][0]["status"], "revocation_requested", "{keys}");
+        let (st, _) = s.call("DELETE", &path, &second, None, None).await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (_, keys) = s.call("GET", "/v1/keys", ADMIN, None, None).await;
+        assert_eq!(keys["items"][0]["status"], "revoked", "{keys}");
+        let (st, v) = s.call("DELETE", &path, &second, None, None).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+
+        // A proposal nobody approved is withdrawn by one admin at once.
+        let other = signing_key(9);
+        let body = json!({"region": "CN-SC", "public_key": public_hex(&other)});
+        let (st, k) = s.call("POST", "/v1/keys", ADMIN, Some(body), None).await;
+        assert_eq!(st, StatusCode::CREATED, "{k}");
+        let path = format!("/v1/keys/{}", k["id"].as_str().expect("id"));
+        let (st, _) = s.call("DELETE", &path, ADMIN, None, None).await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+
+        // Every step is in the audit trail under its admin.
+        let (_, audit) = s.call("GET", "/v1/audit", ADMIN, None, None).await;
+        let actions: Vec<&str> = audit["items"]
+            .as_array()
+            .or(audit.as_array())
+            .expect("audit")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .filter(|a| a.starts_with("key."))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "key.added",
+                "key.approved",
+                "key.revocation_requested",
+                "key.revoked",
+                "key.added",
+                "key.revoked"
+            ],
+            "{audit}"
+        );
+        s.stop().await;
+    })
+    .await;
 }
 
 /// Item 7: revoking a key did not touch the modules it signed; activation never looked at
@@ -488,6 +606,7 @@ async fn a_platform_reads_no_adjusters_note_no_token_id_and_no_audit_rows() {
             let text = v.to_string();
             assert!(!text.contains("INTERNAL-NOTE"), "{path}: {text}");
             assert!(!text.contains("tok_"), "{path} names a token: {text}");
+            assert!(!text.contains("usr_"), "{path} names a user: {text}");
             for t in &token_ids {
                 assert!(!text.contains(t.as_str()), "{path} names {t}");
             }
@@ -505,7 +624,7 @@ async fn a_platform_reads_no_adjusters_note_no_token_id_and_no_audit_rows() {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        assert!(adjuster_id.starts_with("tok_"), "{v}");
+        assert!(adjuster_id.starts_with("usr_"), "{v}");
 
         // The console shows the platform its claim without the audit trail or the note.
         let http = reqwest::Client::builder()

@@ -3,9 +3,11 @@
 
 mod claim;
 mod policy;
+mod users;
 
 pub use claim::*;
 pub use policy::*;
+pub use users::*;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -227,10 +227,43 @@ pub struct KeyView {
     pub created_at: String,
     /// When it was revoked.
     pub revoked_at: Option<String>,
+    /// Where it stands: it signs modules only while `live` or `revocation_requested`.
+    pub status: KeyStatus,
+    /// The second admin, who approved it.
+    pub approved_by: Option<String>,
+    /// When.
+    pub approved_at: Option<String>,
+    /// The admin who asked for its revocation.
+    pub revoke_requested_by: Option<String>,
+    /// When.
+    pub revoke_requested_at: Option<String>,
+}
+
+/// Where a signing key stands: two admins take each step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// Proposed by one admin, awaiting another's approval; signs nothing yet.
+    Proposed,
+    /// Approved: signs its region's modules.
+    Live,
+    /// One admin asked for its revocation; it signs until another carries it out.
+    RevocationRequested,
+    /// Revoked (or withdrawn before approval).
+    Revoked,
 }
 
 impl From<&KeyRow> for KeyView {
     fn from(k: &KeyRow) -> KeyView {
+        let status = if k.revoked_at.is_some() {
+            KeyStatus::Revoked
+        } else if k.approved_by.is_none() {
+            KeyStatus::Proposed
+        } else if k.revoke_requested_by.is_some() {
+            KeyStatus::RevocationRequested
+        } else {
+            KeyStatus::Live
+        };
         KeyView {
             id: k.id.clone(),
             region: k.region.clone(),
@@ -238,6 +271,11 @@ impl From<&KeyRow> for KeyView {
             added_by: k.added_by.clone(),
             created_at: k.created_at.clone(),
             revoked_at: k.revoked_at.clone(),
+            status,
+            approved_by: k.approved_by.clone(),
+            approved_at: k.approved_at.clone(),
+            revoke_requested_by: k.revoke_requested_by.clone(),
+            revoke_requested_at: k.revoke_requested_at.clone(),
         }
     }
 }
@@ -261,6 +299,12 @@ pub struct IssuedTokenView {
     pub platform: Option<String>,
     /// Its regions.
     pub regions: Vec<String>,
+    /// The user who holds it (none for a platform's token).
+    pub user_id: Option<String>,
+    /// What it is for.
+    pub label: Option<String>,
+    /// When it stops working.
+    pub expires_at: Timestamp,
 }
 
 /// A platform's webhook.

@@ -1,0 +1,157 @@
+//! The `users` table: the named people who hold tokens, and the tokens each holds.
+
+use super::{Db, i, json, named, os, s};
+use crate::domain::Role;
+use sea_orm::{DbErr, QueryResult, Statement};
+
+/// A person who holds tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserRow {
+    /// Id (`usr_...`).
+    pub id: String,
+    /// Full name, as the agency knows the person.
+    pub name: String,
+    /// The employer's staff number; one user per number.
+    pub employee_id: String,
+    /// What the person does.
+    pub role: Role,
+    /// The regions, for adjusters and policy admins.
+    pub regions: Vec<String>,
+    /// Whether the person may act (a disabled user's tokens are refused).
+    pub active: bool,
+    /// Added.
+    pub created_at: String,
+    /// By whom (a user id, or the bootstrap token's id).
+    pub created_by: String,
+    /// Disabled.
+    pub disabled_at: Option<String>,
+    /// By whom.
+    pub disabled_by: Option<String>,
+}
+
+/// A token as an admin sees it: never the token itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    /// Id (`tok_...`).
+    pub id: String,
+    /// Role.
+    pub role: Role,
+    /// Platform, for platform tokens.
+    pub platform: Option<String>,
+    /// Regions.
+    pub regions: Vec<String>,
+    /// The user holding it (none for a platform's or the bootstrap token).
+    pub user_id: Option<String>,
+    /// What it is for ("laptop", "batch job").
+    pub label: Option<String>,
+    /// Issued.
+    pub created_at: String,
+    /// Refused from this instant (unix seconds); none for tokens issued before expiries.
+    pub expires_at: Option<i64>,
+    /// Revoked.
+    pub revoked_at: Option<String>,
+}
+
+const USER_COLS: &str = "id, name, employee_id, role, regions, active, created_at, created_by, disabled_at, disabled_by";
+
+fn user_row(r: &QueryResult) -> Result<UserRow, DbErr> {
+    Ok(UserRow {
+        id: s(r, "id")?,
+        name: s(r, "name")?,
+        employee_id: s(r, "employee_id")?,
+        role: named(r, "role")?,
+        regions: json(r, "regions")?,
+        active: i(r, "active")? != 0,
+        created_at: s(r, "created_at")?,
+        created_by: s(r, "created_by")?,
+        disabled_at: os(r, "disabled_at")?,
+        disabled_by: os(r, "disabled_by")?,
+    })
+}
+
+const TOKEN_COLS: &str =
+    "id, role, platform, regions, user_id, label, created_at, expires_at, revoked_at";
+
+fn token_info(r: &QueryResult) -> Result<TokenInfo, DbErr> {
+    Ok(TokenInfo {
+        id: s(r, "id")?,
+        role: named(r, "role")?,
+        platform: os(r, "platform")?,
+        regions: json(r, "regions")?,
+        user_id: os(r, "user_id")?,
+        label: os(r, "label")?,
+        created_at: s(r, "created_at")?,
+        expires_at: r.try_get::<Option<i64>>("", "expires_at")?,
+        revoked_at: os(r, "revoked_at")?,
+    })
+}
+
+impl Db {
+    /// Adds a user (returns its id when it inserted: the employee id was not taken).
+    pub fn insert_user_stmt(&self, u: &UserRow) -> Statement {
+        self.stmt(
+            "INSERT INTO users (id, name, employee_id, role, regions, active, created_at, created_by) \
+             VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            vec![
+                u.id.clone().into(),
+                u.name.clone().into(),
+                u.employee_id.clone().into(),
+                u.role.as_str().into(),
+                super::to_json(&u.regions).into(),
+                u.created_at.clone().into(),
+                u.created_by.clone().into(),
+            ],
+        )
+    }
+
+    /// Disables an active user (returns its id when it did).
+    pub fn disable_user_stmt(&self, id: &str, by: &str, at: &str) -> Statement {
+        self.stmt(
+            "UPDATE users SET active = 0, disabled_at = ?, disabled_by = ? \
+             WHERE id = ? AND active = 1 RETURNING id",
+            vec![at.into(), by.into(), id.into()],
+        )
+    }
+
+    /// One user.
+    pub async fn user(&self, id: &str) -> Result<Option<UserRow>, DbErr> {
+        self.one(
+            &format!("SELECT {USER_COLS} FROM users WHERE id = ?"),
+            vec![id.into()],
+            user_row,
+        )
+        .await
+    }
+
+    /// Every user, in the order they were added.
+    pub async fn users(&self) -> Result<Vec<UserRow>, DbErr> {
+        self.all(
+            &format!("SELECT {USER_COLS} FROM users ORDER BY id"),
+            vec![],
+            user_row,
+        )
+        .await
+    }
+
+    /// The tokens issued, or a user's, newest first.
+    pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenInfo>, DbErr> {
+        match user_id {
+            Some(u) => {
+                self.all(
+                    &format!("SELECT {TOKEN_COLS} FROM tokens WHERE user_id = ? ORDER BY id DESC"),
+                    vec![u.into()],
+                    token_info,
+                )
+                .await
+            }
+            None => {
+                self.all(
+                    &format!("SELECT {TOKEN_COLS} FROM tokens ORDER BY id DESC"),
+                    vec![],
+                    token_info,
+                )
+                .await
+            }
+        }
+    }
+}
