@@ -79,6 +79,13 @@ pub struct Config {
     /// The checkpoint signing key (ed25519 seed), never in the database; default
     /// `<data_dir>/audit-checkpoint.key`.
     pub audit_checkpoint_key: Option<PathBuf>,
+    /// Mark the console's cookies `Secure` (sent over HTTPS only): set it whenever the
+    /// console is reached over TLS (a TLS-terminating proxy in front).
+    pub secure_cookies: bool,
+    /// A console session ends after this long without a request.
+    pub console_idle: Duration,
+    /// A console session ends this long after sign-in, however busy.
+    pub console_session: Duration,
 }
 
 impl Config {
@@ -114,6 +121,9 @@ impl Config {
             audit_checkpoint_interval: Duration::from_secs(60),
             audit_checkpoint_file: None,
             audit_checkpoint_key: None,
+            secure_cookies: false,
+            console_idle: Duration::from_secs(30 * 60),
+            console_session: Duration::from_secs(8 * 3600),
         }
     }
 
@@ -195,6 +205,12 @@ pub struct FileConfig {
     pub audit_checkpoint_file: Option<PathBuf>,
     /// See [`Config::audit_checkpoint_key`].
     pub audit_checkpoint_key: Option<PathBuf>,
+    /// See [`Config::secure_cookies`].
+    pub secure_cookies: Option<bool>,
+    /// Minutes; see [`Config::console_idle`].
+    pub console_idle_minutes: Option<u64>,
+    /// Hours; see [`Config::console_session`].
+    pub console_session_hours: Option<u64>,
 }
 
 impl FileConfig {

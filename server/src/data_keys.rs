@@ -195,3 +195,8 @@ impl AppState {
         }
     }
 }
+
+/// What a user's sealed TOTP secret is bound to.
+pub fn totp_context(user_id: &str) -> String {
+    format!("totp:{user_id}")
+}

@@ -108,15 +108,7 @@ impl Gate {
         if let Some(p) = self.valid.get(&hash) {
             return Ok(Some(p));
         }
-        if let Some(ip) = peer
-            && let Some(until) = self.blocked.get(&ip)
-        {
-            let now = Instant::now();
-            if until > now {
-                return Err(limited(until - now));
-            }
-            self.blocked.invalidate(&ip);
-        }
+        self.check_blocked(peer)?;
         let generation = self.generation.load(Ordering::Acquire);
         let found = lookup(hash.clone()).await?;
         match &found {
@@ -130,9 +122,25 @@ impl Gate {
         Ok(found)
     }
 
-    /// Counts a failed authentication from `peer`; `rate_limited` once it is over its quota,
-    /// and the address is then blocked until the quota admits it again.
-    fn failed(&self, peer: Option<IpAddr>) -> Result<(), Error> {
+    /// `rate_limited` while `peer` is blocked for failed authentications (a console sign-in
+    /// asks before it checks a password).
+    pub fn check_blocked(&self, peer: Option<IpAddr>) -> Result<(), Error> {
+        if let Some(ip) = peer
+            && let Some(until) = self.blocked.get(&ip)
+        {
+            let now = Instant::now();
+            if until > now {
+                return Err(limited(until - now));
+            }
+            self.blocked.invalidate(&ip);
+        }
+        Ok(())
+    }
+
+    /// Counts a failed authentication from `peer` (a bad token, or a bad console password or
+    /// code); `rate_limited` once it is over its quota, and the address is then blocked until
+    /// the quota admits it again.
+    pub fn failed(&self, peer: Option<IpAddr>) -> Result<(), Error> {
         let (Some(ip), Some(limiter)) = (peer, &self.failures) else {
             return Ok(());
         };

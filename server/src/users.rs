@@ -129,6 +129,7 @@ pub async fn disable(state: &AppState, who: &Principal, id: &str) -> Result<User
         before: None,
         after: Some(json!({ "user_id": id }).to_string()),
     };
+    // Disabled with its console sessions ended, in one transaction.
     let done = state
         .writer
         .submit_logged(
@@ -137,7 +138,7 @@ pub async fn disable(state: &AppState, who: &Principal, id: &str) -> Result<User
                     .db
                     .disable_user_stmt(id, who.person(), &now().to_string()),
             ),
-            vec![],
+            vec![state.db.end_user_sessions_stmt(id, now().0)],
             vec![audit],
             vec![],
         )
@@ -146,4 +147,212 @@ pub async fn disable(state: &AppState, who: &Principal, id: &str) -> Result<User
         state.forget_tokens();
     }
     Ok(state.db.user(id).await?.ok_or(Code::NotFound)?)
+}
+
+/// A password to set (`PUT /v1/users/{id}/password`).
+#[derive(Clone, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    /// At least 12 characters, at most 256.
+    #[schema(min_length = 12, max_length = 256, format = Password)]
+    pub password: String,
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
+}
+
+/// A TOTP enrolment: shown once, for the user's authenticator app.
+#[derive(Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct TotpEnrolment {
+    /// The secret, base32 (RFC 4648, no padding).
+    pub secret: String,
+    /// The `otpauth://` URI an authenticator app reads (SHA-1, 6 digits, 30 seconds).
+    pub otpauth_uri: String,
+}
+
+/// The shortest password.
+pub const MIN_PASSWORD: usize = 12;
+
+/// Whether `who` may manage `id`'s sign-in secrets: an admin, or the user themself.
+fn may_manage(who: &Principal, id: &str) -> Result<(), Error> {
+    if who.role == Role::Admin || who.user_id.as_deref() == Some(id) {
+        Ok(())
+    } else {
+        Err(Code::Forbidden.into())
+    }
+}
+
+/// The argon2id hasher (the crate's defaults: m = 19 MiB, t = 2, p = 1, OWASP's minimum).
+fn hasher() -> argon2::Argon2<'static> {
+    argon2::Argon2::default()
+}
+
+/// Sets a user's console password (admin, or the user): stored as an argon2id PHC string.
+pub async fn set_password(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    req: NewPassword,
+) -> Result<(), Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    may_manage(who, id)?;
+    let n = req.password.chars().count();
+    if !(MIN_PASSWORD..=256).contains(&n) {
+        return Err(Error::field(
+            Code::InvalidRequest,
+            "password",
+            format!("{MIN_PASSWORD} to 256 characters"),
+        ));
+    }
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let phc = tokio::task::spawn_blocking(move || {
+        hasher()
+            .hash_password(req.password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| Error::internal("password hashing stopped"))?
+    .map_err(|_| Error::internal("password hashing failed"))?;
+    let audit = AuditDraft {
+        actor: who.person().to_string(),
+        action: "user.password_set".into(),
+        claim_id: None,
+        before: None,
+        after: Some(json!({ "user_id": id }).to_string()),
+    };
+    if !state
+        .writer
+        .submit_logged(
+            Some(state.db.set_password_stmt(id, &phc)),
+            vec![],
+            vec![audit],
+            vec![],
+        )
+        .await?
+    {
+        return Err(Code::NotFound.into());
+    }
+    Ok(())
+}
+
+/// Enrols (or re-enrols) a user in TOTP (admin, or the user): from now on the console asks
+/// for a code. The secret is shown once and stored sealed to the user.
+pub async fn enroll_totp(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<TotpEnrolment, Error> {
+    use rand::RngCore;
+    may_manage(who, id)?;
+    let user = state.db.user(id).await?.ok_or(Code::NotFound)?;
+    let mut secret = vec![0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let sealed = state
+        .keys
+        .seal(&secret, &crate::data_keys::totp_context(id));
+    let b32 = match totp_rs::Secret::Raw(secret).to_encoded() {
+        totp_rs::Secret::Encoded(s) => s,
+        totp_rs::Secret::Raw(_) => return Err(Error::internal("base32 encoding failed")),
+    };
+    let audit = AuditDraft {
+        actor: who.person().to_string(),
+        action: "user.totp_enrolled".into(),
+        claim_id: None,
+        before: None,
+        after: Some(json!({ "user_id": id }).to_string()),
+    };
+    if !state
+        .writer
+        .submit_logged(
+            Some(state.db.set_totp_stmt(id, &sealed)),
+            vec![],
+            vec![audit],
+            vec![],
+        )
+        .await?
+    {
+        return Err(Code::NotFound.into());
+    }
+    let label: String =
+        form_urlencoded::byte_serialize(format!("oip:{}", user.employee_id).as_bytes()).collect();
+    Ok(TotpEnrolment {
+        otpauth_uri: format!(
+            "otpauth://totp/{label}?secret={b32}&issuer=oip&algorithm=SHA1&digits=6&period=30"
+        ),
+        secret: b32,
+    })
+}
+
+/// The hash of a random password nobody knows, made once: checked for an unknown user so that
+/// the answer takes as long as for a known one.
+async fn decoy() -> Result<String, Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_try_init(|| async {
+            tokio::task::spawn_blocking(|| {
+                use rand::RngCore;
+                let mut pw = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut pw);
+                let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                hasher().hash_password(&pw, &salt).map(|h| h.to_string())
+            })
+            .await
+            .map_err(|_| Error::internal("password hashing stopped"))?
+            .map_err(|_| Error::internal("password hashing failed"))
+        })
+        .await
+        .cloned()
+}
+
+/// Why a sign-in was refused (the console says only "not signed in" either way).
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignInRefused {
+    /// Unknown employee id, no password set, wrong password, or a disabled user.
+    BadCredentials,
+    /// The user is enrolled in TOTP and the code is missing or wrong.
+    BadCode,
+}
+
+/// Checks a console sign-in: the password against its argon2id hash (also when the user is
+/// unknown, against a fixed hash, so timing does not tell), then the TOTP code when enrolled.
+pub async fn check_sign_in(
+    state: &AppState,
+    employee_id: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<Result<UserRow, SignInRefused>, Error> {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let creds = state.db.credentials(employee_id.trim()).await?;
+    let phc = match creds.as_ref().and_then(|c| c.password_hash.clone()) {
+        Some(p) => p,
+        None => decoy().await?,
+    };
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&phc)
+            .is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .map_err(|_| Error::internal("password check stopped"))?;
+    let Some(c) = creds.filter(|c| matches && c.password_hash.is_some() && c.user.active) else {
+        return Ok(Err(SignInRefused::BadCredentials));
+    };
+    if let Some(sealed) = &c.totp_secret {
+        let secret = state
+            .open_sealed(sealed, &crate::data_keys::totp_context(&c.user.id))
+            .await?;
+        let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret)
+            .map_err(|_| Error::internal("stored TOTP secret unusable"))?;
+        let ok = code
+            .map(|c| c.trim().replace(' ', ""))
+            .is_some_and(|c| c.len() == 6 && totp.check(&c, now().0.max(0) as u64));
+        if !ok {
+            return Ok(Err(SignInRefused::BadCode));
+        }
+    }
+    Ok(Ok(c.user))
 }

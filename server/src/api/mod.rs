@@ -150,6 +150,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users", post(users::create).get(users::list))
         .route("/v1/users/{id}", get(users::get))
         .route("/v1/users/{id}/disable", post(users::disable))
+        .route(
+            "/v1/users/{id}/password",
+            axum::routing::put(users::set_password),
+        )
+        .route("/v1/users/{id}/totp", post(users::enroll_totp))
         .route("/v1/users/{id}/tokens", get(users::tokens))
         .route("/v1/tokens/{id}", delete(tokens::revoke))
         .merge(ops::router())

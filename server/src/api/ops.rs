@@ -64,6 +64,8 @@ use utoipa::openapi::{Content, RefOr};
         super::users::get,
         super::users::disable,
         super::users::tokens,
+        super::users::set_password,
+        super::users::enroll_totp,
         super::tokens::revoke,
         healthz,
         readyz,

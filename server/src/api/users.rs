@@ -95,3 +95,38 @@ pub async fn tokens(
             .map(TokenView::from),
     )))
 }
+
+impl RequestBody for users::NewPassword {}
+
+/// Sets a user's console password (admin, or the user themself); stored as argon2id.
+#[utoipa::path(put, operation_id = "set_user_password", path = "/v1/users/{id}/password", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id.")),
+    request_body = users::NewPassword,
+    responses((status = 204, description = "Set."),
+              (status = 403, description = "Neither an admin nor the user.", body = ErrorBody),
+              (status = 404, description = "No such active user.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: shorter than 12 characters.", body = ErrorBody)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    Body(req): Body<users::NewPassword>,
+) -> Result<StatusCode, Error> {
+    users::set_password(&state, &who, &id, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Enrols a user in TOTP (admin, or the user themself): the console asks for a code from now
+/// on. The secret is shown once.
+#[utoipa::path(post, operation_id = "enroll_user_totp", path = "/v1/users/{id}/totp", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id.")),
+    responses((status = 200, description = "Enrolled: the secret and its otpauth URI, shown once.", body = users::TotpEnrolment),
+              (status = 403, description = "Neither an admin nor the user.", body = ErrorBody),
+              (status = 404, description = "No such active user.", body = ErrorBody)))]
+pub async fn enroll_totp(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<users::TotpEnrolment>, Error> {
+    Ok(Json(users::enroll_totp(&state, &who, &id).await?))
+}

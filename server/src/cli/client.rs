@@ -110,6 +110,20 @@ impl Client {
         Ok(bytes)
     }
 
+    /// Sends a `PUT` whose answer has no body (204).
+    pub(crate) async fn put_empty(
+        &self,
+        path: &str,
+        body: &(impl Serialize + ?Sized),
+    ) -> anyhow::Result<()> {
+        let req = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body);
+        self.answer_bytes(req).await.map(|_| ())
+    }
+
     /// Sends a `DELETE`: `None` when the answer has no body (204).
     pub(crate) async fn delete<T: DeserializeOwned>(
         &self,

@@ -113,6 +113,9 @@ pub struct ServeArgs {
     /// (logged at every start, reported by /readyz, audited).
     #[arg(long, env = "OIP_DEV_UNSIGNED_POLICIES")]
     dev_unsigned_policies: bool,
+    /// Mark the console's cookies `Secure`: set it when the console is reached over HTTPS.
+    #[arg(long, env = "OIP_SECURE_COOKIES")]
+    secure_cookies: bool,
     /// Requests per second one token may make on average, 0 for no limit [default: 200].
     #[arg(long, env = "OIP_TOKEN_REQUESTS_PER_SECOND")]
     token_requests_per_second: Option<u32>,
@@ -190,6 +193,13 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     }
     c.audit_checkpoint_file = file.audit_checkpoint_file;
     c.audit_checkpoint_key = file.audit_checkpoint_key;
+    c.secure_cookies = args.secure_cookies || file.secure_cookies == Some(true);
+    if let Some(m) = file.console_idle_minutes {
+        c.console_idle = std::time::Duration::from_secs(m.max(1) * 60);
+    }
+    if let Some(h) = file.console_session_hours {
+        c.console_session = std::time::Duration::from_secs(h.max(1) * 3600);
+    }
     Ok(c)
 }
 

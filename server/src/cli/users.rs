@@ -35,6 +35,25 @@ pub enum UsersCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Set a user's console password, read from FILE (its first line; at least 12 characters).
+    Password {
+        /// The user's id (`usr_...`).
+        id: String,
+        /// The file holding the password (not a flag: flags are seen by everyone on the host).
+        #[arg(long)]
+        password_file: std::path::PathBuf,
+        /// The server and the token.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Enrol a user in TOTP: prints the otpauth URI for the authenticator app (shown once).
+    Totp {
+        /// The user's id.
+        id: String,
+        /// The server and the token.
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Disable a user: every token the user holds is refused from now on.
     Disable {
         /// The user's id (`usr_...`).
@@ -134,6 +153,28 @@ pub async fn users(cmd: UsersCommand) -> anyhow::Result<()> {
             for u in &list.items {
                 println!("{}", user_line(u));
             }
+        }
+        UsersCommand::Password {
+            id,
+            password_file,
+            remote,
+        } => {
+            let text = std::fs::read_to_string(&password_file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", password_file.display()))?;
+            let password = text.lines().next().unwrap_or_default().to_string();
+            Client::new(&remote)?
+                .put_empty(
+                    &format!("/v1/users/{id}/password"),
+                    &serde_json::json!({ "password": password }),
+                )
+                .await?;
+            println!("{id} password set");
+        }
+        UsersCommand::Totp { id, remote } => {
+            let e: crate::users::TotpEnrolment = Client::new(&remote)?
+                .post(&format!("/v1/users/{id}/totp"), &serde_json::json!({}))
+                .await?;
+            println!("{}", e.otpauth_uri);
         }
         UsersCommand::Disable { id, remote } => {
             let u: UserView = Client::new(&remote)?

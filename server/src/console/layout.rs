@@ -230,15 +230,38 @@ pub(crate) fn login(l: Lang, csrf: &str, next: &str, error: Option<&Error>) -> R
                     h1 { (l.t(i18n::SIGN_IN)) }
                     p.muted { (l.t(i18n::SIGN_IN_HELP)) }
                     @if let Some(e) = error { (error_box(l, e)) }
-                    form #sign-in method="post" action="/console/login" {
+                    form #sign-in-password method="post" action="/console/login" {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="next" value=(next);
                         p {
-                            label for="token" { (l.t(i18n::TOKEN)) }
+                            label for="employee_id" { (l.t(i18n::EMPLOYEE_ID)) }
                             br;
-                            input #token type="password" name="token" autocomplete="off" style="width:100%";
+                            input #employee_id type="text" name="employee_id" autocomplete="username" style="width:100%";
                         }
-                        button #sign-in-submit type="submit" { (l.t(i18n::SIGN_IN)) }
+                        p {
+                            label for="password" { (l.t(i18n::PASSWORD)) }
+                            br;
+                            input #password type="password" name="password" autocomplete="current-password" style="width:100%";
+                        }
+                        p {
+                            label for="totp" { (l.t(i18n::TOTP_CODE)) }
+                            br;
+                            input #totp type="text" name="totp" inputmode="numeric" autocomplete="one-time-code" maxlength="8" style="width:12em";
+                        }
+                        button #sign-in-password-submit type="submit" { (l.t(i18n::SIGN_IN)) }
+                    }
+                    section style="margin-top:2em" {
+                        h2 { (l.t(i18n::TOKEN_SIGN_IN)) }
+                        form #sign-in method="post" action="/console/login" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="next" value=(next);
+                            p {
+                                label for="token" { (l.t(i18n::TOKEN)) }
+                                br;
+                                input #token type="password" name="token" autocomplete="off" style="width:100%";
+                            }
+                            button #sign-in-submit type="submit" { (l.t(i18n::SIGN_IN)) }
+                        }
                     }
                 }
             },

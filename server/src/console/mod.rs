@@ -8,13 +8,17 @@
 //! exist for it); the buttons it offers are the state machines' answers. The console adds only
 //! the session, the forms and the rendering.
 //!
-//! - **Session.** The sign-in form takes an API token and checks it as a bearer token would be
-//!   checked; the token is then kept in a cookie (`HttpOnly`, `SameSite=Strict`,
-//!   `Path=/console`, 8 hours, hex-encoded) and checked again on every request, so a revoked
-//!   token ends its console session within the token cache's two seconds. No session state is
-//!   kept on the server.
+//! - **Session.** A user signs in with their employee id and password (argon2id), and the code
+//!   of their authenticator app when enrolled in TOTP; a platform (or the bootstrap admin) with
+//!   an API token. Either way the server begins a session of its own (`console_sessions`): a
+//!   random 256-bit id in a cookie (`HttpOnly`, `SameSite=Strict`, `Path=/console`, `Secure`
+//!   with `secure_cookies`), only its keyed hash in the database. It ends after
+//!   [`Config::console_idle`](crate::config::Config::console_idle) without a request, at
+//!   [`Config::console_session`](crate::config::Config::console_session) after sign-in, on
+//!   logout, and when its user is disabled or its token revoked or expired. Failed sign-ins
+//!   count against the address like failed bearer tokens.
 //! - **CSRF.** Every POST form carries a token, the HMAC under the server's key of the session
-//!   token (of a one-time nonce kept in its own cookie, for the sign-in form), and nothing is
+//!   id (of a one-time nonce kept in its own cookie, for the sign-in form), and nothing is
 //!   done before it is checked; the strict same-site cookies are a second line.
 //! - **Language.** `oip_lang` cookie (`zh-CN` or `en`), set by the switch in every page's
 //!   header (`/console/lang?to=en`); `<html lang>` follows it.
@@ -52,7 +56,6 @@ use serde::Deserialize;
 const SESSION_COOKIE: &str = "oip_session";
 const LOGIN_COOKIE: &str = "oip_login";
 const LANG_COOKIE: &str = "oip_lang";
-const SESSION_SECONDS: u32 = 8 * 3600;
 
 /// The console's routes, to be merged into the API router (which adds the state, the
 /// request tracing, the body limit and the timeout).
@@ -100,9 +103,13 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// A `Set-Cookie` value for the console's path; `max_age` 0 deletes it.
-fn set_cookie(name: &str, value: &str, max_age: u32) -> HeaderValue {
-    let v = format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+/// A `Set-Cookie` value for the console's path; `max_age` 0 deletes it; `secure` when the
+/// console is reached over TLS.
+fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let v = format!(
+        "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -150,11 +157,18 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or(Lang::Zh)
 }
 
-/// The CSRF token of a session: the keyed hash of its token, under a label of its own.
-fn csrf_of(state: &AppState, token: &str) -> String {
+/// The CSRF token of a session: the keyed hash of its id, under a label of its own.
+fn csrf_of(state: &AppState, session_id: &str) -> String {
     state
         .keys
-        .keyed_hash(&format!("oip-console-csrf\u{0}{token}"))
+        .keyed_hash(&format!("oip-console-csrf\u{0}{session_id}"))
+}
+
+/// What the database keeps of a session id: its keyed hash.
+fn session_hash(state: &AppState, session_id: &str) -> String {
+    state
+        .keys
+        .keyed_hash(&format!("oip-console-session\u{0}{session_id}"))
 }
 
 /// The CSRF token of the sign-in form, from its nonce.
@@ -164,9 +178,103 @@ fn login_csrf_of(state: &AppState, nonce: &str) -> String {
         .keyed_hash(&format!("oip-console-login\u{0}{nonce}"))
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
-    let hexed = cookie(headers, SESSION_COOKIE)?;
-    String::from_utf8(hex::decode(hexed).ok()?).ok()
+/// The session id of the request's cookie (64 hex digits).
+fn session_id(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Who a live session is: `None` when it is unknown, ended, idle too long, past its
+/// absolute end, or its user is disabled (its token revoked or expired). A request records
+/// itself every quarter of the idle time (at most every minute).
+async fn session_principal(state: &AppState, session_id: &str) -> Result<Option<Principal>, Error> {
+    let hash = session_hash(state, session_id);
+    let Some(row) = state.db.session(&hash).await? else {
+        return Ok(None);
+    };
+    let now = crate::now().0;
+    let idle = state.config.console_idle.as_secs() as i64;
+    if row.ended_at.is_some() || now >= row.expires_at || now - row.last_seen >= idle {
+        return Ok(None);
+    }
+    let who = match (&row.user_id, &row.token_id) {
+        (_, Some(tid)) => match state.db.token_by_id(tid).await? {
+            Some(t) if t.admits(now) => Principal {
+                token_id: t.id,
+                role: t.role,
+                platform: t.platform,
+                regions: t.regions,
+                user_id: t.user_id,
+                user_name: t.user_name,
+            },
+            _ => return Ok(None),
+        },
+        (Some(uid), None) => match state.db.user(uid).await? {
+            Some(u) if u.active => Principal {
+                token_id: format!("ses_{}", &hash[..16.min(hash.len())]),
+                role: u.role,
+                platform: None,
+                regions: u.regions,
+                user_id: Some(u.id),
+                user_name: Some(u.name),
+            },
+            _ => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    if now - row.last_seen >= (idle / 4).clamp(1, 60) {
+        state
+            .writer
+            .submit_logged(
+                Some(state.db.touch_session_stmt(&hash, now)),
+                vec![],
+                vec![],
+                vec![],
+            )
+            .await?;
+    }
+    Ok(Some(who))
+}
+
+/// Begins a session for a user or a token; its id (for the cookie).
+async fn begin_session(state: &AppState, who: &Principal) -> Result<String, Error> {
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let id = hex::encode(raw);
+    let now = crate::now().0;
+    let row = crate::db::users::SessionRow {
+        id_hash: session_hash(state, &id),
+        user_id: who.user_id.clone(),
+        // Signed in with a token: the session lives as long as the token admits its bearer.
+        token_id: (!who.token_id.is_empty()).then(|| who.token_id.clone()),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + state.config.console_session.as_secs() as i64,
+        ended_at: None,
+    };
+    let audit = crate::db::writer::AuditDraft {
+        actor: who.person().to_string(),
+        action: "console.signed_in".into(),
+        claim_id: None,
+        before: None,
+        after: Some(
+            serde_json::json!({ "with": if who.token_id.is_empty() { "password" } else { "token" } })
+                .to_string(),
+        ),
+    };
+    if !state
+        .writer
+        .submit_logged(
+            Some(state.db.insert_session_stmt(&row)),
+            vec![],
+            vec![audit],
+            vec![],
+        )
+        .await?
+    {
+        return Err(Error::internal("the session was not stored"));
+    }
+    Ok(id)
 }
 
 impl FromRequestParts<AppState> for Lang {
@@ -181,6 +289,8 @@ impl FromRequestParts<AppState> for Lang {
 pub(crate) struct Session {
     /// Who, with the same role and scope as through the API.
     pub(crate) who: Principal,
+    /// The session id (from the cookie).
+    pub(crate) id: String,
     /// The CSRF token every POST form of this session carries.
     pub(crate) csrf: String,
     /// The page language.
@@ -235,21 +345,22 @@ impl FromRequestParts<AppState> for Session {
             };
             see_other(&next)
         };
-        let Some(token) = session_token(&parts.headers) else {
+        let Some(id) = session_id(&parts.headers).map(str::to_string) else {
             return Err(to_login());
         };
-        match state
-            .principal(&token, crate::api::extract::Peer::of(parts).0)
-            .await
-        {
+        match session_principal(state, &id).await {
             Ok(Some(who)) => Ok(Session {
-                csrf: csrf_of(state, &token),
+                csrf: csrf_of(state, &id),
                 who,
+                id,
                 lang,
                 path,
             }),
             Ok(None) => Err((
-                AppendHeaders([(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0))]),
+                AppendHeaders([(
+                    SET_COOKIE,
+                    set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+                )]),
                 to_login(),
             )
                 .into_response()),
@@ -355,9 +466,10 @@ async fn login_page(
     headers: HeaderMap,
     q: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
+    let _ = peer;
     let next = q.ok().and_then(|Query(q)| q.next).unwrap_or_default();
-    if let Some(token) = session_token(&headers)
-        && let Ok(Some(who)) = state.principal(&token, peer).await
+    if let Some(id) = session_id(&headers)
+        && let Ok(Some(who)) = session_principal(&state, id).await
     {
         let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
         if home_of(&who).is_some() {
@@ -369,7 +481,10 @@ async fn login_page(
     let nonce = hex::encode(nonce);
     let csrf = login_csrf_of(&state, &nonce);
     (
-        AppendHeaders([(SET_COOKIE, set_cookie(LOGIN_COOKIE, &nonce, 3600))]),
+        AppendHeaders([(
+            SET_COOKIE,
+            set_cookie(LOGIN_COOKIE, &nonce, 3600, state.config.secure_cookies),
+        )]),
         layout::login(lang, &csrf, &next, None),
     )
         .into_response()
@@ -388,43 +503,95 @@ async fn login(
         return csrf_refused(lang);
     }
     let next = f.text("next").unwrap_or_default();
-    let token = f.text("token").unwrap_or_default();
-    let who = if token.is_empty() {
-        Ok(None)
-    } else {
-        state.principal(&token, peer).await
-    };
-    match who {
-        Ok(Some(who)) => {
-            let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
-            (
-                AppendHeaders([
-                    (
-                        SET_COOKIE,
-                        set_cookie(SESSION_COOKIE, &hex::encode(&token), SESSION_SECONDS),
-                    ),
-                    (SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0)),
-                ]),
-                see_other(to),
-            )
-                .into_response()
+    let who = match sign_in(&state, peer, &f).await {
+        Ok(Some(who)) => who,
+        Ok(None) => {
+            return layout::login(
+                lang,
+                &expected,
+                &next,
+                Some(&Error::new(Code::Unauthenticated)),
+            );
         }
-        Ok(None) => layout::login(
-            lang,
-            &expected,
-            &next,
-            Some(&Error::new(Code::Unauthenticated)),
-        ),
-        Err(e) => layout::login(lang, &expected, &next, Some(&Error::from(e))),
+        Err(e) => return layout::login(lang, &expected, &next, Some(&e)),
+    };
+    let id = match begin_session(&state, &who).await {
+        Ok(id) => id,
+        Err(e) => return layout::login(lang, &expected, &next, Some(&e)),
+    };
+    let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
+    let secure = state.config.secure_cookies;
+    (
+        AppendHeaders([
+            (
+                SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &id,
+                    state.config.console_session.as_secs(),
+                    secure,
+                ),
+            ),
+            (SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, secure)),
+        ]),
+        see_other(to),
+    )
+        .into_response()
+}
+
+/// Who the sign-in form names: a user by employee id, password and (when enrolled) TOTP code,
+/// or the bearer of an API token. A failure counts against the address.
+async fn sign_in(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    f: &Fields,
+) -> Result<Option<Principal>, Error> {
+    if let Some(token) = f.text("token") {
+        return state.principal(&token, peer).await;
+    }
+    let Some(employee_id) = f.text("employee_id") else {
+        return Ok(None);
+    };
+    state.gate.check_blocked(peer)?;
+    let password = f.get("password").unwrap_or_default();
+    match crate::users::check_sign_in(state, &employee_id, password, f.get("totp")).await? {
+        Ok(u) => Ok(Some(Principal {
+            token_id: String::new(),
+            role: u.role,
+            platform: None,
+            regions: u.regions,
+            user_id: Some(u.id),
+            user_name: Some(u.name),
+        })),
+        Err(_) => {
+            state.gate.failed(peer)?;
+            Ok(None)
+        }
     }
 }
 
-async fn logout(s: Session, f: Fields) -> Response {
+async fn logout(State(state): State<AppState>, s: Session, f: Fields) -> Response {
     if let Err(r) = s.check(f.get("csrf")) {
         return r;
     }
+    let hash = session_hash(&state, &s.id);
+    if let Err(e) = state
+        .writer
+        .submit_logged(
+            Some(state.db.end_session_stmt(&hash, crate::now().0)),
+            vec![],
+            vec![],
+            vec![],
+        )
+        .await
+    {
+        return layout::error_page(&s.ctx(), &Error::from(e));
+    }
     (
-        AppendHeaders([(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0))]),
+        AppendHeaders([(
+            SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+        )]),
         see_other("/console/login"),
     )
         .into_response()
@@ -437,7 +604,10 @@ struct LangQuery {
 }
 
 /// The language switch: a plain link, harmless to follow (it only sets the language).
-async fn switch_lang(q: Result<Query<LangQuery>, QueryRejection>) -> Response {
+async fn switch_lang(
+    State(state): State<AppState>,
+    q: Result<Query<LangQuery>, QueryRejection>,
+) -> Response {
     let (to, back) = match q {
         Ok(Query(q)) => (q.to, q.back),
         Err(_) => (None, None),
@@ -447,7 +617,12 @@ async fn switch_lang(q: Result<Query<LangQuery>, QueryRejection>) -> Response {
     (
         AppendHeaders([(
             SET_COOKIE,
-            set_cookie(LANG_COOKIE, lang.code(), 365 * 86400),
+            set_cookie(
+                LANG_COOKIE,
+                lang.code(),
+                365 * 86400,
+                state.config.secure_cookies,
+            ),
         )]),
         see_other(back),
     )
@@ -510,15 +685,26 @@ mod tests {
             HeaderValue::from_static("a=1; oip_lang=en; oip_session=6869"),
         );
         assert_eq!(cookie(&h, LANG_COOKIE), Some("en"));
-        assert_eq!(session_token(&h).as_deref(), Some("hi"));
+        assert_eq!(session_id(&h), None, "not 64 hex digits");
+        let id = "ab".repeat(32);
+        let mut h2 = HeaderMap::new();
+        h2.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("oip_session={id}"))
+                .unwrap_or(HeaderValue::from_static("")),
+        );
+        assert_eq!(session_id(&h2), Some(id.as_str()));
         assert_eq!(lang_of(&h), Lang::En);
         assert_eq!(lang_of(&HeaderMap::new()), Lang::Zh, "zh-CN by default");
-        let c = set_cookie(SESSION_COOKIE, "ab", 60);
+        let c = set_cookie(SESSION_COOKIE, "ab", 60, false);
         let c = c.to_str().unwrap_or_default();
         assert!(
             c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/console"),
             "{c}"
         );
+        assert!(!c.contains("Secure"), "{c}");
+        let c = set_cookie(SESSION_COOKIE, "ab", 60, true);
+        assert!(c.to_str().unwrap_or_default().ends_with("; Secure"));
         assert_eq!(
             pct("/console/claims/x?a=b&c"),
             "/console/claims/x%3Fa%3Db%26c"

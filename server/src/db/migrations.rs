@@ -439,8 +439,20 @@ CREATE TABLE users (
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL,
     disabled_at TEXT,
-    disabled_by TEXT
+    disabled_by TEXT,
+    password_hash TEXT,
+    totp_secret TEXT
 );
+CREATE TABLE console_sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT,
+    token_id TEXT,
+    created_at BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    ended_at BIGINT
+);
+CREATE INDEX console_sessions_user ON console_sessions (user_id);
 ALTER TABLE tokens ADD COLUMN user_id TEXT;
 ALTER TABLE tokens ADD COLUMN label TEXT;
 ALTER TABLE tokens ADD COLUMN expires_at BIGINT;
@@ -448,8 +460,10 @@ CREATE INDEX tokens_user ON tokens (user_id)
 ";
 
 sql_migration!(
-    /// Users: the named people who hold tokens; each token names its user, a label and an
-    /// expiry. Tokens issued before name no user and never expire (revoke and reissue them).
+    /// Users: the named people who hold tokens and sign in to the console (argon2id password,
+    /// optional TOTP); each token names its user, a label and an expiry (tokens issued before
+    /// name no user and never expire: revoke and reissue them); the console's server-side
+    /// sessions.
     M0012Users,
     "m0012_users",
     M0012

@@ -96,11 +96,22 @@ impl Db {
 
     /// A token by its hash.
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRow>, DbErr> {
+        self.token_where("t.token_hash = ?", hash).await
+    }
+
+    /// A token with its user's name and state, by one condition on `tokens t`.
+    pub(crate) async fn token_where(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<TokenRow>, DbErr> {
         self.one(
-            "SELECT t.id, t.role, t.platform, t.regions, t.revoked_at, t.user_id, t.expires_at, \
-             u.name AS user_name, u.active AS user_active \
-             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
-            vec![hash.into()],
+            &format!(
+                "SELECT t.id, t.role, t.platform, t.regions, t.revoked_at, t.user_id, \
+                 t.expires_at, u.name AS user_name, u.active AS user_active \
+                 FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE {condition}"
+            ),
+            vec![value.into()],
             |r| {
                 let user_id = os(r, "user_id")?;
                 let active = r.try_get::<Option<i64>>("", "user_active").or_else(|_| {

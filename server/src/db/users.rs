@@ -155,3 +155,147 @@ impl Db {
         }
     }
 }
+
+/// A user's sign-in secrets.
+#[derive(Clone)]
+pub struct Credentials {
+    /// The user.
+    pub user: UserRow,
+    /// The argon2id PHC string, once a password is set.
+    pub password_hash: Option<String>,
+    /// The TOTP secret, sealed to the user's id, once enrolled.
+    pub totp_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A console session: a user's (signed in with a password) or a token's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    /// The keyed hash of the session id (the id itself is only in the browser's cookie).
+    pub id_hash: String,
+    /// The user, for a password sign-in.
+    pub user_id: Option<String>,
+    /// The token, for a token sign-in.
+    pub token_id: Option<String>,
+    /// Began (unix seconds).
+    pub created_at: i64,
+    /// Last request (unix seconds, to the minute).
+    pub last_seen: i64,
+    /// Ends at the latest (unix seconds).
+    pub expires_at: i64,
+    /// Ended by logout or when its user was disabled.
+    pub ended_at: Option<i64>,
+}
+
+fn session_row(r: &QueryResult) -> Result<SessionRow, DbErr> {
+    Ok(SessionRow {
+        id_hash: s(r, "id_hash")?,
+        user_id: os(r, "user_id")?,
+        token_id: os(r, "token_id")?,
+        created_at: i(r, "created_at")?,
+        last_seen: i(r, "last_seen")?,
+        expires_at: i(r, "expires_at")?,
+        ended_at: r.try_get::<Option<i64>>("", "ended_at")?,
+    })
+}
+
+impl Db {
+    /// Sets a user's password hash.
+    pub fn set_password_stmt(&self, id: &str, hash: &str) -> Statement {
+        self.stmt(
+            "UPDATE users SET password_hash = ? WHERE id = ? AND active = 1 RETURNING id",
+            vec![hash.into(), id.into()],
+        )
+    }
+
+    /// Sets (or replaces) a user's sealed TOTP secret.
+    pub fn set_totp_stmt(&self, id: &str, sealed: &str) -> Statement {
+        self.stmt(
+            "UPDATE users SET totp_secret = ? WHERE id = ? AND active = 1 RETURNING id",
+            vec![sealed.into(), id.into()],
+        )
+    }
+
+    /// The sign-in secrets of the user with this employee id.
+    pub async fn credentials(&self, employee_id: &str) -> Result<Option<Credentials>, DbErr> {
+        self.one(
+            &format!(
+                "SELECT {USER_COLS}, password_hash, totp_secret FROM users WHERE employee_id = ?"
+            ),
+            vec![employee_id.into()],
+            |r| {
+                Ok(Credentials {
+                    user: user_row(r)?,
+                    password_hash: os(r, "password_hash")?,
+                    totp_secret: os(r, "totp_secret")?,
+                })
+            },
+        )
+        .await
+    }
+
+    /// Begins a console session.
+    pub fn insert_session_stmt(&self, row: &SessionRow) -> Statement {
+        self.stmt(
+            "INSERT INTO console_sessions (id_hash, user_id, token_id, created_at, last_seen, \
+             expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id_hash",
+            vec![
+                row.id_hash.clone().into(),
+                row.user_id.clone().into(),
+                row.token_id.clone().into(),
+                row.created_at.into(),
+                row.last_seen.into(),
+                row.expires_at.into(),
+            ],
+        )
+    }
+
+    /// A console session by the keyed hash of its id.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, DbErr> {
+        self.one(
+            "SELECT id_hash, user_id, token_id, created_at, last_seen, expires_at, ended_at \
+             FROM console_sessions WHERE id_hash = ?",
+            vec![id_hash.into()],
+            session_row,
+        )
+        .await
+    }
+
+    /// Records a session's latest request.
+    pub fn touch_session_stmt(&self, id_hash: &str, now: i64) -> Statement {
+        self.stmt(
+            "UPDATE console_sessions SET last_seen = ? WHERE id_hash = ? AND ended_at IS NULL \
+             RETURNING id_hash",
+            vec![now.into(), id_hash.into()],
+        )
+    }
+
+    /// Ends a session (logout).
+    pub fn end_session_stmt(&self, id_hash: &str, now: i64) -> Statement {
+        self.stmt(
+            "UPDATE console_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL \
+             RETURNING id_hash",
+            vec![now.into(), id_hash.into()],
+        )
+    }
+
+    /// Ends every open session of a user (when disabled).
+    pub fn end_user_sessions_stmt(&self, user_id: &str, now: i64) -> Statement {
+        self.stmt(
+            "UPDATE console_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+            vec![now.into(), user_id.into()],
+        )
+    }
+
+    /// A token by its id (for a console session signed in with it).
+    pub async fn token_by_id(&self, id: &str) -> Result<Option<super::tokens::TokenRow>, DbErr> {
+        self.token_where("t.id = ?", id).await
+    }
+}

@@ -273,6 +273,25 @@ async fn sign_in(c: &Client, base: &str, token: &str) {
     );
 }
 
+/// Signs in through the form a person uses: employee id and password.
+async fn sign_in_password(c: &Client, base: &str, employee_id: &str, password: &str) {
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .expect("goto");
+    type_into(c, "#employee_id", employee_id).await;
+    type_into(c, "#password", password).await;
+    click(c, "#sign-in-password-submit").await;
+    let left = eventually(Duration::from_secs(30), || async {
+        (!path_of(c).await.starts_with("/console/login")).then_some(())
+    })
+    .await;
+    assert!(
+        left.is_some(),
+        "still on the sign-in page:\n{}",
+        text(c).await
+    );
+}
+
 async fn sign_out(c: &Client) {
     click(c, "#sign-out").await;
     wait_text(c, "访问令牌").await;
@@ -732,12 +751,40 @@ async fn scenario_scope(c: Client) {
     assert_eq!(st, StatusCode::CREATED, "{sh}");
     let sh_id = sh["id"].as_str().expect("id").to_string();
     let status_before = api_status(&s, &sh_id).await;
-    let bj = s.adjuster(&["CN-BJ"]).await;
     let shanghai = s.adjuster(&["CN-SH"]).await;
+    // The Beijing adjuster is a person with a password, and signs in as people do.
+    let (_, bj) = add_user(
+        &s.http,
+        &s.url,
+        ADMIN,
+        &json!({"role": "adjuster", "regions": ["CN-BJ"]}),
+    )
+    .await;
+    let password = "correct horse battery staple";
+    let (st, v) = s
+        .call(
+            "PUT",
+            &format!("/v1/users/{}/password", bj["id"].as_str().expect("id")),
+            ADMIN,
+            Some(json!({ "password": password })),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{v}");
 
     // Not in the Beijing adjuster's queue, and not found when asked for by its id.
-    sign_in(c, &s.url, &bj).await;
+    sign_in_password(
+        c,
+        &s.url,
+        bj["employee_id"].as_str().expect("employee id"),
+        password,
+    )
+    .await;
     let q = wait_text(c, "审核队列").await;
+    assert!(
+        q.contains(bj["name"].as_str().expect("name")),
+        "the header names the person: {q}"
+    );
     assert!(!q.contains(&sh_id), "{q}");
     c.goto(&format!("{}/console/claims/{sh_id}", s.url))
         .await
@@ -816,6 +863,17 @@ fn csrf_in(html: &str) -> String {
 
 /// Signs in over HTTP; the session cookie's value.
 pub(crate) async fn http_sign_in(http: &reqwest::Client, url: &str, token: &str) -> String {
+    let r = http_sign_in_with(http, url, &[("token", token)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    cookie_value(&set_cookies(&r), "oip_session").expect("session cookie")
+}
+
+/// Posts the sign-in form with `fields` (and its nonce and CSRF token); the answer.
+async fn http_sign_in_with(
+    http: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let r = http
         .get(format!("{url}/console/login"))
         .send()
@@ -823,15 +881,276 @@ pub(crate) async fn http_sign_in(http: &reqwest::Client, url: &str, token: &str)
         .expect("get");
     let nonce = cookie_value(&set_cookies(&r), "oip_login").expect("login cookie");
     let csrf = csrf_in(&r.text().await.expect("body"));
-    let r = http
-        .post(format!("{url}/console/login"))
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    http.post(format!("{url}/console/login"))
         .header("Cookie", format!("oip_login={nonce}"))
-        .form(&[("csrf", csrf.as_str()), ("token", token)])
+        .form(&form)
         .send()
         .await
-        .expect("post");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    cookie_value(&set_cookies(&r), "oip_session").expect("session cookie")
+        .expect("post")
+}
+
+/// The status of a console page with a session cookie (303: signed out).
+async fn page_status(http: &reqwest::Client, url: &str, session: &str) -> StatusCode {
+    http.get(format!("{url}/console/queue"))
+        .header("Cookie", format!("oip_session={session}"))
+        .send()
+        .await
+        .expect("get")
+        .status()
+}
+
+/// Issue 15, items 1–2: the console's session was the raw API token in a cookie, never
+/// expiring, not ended by logout. A person signs in with a password (argon2id) and a TOTP
+/// code; the session is the server's, ended on logout, after its idle time and when the user
+/// is disabled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_with_password_and_totp_and_the_session_ends_on_logout_idle_and_disable()
+{
+    use sea_orm::ConnectionTrait;
+    each_backend(|b| async move {
+        let mut c = config(&b, "sessions").await;
+        c.console_idle = Duration::from_secs(3);
+        c.secure_cookies = true;
+        let s = TestServer::with_config(c).await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let (_, user) = add_user(
+            &s.http,
+            &s.url,
+            ADMIN,
+            &json!({"role": "adjuster", "regions": ["CN-SC"]}),
+        )
+        .await;
+        let (uid, emp) = (
+            user["id"].as_str().expect("id").to_string(),
+            user["employee_id"]
+                .as_str()
+                .expect("employee id")
+                .to_string(),
+        );
+        let pw_path = format!("/v1/users/{uid}/password");
+        let (st, e) = s
+            .call(
+                "PUT",
+                &pw_path,
+                ADMIN,
+                Some(json!({"password": "short"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["fields"][0]["path"], "password", "{e}");
+        let password = "a long passphrase 4 console";
+        let (st, _) = s
+            .call(
+                "PUT",
+                &pw_path,
+                ADMIN,
+                Some(json!({"password": password})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        // Stored as argon2id, never as given.
+        let stored = s
+            .state
+            .db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                s.state.db.conn.get_database_backend(),
+                format!("SELECT password_hash FROM users WHERE id = '{uid}'"),
+            ))
+            .await
+            .expect("query")
+            .expect("row")
+            .try_get::<String>("", "password_hash")
+            .expect("hash");
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains(password));
+
+        // A wrong password is refused and begins no session.
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[("employee_id", &emp), ("password", "wrong wrong wrong")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(cookie_value(&set_cookies(&r), "oip_session").is_none());
+
+        // Signed in: a random id in a Secure cookie; the database keeps only its keyed hash.
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[("employee_id", &emp), ("password", password)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let set = set_cookies(&r);
+        let cookie = set
+            .iter()
+            .find(|c| c.starts_with("oip_session="))
+            .expect("session cookie");
+        assert!(
+            cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+            "{cookie}"
+        );
+        let session = cookie_value(&set, "oip_session").expect("session");
+        assert_eq!(session.len(), 64, "{session}");
+        let rows = s
+            .state
+            .db
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                s.state.db.conn.get_database_backend(),
+                "SELECT id_hash, user_id FROM console_sessions".to_string(),
+            ))
+            .await
+            .expect("sessions");
+        assert_eq!(rows.len(), 1);
+        let id_hash: String = rows[0].try_get("", "id_hash").expect("hash");
+        assert_ne!(id_hash, session);
+        assert_eq!(
+            rows[0]
+                .try_get::<Option<String>>("", "user_id")
+                .expect("user"),
+            Some(uid.clone())
+        );
+        assert_eq!(page_status(&http, &s.url, &session).await, StatusCode::OK);
+
+        // Logout ends it on the server: the same cookie, sent again, is signed out.
+        let page = http
+            .get(format!("{}/console/queue", s.url))
+            .header("Cookie", format!("oip_session={session}"))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("page");
+        let r = http
+            .post(format!("{}/console/logout", s.url))
+            .header("Cookie", format!("oip_session={session}"))
+            .form(&[("csrf", csrf_in(&page).as_str())])
+            .send()
+            .await
+            .expect("logout");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            page_status(&http, &s.url, &session).await,
+            StatusCode::SEE_OTHER
+        );
+
+        // Idle longer than its idle time (3 s here), it ends; a request in between keeps it.
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[("employee_id", &emp), ("password", password)],
+        )
+        .await;
+        let session = cookie_value(&set_cookies(&r), "oip_session").expect("session");
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(page_status(&http, &s.url, &session).await, StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(1_800)).await;
+        assert_eq!(
+            page_status(&http, &s.url, &session).await,
+            StatusCode::OK,
+            "kept alive by the request before"
+        );
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        assert_eq!(
+            page_status(&http, &s.url, &session).await,
+            StatusCode::SEE_OTHER,
+            "idle too long"
+        );
+
+        // Enrolled in TOTP: the password alone no longer signs in; with the code it does.
+        let (st, enrol) = s
+            .call("POST", &format!("/v1/users/{uid}/totp"), ADMIN, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{enrol}");
+        assert!(
+            enrol["otpauth_uri"]
+                .as_str()
+                .expect("uri")
+                .starts_with("otpauth://totp/"),
+            "{enrol}"
+        );
+        let secret =
+            totp_rs::Secret::Encoded(enrol["secret"].as_str().expect("secret").to_string())
+                .to_bytes()
+                .expect("base32");
+        let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).expect("totp");
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[("employee_id", &emp), ("password", password)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no code");
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[
+                ("employee_id", &emp),
+                ("password", password),
+                ("totp", "000000"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a wrong code");
+        let code = totp.generate_current().expect("code");
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[
+                ("employee_id", &emp),
+                ("password", password),
+                ("totp", &code),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let session = cookie_value(&set_cookies(&r), "oip_session").expect("session");
+        assert_eq!(page_status(&http, &s.url, &session).await, StatusCode::OK);
+
+        // Disabled: the open session ends with the user.
+        let (st, _) = s
+            .call(
+                "POST",
+                &format!("/v1/users/{uid}/disable"),
+                ADMIN,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(
+            page_status(&http, &s.url, &session).await,
+            StatusCode::SEE_OTHER
+        );
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[
+                ("employee_id", &emp),
+                ("password", password),
+                ("totp", &code),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "a disabled user does not sign in"
+        );
+        s.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

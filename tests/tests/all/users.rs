@@ -350,6 +350,23 @@ async fn oip_users_and_tokens_commands_manage_people_and_their_tokens() {
         s.call("GET", "/v1/claims", &platform, None, None).await.0,
         StatusCode::OK
     );
+    let pw = std::env::temp_dir().join(format!("oip-cli-pw-{}", std::process::id()));
+    std::fs::write(&pw, "a passphrase from a file\n").expect("password file");
+    let set = oip(vec![
+        "users".into(),
+        "password".into(),
+        uid.clone(),
+        "--password-file".into(),
+        pw.display().to_string(),
+    ])
+    .await;
+    assert!(set.ends_with("password set"), "{set}");
+    let _ = std::fs::remove_file(&pw);
+    let uri = oip(words(&format!("users totp {uid}"))).await;
+    assert!(
+        uri.starts_with("otpauth://totp/oip%3ASC-CLI-1?secret="),
+        "{uri}"
+    );
     let disabled = oip(words(&format!("users disable {uid}"))).await;
     assert!(disabled.ends_with("disabled"), "{disabled}");
     s.stop().await;

@@ -73,8 +73,12 @@ texts! {
     SIGN_IN = "登录", "Sign in";
     SIGN_OUT = "退出登录", "Sign out";
     TOKEN = "访问令牌", "Access token";
-    SIGN_IN_HELP = "请使用管理员签发的访问令牌登录：经办人员审核本地区的案件，省级政策管理员部署本地区的政策模块。",
-        "Sign in with the access token an administrator issued you: adjusters review their regions' claims, policy admins deploy their region's policy modules.";
+    SIGN_IN_HELP = "请使用工号和密码登录（已绑定动态口令的，另填写验证器应用显示的六位验证码）：经办人员审核本地区的案件，省级政策管理员部署本地区的政策模块。",
+        "Sign in with your employee id and password (and the six-digit code of your authenticator app once enrolled): adjusters review their regions' claims, policy admins deploy their region's policy modules.";
+    EMPLOYEE_ID = "工号", "Employee id";
+    PASSWORD = "密码", "Password";
+    TOTP_CODE = "动态验证码（已绑定时填写）", "Authenticator code (when enrolled)";
+    TOKEN_SIGN_IN = "平台或初始管理员：使用访问令牌登录", "Platforms and the bootstrap admin: sign in with an access token";
     SIGNED_IN_AS = "当前身份", "Signed in as";
     NAV_QUEUE = "审核队列", "Review queue";
     NAV_POLICIES = "政策版本", "Policy versions";
