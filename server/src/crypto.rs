@@ -398,3 +398,12 @@ mod tests {
         assert!(MasterKey::from_hex("abcd").is_err());
     }
 }
+
+/// Compares two secrets (tokens, codes) without stopping at the first difference.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

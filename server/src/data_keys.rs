@@ -114,6 +114,12 @@ pub async fn rotate_master(db: &Db, old: &MasterKey, new: &MasterKey) -> anyhow:
     Ok(wrapped.len())
 }
 
+/// The small tables of sealed values, resealed whole at the end of a pass.
+enum Small {
+    Webhook,
+    Totp,
+}
+
 /// One page of re-encryption under the newest generation; the number of claims looked at (0
 /// once everything is sealed under it).
 pub(crate) async fn reseal_pass(state: &AppState) -> Result<usize, Error> {
@@ -130,20 +136,33 @@ pub(crate) async fn reseal_pass(state: &AppState) -> Result<usize, Error> {
     let page = state.db.sealed_claims_after(&cursor, RESEAL_PAGE).await?;
     let mut done = 0;
     let Some((last, _)) = page.last() else {
-        for (platform, sealed) in state.db.webhook_secrets().await? {
-            let context = webhook_context(&platform);
+        // The claims are done; the small tables (webhooks' secrets, users' TOTP secrets) go
+        // whole.
+        let webhooks = state.db.webhook_secrets().await?.into_iter();
+        let totps = state.db.totp_secrets().await?.into_iter();
+        let small = webhooks
+            .map(|(k, v)| (Small::Webhook, k, v))
+            .chain(totps.map(|(k, v)| (Small::Totp, k, v)));
+        for (kind, key, sealed) in small {
+            let context = match kind {
+                Small::Webhook => webhook_context(&key),
+                Small::Totp => totp_context(&key),
+            };
             if Keys::generation_of(&sealed) != Some(current)
                 && let Ok(plain) = state.open_sealed(&sealed, &context).await
             {
                 let new = state.keys.seal(&plain, &context);
-                state.db.reseal_webhook(&platform, &sealed, &new).await?;
+                match kind {
+                    Small::Webhook => state.db.reseal_webhook(&key, &sealed, &new).await?,
+                    Small::Totp => state.db.reseal_totp(&key, &sealed, &new).await?,
+                }
                 done += 1;
             }
         }
         state.db.resealed(current, &now().to_string()).await?;
         tracing::info!(
             generation = current,
-            webhooks = done,
+            secrets = done,
             "re-encryption finished: everything stored is sealed under the newest data key"
         );
         return Ok(0);

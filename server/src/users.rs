@@ -347,10 +347,27 @@ pub async fn check_sign_in(
             .await?;
         let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret)
             .map_err(|_| Error::internal("stored TOTP secret unusable"))?;
-        let ok = code
-            .map(|c| c.trim().replace(' ', ""))
-            .is_some_and(|c| c.len() == 6 && totp.check(&c, now().0.max(0) as u64));
-        if !ok {
+        // The step whose code was given (the current one, or one either side for clock
+        // drift), compared in constant time; then recorded, so that the code is good once.
+        let given = code.map(|c| c.trim().replace(' ', "")).unwrap_or_default();
+        let current = now().0.max(0) / 30;
+        let step = (current - 1..=current + 1).filter(|s| *s >= 0).find(|s| {
+            given.len() == 6 && crate::crypto::same(&totp.generate(*s as u64 * 30), &given)
+        });
+        let Some(step) = step else {
+            return Ok(Err(SignInRefused::BadCode));
+        };
+        let fresh = state
+            .writer
+            .submit_logged(
+                Some(state.db.use_totp_step_stmt(&c.user.id, step)),
+                vec![],
+                vec![],
+                vec![],
+            )
+            .await?;
+        if !fresh {
+            tracing::warn!(user_id = %c.user.id, "a TOTP code used before was given again");
             return Ok(Err(SignInRefused::BadCode));
         }
     }

@@ -142,14 +142,7 @@ pub(crate) fn pct(s: &str) -> String {
     out
 }
 
-/// Compares two tokens without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+use crate::crypto::same;
 
 fn lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)

@@ -147,6 +147,26 @@ impl Db {
         .map(|_| ())
     }
 
+    /// Every user's sealed TOTP secret, by user id.
+    pub async fn totp_secrets(&self) -> Result<Vec<(String, String)>, DbErr> {
+        self.all(
+            "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL",
+            vec![],
+            |r| Ok((s(r, "id")?, s(r, "totp_secret")?)),
+        )
+        .await
+    }
+
+    /// Replaces a user's sealed TOTP secret, if it is still `old`.
+    pub async fn reseal_totp(&self, user_id: &str, old: &str, new: &str) -> Result<(), DbErr> {
+        self.exec(
+            "UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?",
+            vec![new.into(), user_id.into(), old.into()],
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Moves a generation's re-encryption cursor forward (never back: two instances may run
     /// the same pages).
     pub async fn reseal_progress(&self, generation: i64, cursor: &str) -> Result<(), DbErr> {

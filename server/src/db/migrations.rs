@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010DataKeys),
             Box::new(M0011KeyApproval),
             Box::new(M0012Users),
+            Box::new(M0013PolicyRelease),
         ]
     }
 }
@@ -441,7 +442,8 @@ CREATE TABLE users (
     disabled_at TEXT,
     disabled_by TEXT,
     password_hash TEXT,
-    totp_secret TEXT
+    totp_secret TEXT,
+    totp_last_step BIGINT
 );
 CREATE TABLE console_sessions (
     id_hash TEXT PRIMARY KEY,
@@ -467,6 +469,20 @@ sql_migration!(
     M0012Users,
     "m0012_users",
     M0012
+);
+
+const M0013: &str = "
+ALTER TABLE policies ADD COLUMN release BIGINT;
+CREATE UNIQUE INDEX policies_release ON policies (region, release)
+";
+
+sql_migration!(
+    /// A region's release numbers are unique in the schema, not only by the upload's check: two
+    /// uploads of one release number at once store one. Versions stored before keep their
+    /// number in their validation report only (NULL here, which the index does not compare).
+    M0013PolicyRelease,
+    "m0013_policy_release",
+    M0013
 );
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {

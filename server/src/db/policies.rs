@@ -175,8 +175,8 @@ impl Db {
     pub fn insert_policy_stmt(&self, p: &PolicyRow, bytes: &[u8]) -> Statement {
         self.stmt(
             &format!(
-                "INSERT INTO policies ({POLICY_COLS}, bytes) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING \
+                "INSERT INTO policies ({POLICY_COLS}, bytes, release) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING \
                  RETURNING sha256"
             ),
             vec![
@@ -199,6 +199,11 @@ impl Db {
                 p.activated_at.clone().into(),
                 p.validation.as_ref().map(to_json).into(),
                 bytes.to_vec().into(),
+                p.validation
+                    .as_ref()
+                    .and_then(|v| v.release)
+                    .and_then(|r| i64::try_from(r).ok())
+                    .into(),
             ],
         )
     }

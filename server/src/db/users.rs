@@ -218,8 +218,19 @@ impl Db {
     /// Sets (or replaces) a user's sealed TOTP secret.
     pub fn set_totp_stmt(&self, id: &str, sealed: &str) -> Statement {
         self.stmt(
-            "UPDATE users SET totp_secret = ? WHERE id = ? AND active = 1 RETURNING id",
+            "UPDATE users SET totp_secret = ?, totp_last_step = NULL WHERE id = ? AND active = 1 \
+             RETURNING id",
             vec![sealed.into(), id.into()],
+        )
+    }
+
+    /// Records the TOTP step a sign-in used; returns the id only when the step is later than
+    /// every one used before (a code is good once).
+    pub fn use_totp_step_stmt(&self, id: &str, step: i64) -> Statement {
+        self.stmt(
+            "UPDATE users SET totp_last_step = ? WHERE id = ? \
+             AND (totp_last_step IS NULL OR totp_last_step < ?) RETURNING id",
+            vec![step.into(), id.into(), step.into()],
         )
     }
 

@@ -581,10 +581,15 @@ pub async fn upload(
     // Kept compiled; an uploaded version changes nothing in force, so no instance need sync.
     state.decider.remember(policy.clone());
     if stored {
-        Ok((true, row))
-    } else {
+        return Ok((true, row));
+    }
+    match state.db.policy(&row.sha256).await? {
         // Stored meanwhile by a concurrent upload of the same bytes.
-        Ok((false, state.db.policy(&row.sha256).await?.unwrap_or(row)))
+        Some(existing) => Ok((false, existing)),
+        // Another module took the release number meanwhile (the schema's unique index).
+        None => check_newer(state, region, release)
+            .await
+            .and(Err(Error::internal("the version was not stored"))),
     }
 }
 

@@ -1117,6 +1117,18 @@ async fn a_person_signs_in_with_password_and_totp_and_the_session_ends_on_logout
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let session = cookie_value(&set_cookies(&r), "oip_session").expect("session");
         assert_eq!(page_status(&http, &s.url, &session).await, StatusCode::OK);
+        // A code is good once: the same code again (someone who saw it) is refused.
+        let r = http_sign_in_with(
+            &http,
+            &s.url,
+            &[
+                ("employee_id", &emp),
+                ("password", password),
+                ("totp", &code),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a replayed code");
 
         // Disabled: the open session ends with the user.
         let (st, _) = s

@@ -88,6 +88,26 @@ async fn a_data_key_rotation_re_encrypts_every_stored_claim_and_they_still_open(
                 .expect("sealed")
         };
         assert!(sealed().await.iter().all(|(_, v)| v.starts_with("k1.")));
+        // A user enrolled in TOTP: the secret is sealed too, and goes with the rotation.
+        let (_, user) = add_user(
+            &s.http,
+            &s.url,
+            ADMIN,
+            &serde_json::json!({"role": "auditor"}),
+        )
+        .await;
+        let uid = user["id"].as_str().expect("id").to_string();
+        let (st, enrol) = s
+            .call("POST", &format!("/v1/users/{uid}/totp"), ADMIN, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{enrol}");
+        let totp_sealed = || async { s.state.db.totp_secrets().await.expect("totp secrets") };
+        assert!(
+            totp_sealed()
+                .await
+                .iter()
+                .all(|(_, v)| v.starts_with("k1."))
+        );
         let g = oip_server::data_keys::rotate_data(&s.state.db, &test_master_key())
             .await
             .expect("rotate");
@@ -101,6 +121,20 @@ async fn a_data_key_rotation_re_encrypts_every_stored_claim_and_they_still_open(
         let all = sealed().await;
         assert_eq!(all.len(), 5);
         assert!(all.iter().all(|(_, v)| v.starts_with("k2.")), "{all:?}");
+        let totps = totp_sealed().await;
+        assert_eq!(totps.len(), 1);
+        assert!(totps[0].1.starts_with("k2."), "{totps:?}");
+        let plain = s
+            .state
+            .open_sealed(&totps[0].1, &oip_server::data_keys::totp_context(&uid))
+            .await
+            .expect("opens");
+        let b32 = totp_rs::Secret::Raw(plain).to_encoded().to_string();
+        assert_eq!(
+            b32,
+            enrol["secret"].as_str().expect("secret"),
+            "the same secret"
+        );
         let (st, c) = s.submit(&mt, "rot-new", &example(20)).await;
         assert_eq!(st, StatusCode::CREATED, "{c}");
         ids.push(c["id"].as_str().expect("id").to_string());

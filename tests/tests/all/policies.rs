@@ -945,3 +945,35 @@ async fn oip_policy_push_uploads_the_module_file_as_raw_bytes() {
     assert_eq!(p["validation"]["passed"], sc_cases(false).len());
     s.stop().await;
 }
+
+/// The anti-rollback check read the region's newest release and the insert came later, so two
+/// uploads of one release number at once could both be stored. The schema now holds a region's
+/// release numbers unique: a row with a stored release number, as a concurrent upload past the
+/// check would write it, is not stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_module_with_a_stored_release_number_is_not_stored_even_past_the_upload_check() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let (id, _, _) = shadowed_next_sc(&s.http, &s.url).await;
+        let mut row = s.state.db.policy(&id).await.expect("read").expect("stored");
+        assert!(row.validation.as_ref().and_then(|v| v.release).is_some());
+        row.sha256 = "f".repeat(64);
+        let stored = s
+            .state
+            .writer
+            .submit_logged(
+                Some(s.state.db.insert_policy_stmt(&row, b"another module")),
+                vec![],
+                vec![],
+                vec![],
+            )
+            .await
+            .expect("write");
+        assert!(
+            !stored,
+            "a second version with the region's release number was stored"
+        );
+        s.stop().await;
+    })
+    .await;
+}
