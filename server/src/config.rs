@@ -80,8 +80,18 @@ pub struct Config {
     /// `<data_dir>/audit-checkpoint.key`.
     pub audit_checkpoint_key: Option<PathBuf>,
     /// Mark the console's cookies `Secure` (sent over HTTPS only): set it whenever the
-    /// console is reached over TLS (a TLS-terminating proxy in front).
+    /// console is reached over TLS (a TLS-terminating proxy in front); always so when the
+    /// server serves HTTPS itself.
     pub secure_cookies: bool,
+    /// Serve HTTPS with this certificate chain (PEM) and [`Config::tls_key`].
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of [`Config::tls_cert`].
+    pub tls_key: Option<PathBuf>,
+    /// More certificate authorities (PEM) to trust for outgoing HTTPS (webhooks), beside the
+    /// Mozilla roots built in.
+    pub ca_file: Option<PathBuf>,
+    /// Development only: accept `http://` webhook URLs (production takes `https://` only).
+    pub dev_http_webhooks: bool,
     /// A console session ends after this long without a request.
     pub console_idle: Duration,
     /// A console session ends this long after sign-in, however busy.
@@ -122,9 +132,53 @@ impl Config {
             audit_checkpoint_file: None,
             audit_checkpoint_key: None,
             secure_cookies: false,
+            tls_cert: None,
+            tls_key: None,
+            ca_file: None,
+            dev_http_webhooks: false,
             console_idle: Duration::from_secs(30 * 60),
             console_session: Duration::from_secs(8 * 3600),
         }
+    }
+
+    /// Whether the server serves HTTPS itself.
+    pub fn serves_tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// Whether the console's cookies are `Secure`.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies || self.serves_tls()
+    }
+
+    /// The TLS acceptor of [`Config::tls_cert`] and [`Config::tls_key`], or none (plain HTTP).
+    pub fn tls_acceptor(&self) -> anyhow::Result<Option<tokio_rustls::TlsAcceptor>> {
+        use anyhow::Context as _;
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let (cert, key) = match (&self.tls_cert, &self.tls_key) {
+            (None, None) => return Ok(None),
+            (Some(c), Some(k)) => (c, k),
+            _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        };
+        let chain = CertificateDer::pem_file_iter(cert)
+            .with_context(|| format!("cannot read the certificate {}", cert.display()))?
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("no PEM certificate in {}", cert.display()))?;
+        anyhow::ensure!(!chain.is_empty(), "no certificate in {}", cert.display());
+        let key = PrivateKeyDer::from_pem_file(key)
+            .with_context(|| format!("no PEM private key in {}", key.display()))?;
+        let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let mut tls = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .context("TLS versions")?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .context("the certificate and the key do not go together")?;
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Some(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(
+            tls,
+        ))))
     }
 
     /// The checkpoint file's path.
@@ -207,6 +261,14 @@ pub struct FileConfig {
     pub audit_checkpoint_key: Option<PathBuf>,
     /// See [`Config::secure_cookies`].
     pub secure_cookies: Option<bool>,
+    /// See [`Config::tls_cert`].
+    pub tls_cert: Option<PathBuf>,
+    /// See [`Config::tls_key`].
+    pub tls_key: Option<PathBuf>,
+    /// See [`Config::ca_file`].
+    pub ca_file: Option<PathBuf>,
+    /// See [`Config::dev_http_webhooks`].
+    pub dev_http_webhooks: Option<bool>,
     /// Minutes; see [`Config::console_idle`].
     pub console_idle_minutes: Option<u64>,
     /// Hours; see [`Config::console_session`].
@@ -219,4 +281,23 @@ impl FileConfig {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+/// `builder` trusting the certificate authorities of `ca_file` (PEM) too, beside the built-in
+/// Mozilla roots: for webhooks and the command line, when a deployment has its own CA.
+pub fn with_ca_file(
+    mut builder: reqwest::ClientBuilder,
+    ca_file: Option<&std::path::Path>,
+) -> anyhow::Result<reqwest::ClientBuilder> {
+    use anyhow::Context as _;
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("no PEM certificate in {}", path.display()))?;
+        anyhow::ensure!(!certs.is_empty(), "no certificate in {}", path.display());
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    Ok(builder)
 }

@@ -130,6 +130,12 @@ impl AppState {
                  signature and no four eyes; never run a production server like this"
             );
         }
+        if config.dev_http_webhooks {
+            tracing::warn!(
+                "DEVELOPMENT MODE: --dev-http-webhooks sends platforms' events (personal data) \
+                 over plain http:// where a webhook says so; never run a production server like this"
+            );
+        }
         std::fs::create_dir_all(&config.data_dir)?;
         let db = Db::connect(&config.database_url()).await?;
         db::migrations::Migrator::up(&db.conn, None).await?;
@@ -324,6 +330,10 @@ pub async fn run(
     use tower::Service as _;
     let header_timeout = state.config.header_read_timeout;
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+    let tls = state
+        .config
+        .tls_acceptor()
+        .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
     let app = router(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -353,14 +363,40 @@ pub async fn run(
                     .insert(axum::extract::ConnectInfo(peer));
                 app.clone().call(req)
             });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            if let Err(e) = conn.await {
+            let served = match tls {
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                // The handshake has the header-read time too: a client that stalls in it is
+                // disconnected like one that stalls in its headers.
+                Some(acceptor) => {
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            watcher
+                                .watch(http.serve_connection(TokioIo::new(tls), service))
+                                .await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });

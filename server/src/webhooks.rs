@@ -2,7 +2,9 @@
 //! the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, and `webhook-signature:
 //! v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed with the registered secret's UTF-8
 //! bytes, so a receiver can refuse a replayed delivery by its age) and, as before, with
-//! `X-Oip-Signature: sha256=<hex>` over the body alone; retried with backoff, never redirected.
+//! `X-Oip-Signature: sha256=<hex>` over the body alone; retried with backoff, never redirected,
+//! over HTTPS only (rustls, the Mozilla roots and the operator's `ca_file`), unless a
+//! development server allows `http://`.
 //! The events table is the outbox and `delivered_seq` moves only after a 2xx answer, so every
 //! event is delivered at least once, even across restarts; receivers de-duplicate by `seq`.
 
@@ -18,8 +20,9 @@ use utoipa::ToSchema;
 #[derive(Clone, Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// Where to deliver the platform's events.
-    #[schema(pattern = "^https?://", max_length = 2000)]
+    /// Where to deliver the platform's events: an `https://` URL (a development server
+    /// started with `--dev-http-webhooks` takes `http://` too).
+    #[schema(pattern = "^https://", max_length = 2000)]
     pub url: String,
     /// The signing secret (at least 16 characters).
     #[schema(min_length = 16, max_length = 200)]
@@ -35,12 +38,12 @@ pub async fn register(
 ) -> Result<(), Error> {
     who.require(&[Role::Admin])?;
     let mut problems = Vec::new();
-    if !(w.url.starts_with("http://") || w.url.starts_with("https://"))
-        || w.url.chars().count() > 2000
-    {
+    let scheme_ok = w.url.starts_with("https://")
+        || (state.config.dev_http_webhooks && w.url.starts_with("http://"));
+    if !scheme_ok || w.url.chars().count() > 2000 {
         problems.push(FieldProblem::new(
             "url",
-            "an http(s) URL of at most 2,000 characters",
+            "an https:// URL of at most 2,000 characters (the events are personal data)",
         ));
     }
     if !(16..=200).contains(&w.secret.chars().count()) {

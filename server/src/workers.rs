@@ -61,9 +61,11 @@ pub(crate) fn spawn(state: AppState) {
     tokio::spawn(async move {
         // A receiver answers; a redirect is not followed (it would send the signed events to
         // a URL nobody registered) and counts as a failed delivery.
-        let http = match reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .build()
+            .https_only(!w.config.dev_http_webhooks);
+        let http = match crate::config::with_ca_file(builder, w.config.ca_file.as_deref())
+            .and_then(|b| Ok(b.build()?))
         {
             Ok(c) => c,
             Err(e) => {

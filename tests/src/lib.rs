@@ -135,6 +135,9 @@ pub async fn config(backend: &Backend, tag: &str) -> Config {
     // rate limits have their own tests (security.rs), which set them.
     c.limits.token_requests_per_second = 0;
     c.limits.auth_failures_per_minute = 0;
+    // The webhook receivers of the tests speak plain HTTP, but webhooks.rs's (HTTPS, as
+    // production requires).
+    c.dev_http_webhooks = true;
     if let Backend::Postgres(url) = backend {
         c.database_url = Some(fresh_pg(url).await);
     }

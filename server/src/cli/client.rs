@@ -16,6 +16,10 @@ pub struct Remote {
     /// A bearer token.
     #[arg(long, env = "OIP_TOKEN", hide_env_values = true)]
     pub(crate) token: Option<String>,
+    /// More certificate authorities (PEM) to trust for an https:// server, beside the built-in
+    /// roots (a deployment's own CA).
+    #[arg(long, env = "OIP_CA_FILE")]
+    pub(crate) ca_file: Option<std::path::PathBuf>,
 }
 
 /// The error body of an answer, as the CLI shows it.
@@ -52,9 +56,11 @@ impl Client {
             .clone()
             .ok_or_else(|| anyhow!("a token is required: --token or OIP_TOKEN"))?;
         Ok(Client {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(300))
-                .build()?,
+            http: crate::config::with_ca_file(
+                reqwest::Client::builder().timeout(Duration::from_secs(300)),
+                r.ca_file.as_deref(),
+            )?
+            .build()?,
             base: r.server.trim_end_matches('/').to_string(),
             token,
         })

@@ -113,9 +113,22 @@ pub struct ServeArgs {
     /// (logged at every start, reported by /readyz, audited).
     #[arg(long, env = "OIP_DEV_UNSIGNED_POLICIES")]
     dev_unsigned_policies: bool,
-    /// Mark the console's cookies `Secure`: set it when the console is reached over HTTPS.
+    /// Mark the console's cookies `Secure`: set it when the console is reached over HTTPS
+    /// through a proxy (always so with --tls-cert).
     #[arg(long, env = "OIP_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Serve HTTPS with this certificate chain (PEM), with --tls-key.
+    #[arg(long, env = "OIP_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "OIP_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// More certificate authorities (PEM) to trust for webhooks, beside the built-in roots.
+    #[arg(long, env = "OIP_CA_FILE")]
+    ca_file: Option<PathBuf>,
+    /// Development only: accept http:// webhook URLs.
+    #[arg(long, env = "OIP_DEV_HTTP_WEBHOOKS")]
+    dev_http_webhooks: bool,
     /// Requests per second one token may make on average, 0 for no limit [default: 200].
     #[arg(long, env = "OIP_TOKEN_REQUESTS_PER_SECOND")]
     token_requests_per_second: Option<u32>,
@@ -194,6 +207,10 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     c.audit_checkpoint_file = file.audit_checkpoint_file;
     c.audit_checkpoint_key = file.audit_checkpoint_key;
     c.secure_cookies = args.secure_cookies || file.secure_cookies == Some(true);
+    c.tls_cert = args.tls_cert.clone().or(file.tls_cert);
+    c.tls_key = args.tls_key.clone().or(file.tls_key);
+    c.ca_file = args.ca_file.clone().or(file.ca_file);
+    c.dev_http_webhooks = args.dev_http_webhooks || file.dev_http_webhooks == Some(true);
     if let Some(m) = file.console_idle_minutes {
         c.console_idle = std::time::Duration::from_secs(m.max(1) * 60);
     }

@@ -12,7 +12,7 @@
 //!   of their authenticator app when enrolled in TOTP; a platform (or the bootstrap admin) with
 //!   an API token. Either way the server begins a session of its own (`console_sessions`): a
 //!   random 256-bit id in a cookie (`HttpOnly`, `SameSite=Strict`, `Path=/console`, `Secure`
-//!   with `secure_cookies`), only its keyed hash in the database. It ends after
+//!   with `secure_cookies` or when serving HTTPS), only its keyed hash in the database. It ends after
 //!   [`Config::console_idle`](crate::config::Config::console_idle) without a request, at
 //!   [`Config::console_session`](crate::config::Config::console_session) after sign-in, on
 //!   logout, and when its user is disabled or its token revoked or expired. Failed sign-ins
@@ -352,7 +352,7 @@ impl FromRequestParts<AppState> for Session {
             Ok(None) => Err((
                 AppendHeaders([(
                     SET_COOKIE,
-                    set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+                    set_cookie(SESSION_COOKIE, "", 0, state.config.cookies_secure()),
                 )]),
                 to_login(),
             )
@@ -476,7 +476,7 @@ async fn login_page(
     (
         AppendHeaders([(
             SET_COOKIE,
-            set_cookie(LOGIN_COOKIE, &nonce, 3600, state.config.secure_cookies),
+            set_cookie(LOGIN_COOKIE, &nonce, 3600, state.config.cookies_secure()),
         )]),
         layout::login(lang, &csrf, &next, None),
     )
@@ -513,7 +513,7 @@ async fn login(
         Err(e) => return layout::login(lang, &expected, &next, Some(&e)),
     };
     let to = safe_target(&next).or(home_of(&who)).unwrap_or("/console");
-    let secure = state.config.secure_cookies;
+    let secure = state.config.cookies_secure();
     (
         AppendHeaders([
             (
@@ -583,7 +583,7 @@ async fn logout(State(state): State<AppState>, s: Session, f: Fields) -> Respons
     (
         AppendHeaders([(
             SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+            set_cookie(SESSION_COOKIE, "", 0, state.config.cookies_secure()),
         )]),
         see_other("/console/login"),
     )
@@ -614,7 +614,7 @@ async fn switch_lang(
                 LANG_COOKIE,
                 lang.code(),
                 365 * 86400,
-                state.config.secure_cookies,
+                state.config.cookies_secure(),
             ),
         )]),
         see_other(back),

@@ -10,10 +10,65 @@ mod new_region;
 mod policies;
 mod review;
 mod security;
+mod tls;
 mod users;
 mod webhooks;
 
 /// Starts this package's `oip` binary as a server process.
 pub(crate) fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> oip_tests::Proc {
     oip_tests::start_bin(env!("CARGO_BIN_EXE_oip-under-test"), data_dir, database_url)
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost, made here (rcgen): the PEM files of
+/// the certificate and its key, in `dir`.
+pub(crate) fn localhost_cert(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let rcgen::CertifiedKey { cert, key_pair } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .expect("a certificate");
+    let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&c, cert.pem()).expect("cert");
+    std::fs::write(&k, key_pair.serialize_pem()).expect("key");
+    (c, k)
+}
+
+/// Serves `app` over HTTPS on `listener` with the certificate of [`localhost_cert`] (a plain
+/// rustls acceptor and hyper, not the server's own code).
+pub(crate) fn serve_tls(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = vec![CertificateDer::from_pem_file(cert).expect("cert pem")];
+    let key = PrivateKeyDer::from_pem_file(key).expect("key pem");
+    let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let tls = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(tls));
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let svc = hyper::service::service_fn(move |req| {
+                    use tower::Service as _;
+                    app.clone().call(req)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
 }

@@ -21,7 +21,9 @@ struct Receiver {
     requests: usize,
 }
 
-async fn receiver() -> (String, Arc<Mutex<Receiver>>) {
+/// The receiver, over HTTPS with a certificate made here: its URL, what it got, and the
+/// certificate's PEM file (for the server's `ca_file`).
+async fn receiver() -> (String, Arc<Mutex<Receiver>>, std::path::PathBuf) {
     let got: Arc<Mutex<Receiver>> = Arc::new(Mutex::new(Receiver {
         refuse: 2,
         ..Receiver::default()
@@ -63,18 +65,36 @@ async fn receiver() -> (String, Arc<Mutex<Receiver>>) {
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, got)
+    let url = format!("https://{}/hook", listener.local_addr().unwrap());
+    let dir = temp_dir("hook-tls");
+    let (cert, key) = crate::localhost_cert(&dir);
+    crate::serve_tls(listener, app, &cert, &key);
+    (url, got, cert)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_reach_the_webhook_signed_at_least_once_across_a_restart() {
     for b in Backend::all() {
-        let (url, got) = receiver().await;
-        let c = config(&b, "hook").await;
+        let (url, got, ca) = receiver().await;
+        let mut c = config(&b, "hook").await;
+        // Production's rule: https:// only; the receiver's certificate is trusted as an
+        // operator's own CA would be.
+        c.dev_http_webhooks = false;
+        c.ca_file = Some(ca);
         let s = TestServer::with_config(c.clone()).await;
         let mt = s.platform("meituan").await;
+        let plain = url.replacen("https://", "http://", 1);
+        let (st, e) = s
+            .call(
+                "PUT",
+                "/v1/platforms/meituan/webhook",
+                ADMIN,
+                Some(json!({"url": plain, "secret": SECRET})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["fields"][0]["path"], "url", "{e}");
         let (st, e) = s
             .call(
                 "PUT",
