@@ -301,3 +301,21 @@ pub fn with_ca_file(
     }
     Ok(builder)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FileConfig;
+
+    /// The example in `deploy/` is a configuration this server reads (unknown keys are errors).
+    #[test]
+    fn the_deploy_example_configuration_parses() {
+        let c: FileConfig =
+            toml::from_str(include_str!("../../deploy/oip.toml")).expect("deploy/oip.toml");
+        assert_eq!(c.secure_cookies, Some(true));
+        assert_eq!(
+            c.master_key_file.as_deref(),
+            Some(std::path::Path::new("/etc/oip/master.key"))
+        );
+        assert!(c.bootstrap_token.is_none() && c.dev_http_webhooks.is_none());
+    }
+}

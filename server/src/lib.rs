@@ -9,6 +9,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod claims;
 pub mod cli;
 pub mod config;

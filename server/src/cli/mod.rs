@@ -32,6 +32,26 @@ enum Command {
     Serve(ServeArgs),
     /// Run the database migrations and exit.
     Migrate(ServeArgs),
+    /// Copy the SQLite database, consistently, while the server runs (`VACUUM INTO`); for
+    /// PostgreSQL, use `pg_dump` (the command says how).
+    Backup {
+        /// Where the data is.
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup made by `oip backup` in place as the database of a data directory that has
+    /// none, checked and migrated.
+    Restore {
+        /// The data directory to restore into.
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -295,6 +315,24 @@ async fn run_cli() -> anyhow::Result<()> {
         Command::Users { command } => users::users(command).await?,
         Command::Tokens { command } => users::tokens(command).await?,
         Command::Policy { command } => policy::policy(command).await?,
+        Command::Backup { serve, out } => {
+            let c = config(serve)?;
+            let n = crate::backup::backup(&c, &out).await?;
+            println!("{}: {n}", out.display());
+            eprintln!(
+                "keep the master key (master.key or OIP_MASTER_KEY), the audit checkpoint key and \
+                 the checkpoint file with it: they are not in the database, by design"
+            );
+        }
+        Command::Restore { serve, from } => {
+            let c = config(serve)?;
+            let n = crate::backup::restore(&c, &from).await?;
+            println!("{}: {n}", c.data_dir.join("oip.db").display());
+            eprintln!(
+                "start the server with the master key the backup was made under; `oip audit \
+                 verify` checks the chain"
+            );
+        }
         Command::Migrate(args) => {
             let c = config(args)?;
             crate::migrate(&c).await?;

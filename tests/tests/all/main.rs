@@ -7,6 +7,7 @@ mod crash;
 mod hot_swap;
 mod keys;
 mod new_region;
+mod ops;
 mod policies;
 mod review;
 mod security;
