@@ -197,7 +197,6 @@ pub async fn set_password(
     id: &str,
     req: NewPassword,
 ) -> Result<(), Error> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
     may_manage(who, id)?;
     let n = req.password.chars().count();
     if !(MIN_PASSWORD..=256).contains(&n) {
@@ -207,35 +206,56 @@ pub async fn set_password(
             format!("{MIN_PASSWORD} to 256 characters"),
         ));
     }
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let phc = tokio::task::spawn_blocking(move || {
+    let phc = hash_password(req.password.into_bytes()).await?;
+    change(
+        state,
+        who,
+        "user.password_set",
+        id,
+        state.db.set_password_stmt(id, &phc),
+    )
+    .await
+}
+
+/// Hashes a password (argon2id, a fresh salt) off the async threads.
+async fn hash_password(password: Vec<u8>) -> Result<String, Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
         hasher()
-            .hash_password(req.password.as_bytes(), &salt)
+            .hash_password(&password, &salt)
             .map(|h| h.to_string())
     })
     .await
     .map_err(|_| Error::internal("password hashing stopped"))?
-    .map_err(|_| Error::internal("password hashing failed"))?;
+    .map_err(|_| Error::internal("password hashing failed"))
+}
+
+/// Writes a change of user `id` with its audit entry (`action`, the user's id) in one
+/// transaction; `not_found` when `stmt` changed no active user.
+async fn change(
+    state: &AppState,
+    who: &Principal,
+    action: &str,
+    id: &str,
+    stmt: sea_orm::Statement,
+) -> Result<(), Error> {
     let audit = AuditDraft {
         actor: who.person().to_string(),
-        action: "user.password_set".into(),
+        action: action.into(),
         claim_id: None,
         before: None,
         after: Some(json!({ "user_id": id }).to_string()),
     };
-    if !state
+    if state
         .writer
-        .submit_logged(
-            Some(state.db.set_password_stmt(id, &phc)),
-            vec![],
-            vec![audit],
-            vec![],
-        )
+        .submit_logged(Some(stmt), vec![], vec![audit], vec![])
         .await?
     {
-        return Err(Code::NotFound.into());
+        Ok(())
+    } else {
+        Err(Code::NotFound.into())
     }
-    Ok(())
 }
 
 /// Enrols (or re-enrols) a user in TOTP (admin, or the user): from now on the console asks
@@ -257,25 +277,14 @@ pub async fn enroll_totp(
         totp_rs::Secret::Encoded(s) => s,
         totp_rs::Secret::Raw(_) => return Err(Error::internal("base32 encoding failed")),
     };
-    let audit = AuditDraft {
-        actor: who.person().to_string(),
-        action: "user.totp_enrolled".into(),
-        claim_id: None,
-        before: None,
-        after: Some(json!({ "user_id": id }).to_string()),
-    };
-    if !state
-        .writer
-        .submit_logged(
-            Some(state.db.set_totp_stmt(id, &sealed)),
-            vec![],
-            vec![audit],
-            vec![],
-        )
-        .await?
-    {
-        return Err(Code::NotFound.into());
-    }
+    change(
+        state,
+        who,
+        "user.totp_enrolled",
+        id,
+        state.db.set_totp_stmt(id, &sealed),
+    )
+    .await?;
     let label: String =
         form_urlencoded::byte_serialize(format!("oip:{}", user.employee_id).as_bytes()).collect();
     Ok(TotpEnrolment {
@@ -289,20 +298,13 @@ pub async fn enroll_totp(
 /// The hash of a random password nobody knows, made once: checked for an unknown user so that
 /// the answer takes as long as for a known one.
 async fn decoy() -> Result<String, Error> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY
         .get_or_try_init(|| async {
-            tokio::task::spawn_blocking(|| {
-                use rand::RngCore;
-                let mut pw = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut pw);
-                let salt = SaltString::generate(&mut rand::rngs::OsRng);
-                hasher().hash_password(&pw, &salt).map(|h| h.to_string())
-            })
-            .await
-            .map_err(|_| Error::internal("password hashing stopped"))?
-            .map_err(|_| Error::internal("password hashing failed"))
+            use rand::RngCore;
+            let mut pw = vec![0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut pw);
+            hash_password(pw).await
         })
         .await
         .cloned()
