@@ -29,6 +29,30 @@ pub struct ErrorDetail {
     /// The fields at fault, when there are any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldProblem>,
+    /// The request's id (`x-request-id`: the client's, or one made here), as on every log
+    /// line of the request: quote it when asking about an error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+tokio::task_local! {
+    /// The id of the request being answered (set by the request middleware).
+    pub static REQUEST_ID: String;
+}
+
+/// The request's id: the client's `x-request-id` when it is 1 to 64 characters of letters,
+/// digits and `._:-`, otherwise a new one.
+pub fn request_id_of(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::new_id("req"))
 }
 
 /// What the request span logs of an error answer.
@@ -55,6 +79,7 @@ impl Error {
                 message: en.to_string(),
                 message_zh: zh.to_string(),
                 fields: self.fields.clone(),
+                request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             },
         }
     }

@@ -65,9 +65,18 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
-    let span = tracing::info_span!("http.request", %method, matched_path = %route);
+    let request_id = error::request_id_of(req.headers());
+    let span = tracing::info_span!("http.request", %method, matched_path = %route, request_id = %request_id);
     let started = std::time::Instant::now();
-    let response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    let mut response = error::REQUEST_ID
+        .scope(
+            request_id.clone(),
+            tracing::Instrument::instrument(next.run(req), span.clone()),
+        )
+        .await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     let status = response.status().as_u16();
     state.metrics.request(&route, status);
     let took_ms = started.elapsed().as_millis() as u64;

@@ -22,8 +22,19 @@ use std::path::PathBuf;
     about = "Occupational injury protection claims engine (职业伤害保障)"
 )]
 struct Cli {
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line) for
+    /// a log collector.
+    #[arg(long, global = true, env = "OIP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -302,15 +313,22 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 async fn run_cli() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,wasmtime=warn,cranelift=warn".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                "info,sqlx=warn,sea_orm=warn,wasmtime=warn,cranelift=warn".into()
-            }),
-        )
-        .init();
-    match Cli::parse().command {
+        .with_env_filter(filter);
+    match cli.log_format {
+        // Each line an object with its fields and the spans it is in (the request's id).
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+        LogFormat::Text => logs.init(),
+    }
+    match cli.command {
         Command::Keys { command } => keys::keys(command).await?,
         Command::Users { command } => users::users(command).await?,
         Command::Tokens { command } => users::tokens(command).await?,

@@ -128,3 +128,74 @@ async fn a_backup_of_a_live_server_restored_into_a_new_data_directory_verifies_a
         );
     }
 }
+
+/// Issue 17, item 2: logs were plain text with no request id. With `--log-format json` every
+/// line is a JSON object; a request's id (the client's `x-request-id`, or one made) is in its
+/// answer's header, in its error body and on its log lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_id_is_in_the_answer_the_error_body_and_every_json_log_line_of_the_request() {
+    use std::io::BufRead as _;
+    let dir = temp_dir("json-logs");
+    let log = dir.join("server.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env("OIP_BOOTSTRAP_TOKEN", ADMIN)
+        .env("OIP_MASTER_KEY", test_master_key().to_hex())
+        .env("RUST_LOG", "info,oip_server=debug")
+        .env_remove("DATABASE_URL")
+        .env_remove("OIP_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("oip serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the listening line");
+    let url = line.trim().rsplit(' ').next().expect("url").to_string();
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{url}/v1/claims/clm_none"))
+        .bearer_auth(ADMIN)
+        .header("x-request-id", "case-7-lookup")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["x-request-id"], "case-7-lookup");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["request_id"], "case-7-lookup", "{body}");
+    // Without one (or with one that is not an id), the server makes one.
+    let r = http
+        .get(format!("{url}/healthz"))
+        .header("x-request-id", "bad id\twith tab")
+        .send()
+        .await
+        .expect("get");
+    let made = r.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
+    assert!(made.starts_with("req_"), "{made}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(!lines.is_empty());
+    let of_request = lines
+        .iter()
+        .filter(|l| l.to_string().contains("\"request_id\":\"case-7-lookup\""))
+        .count();
+    assert!(of_request >= 1, "no log line names the request:\n{text}");
+}
