@@ -273,6 +273,18 @@ pub struct FileConfig {
     pub console_idle_minutes: Option<u64>,
     /// Hours; see [`Config::console_session`].
     pub console_session_hours: Option<u64>,
+    /// See [`Config::four_eyes_threshold_fen`].
+    pub four_eyes_threshold_fen: Option<u64>,
+    /// See [`Config::four_eyes_thresholds`]: a table, region code = fen.
+    pub four_eyes_thresholds: Option<std::collections::HashMap<String, u64>>,
+    /// See [`Config::straight_through`].
+    pub straight_through: Option<bool>,
+    /// See [`Config::quality_sample_bp`] (0 to 10,000).
+    pub quality_sample_bp: Option<u64>,
+    /// See [`Config::max_attempts`].
+    pub max_attempts: Option<i64>,
+    /// Seconds; see [`Config::retry_backoff_seconds`].
+    pub retry_backoff_seconds: Option<i64>,
 }
 
 impl FileConfig {

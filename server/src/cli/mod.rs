@@ -170,6 +170,17 @@ pub struct ServeArgs {
     /// Connections served at once [default: 4096].
     #[arg(long, env = "OIP_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Lump sums in fen above which an approval needs a second adjuster [default: 10000000];
+    /// per region in the config file (`[four_eyes_thresholds]`).
+    #[arg(long, env = "OIP_FOUR_EYES_THRESHOLD_FEN")]
+    four_eyes_threshold_fen: Option<u64>,
+    /// Approve fast-track decisions automatically: true or false [default: true].
+    #[arg(long, env = "OIP_STRAIGHT_THROUGH")]
+    straight_through: Option<bool>,
+    /// Share of straight-through approvals sampled for quality review, in basis points
+    /// (0 to 10000) [default: 500].
+    #[arg(long, env = "OIP_QUALITY_SAMPLE_BP")]
+    quality_sample_bp: Option<u64>,
 }
 
 fn config(args: ServeArgs) -> anyhow::Result<Config> {
@@ -238,6 +249,39 @@ fn config(args: ServeArgs) -> anyhow::Result<Config> {
     c.audit_checkpoint_file = file.audit_checkpoint_file;
     c.audit_checkpoint_key = file.audit_checkpoint_key;
     c.secure_cookies = args.secure_cookies || file.secure_cookies == Some(true);
+    if let Some(f) = args
+        .four_eyes_threshold_fen
+        .or(file.four_eyes_threshold_fen)
+    {
+        c.four_eyes_threshold_fen = f;
+    }
+    if let Some(t) = file.four_eyes_thresholds {
+        let unknown: Vec<&String> = t
+            .keys()
+            .filter(|r| !crate::domain::REGIONS.contains(&r.as_str()))
+            .collect();
+        anyhow::ensure!(
+            unknown.is_empty(),
+            "four_eyes_thresholds: {unknown:?} are not ISO 3166-2:CN region codes"
+        );
+        c.four_eyes_thresholds = t;
+    }
+    if let Some(s) = args.straight_through.or(file.straight_through) {
+        c.straight_through = s;
+    }
+    if let Some(bp) = args.quality_sample_bp.or(file.quality_sample_bp) {
+        anyhow::ensure!(
+            bp <= 10_000,
+            "quality_sample_bp: {bp} is above 10000 (100 %)"
+        );
+        c.quality_sample_bp = bp;
+    }
+    if let Some(n) = file.max_attempts {
+        c.max_attempts = n.max(1);
+    }
+    if let Some(s) = file.retry_backoff_seconds {
+        c.retry_backoff_seconds = s.max(1);
+    }
     c.tls_cert = args.tls_cert.clone().or(file.tls_cert);
     c.tls_key = args.tls_key.clone().or(file.tls_key);
     c.ca_file = args.ca_file.clone().or(file.ca_file);
@@ -391,4 +435,58 @@ async fn run_cli() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn from(args: &[&str]) -> anyhow::Result<Config> {
+        config(Serve::try_parse_from(std::iter::once("oip").chain(args.iter().copied()))?.args)
+    }
+
+    /// The business settings were not settings: a config file and flags set them now, the
+    /// flag winning over the file, and a wrong value stops the start.
+    #[test]
+    fn business_settings_come_from_the_config_file_and_flags_win() {
+        let dir = std::env::temp_dir().join(format!("oip-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("oip.toml");
+        std::fs::write(
+            &file,
+            "four_eyes_threshold_fen = 5000000\nstraight_through = false\nquality_sample_bp = 1000\n\
+             max_attempts = 3\n[four_eyes_thresholds]\nCN-BJ = 2000000\n",
+        )
+        .expect("write");
+        let path = file.to_str().expect("utf-8");
+        let c = from(&["--config", path]).expect("config");
+        assert_eq!(c.four_eyes_threshold_fen, 5_000_000);
+        assert!(!c.straight_through);
+        assert_eq!(c.quality_sample_bp, 1_000);
+        assert_eq!(c.max_attempts, 3);
+        assert_eq!(c.four_eyes_thresholds.get("CN-BJ"), Some(&2_000_000));
+        let c = from(&[
+            "--config",
+            path,
+            "--four-eyes-threshold-fen",
+            "7",
+            "--straight-through",
+            "true",
+        ])
+        .expect("config");
+        assert_eq!(c.four_eyes_threshold_fen, 7);
+        assert!(c.straight_through);
+        assert!(from(&["--quality-sample-bp", "10001"]).is_err());
+        std::fs::write(&file, "[four_eyes_thresholds]\nCN-XX = 1\n").expect("write");
+        assert!(from(&["--config", path]).is_err(), "an unknown region");
+        std::fs::write(&file, "four_eyes_treshold_fen = 1\n").expect("write");
+        assert!(from(&["--config", path]).is_err(), "a misspelt key");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
