@@ -29,7 +29,34 @@ pub struct Principal {
     pub user_name: Option<String>,
 }
 
+impl From<crate::db::tokens::TokenRow> for Principal {
+    /// The bearer of a token (check [`admits`](crate::db::tokens::TokenRow::admits) first).
+    fn from(t: crate::db::tokens::TokenRow) -> Principal {
+        Principal {
+            token_id: t.id,
+            role: t.role,
+            platform: t.platform,
+            regions: t.regions,
+            user_id: t.user_id,
+            user_name: t.user_name,
+        }
+    }
+}
+
 impl Principal {
+    /// A user acting without a token (a console session signed in with a password):
+    /// `token_id` names the session, or is empty before the session exists.
+    pub fn of_user(u: crate::db::users::UserRow, token_id: String) -> Principal {
+        Principal {
+            token_id,
+            role: u.role,
+            platform: None,
+            regions: u.regions,
+            user_id: Some(u.id),
+            user_name: Some(u.name),
+        }
+    }
+
     /// Refuses unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
         if roles.contains(&self.role) {

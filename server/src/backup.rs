@@ -84,20 +84,15 @@ pub async fn restore(c: &Config, from: &Path) -> anyhow::Result<Summary> {
     Ok(summary)
 }
 
-struct Ro {
-    conn: sea_orm::DatabaseConnection,
-}
-
 /// Opens a backup read-only, runs SQLite's integrity check and counts what it holds.
 async fn check(file: &Path) -> anyhow::Result<Summary> {
     // A plain read-only connection: the server's own (`Db::connect`) sets WAL mode, a write.
     let conn = sea_orm::Database::connect(format!("sqlite://{}?mode=ro", file.display()))
         .await
         .with_context(|| format!("{} is not a SQLite database", file.display()))?;
-    let db = Ro { conn };
+
     let one = |sql: &str| Statement::from_string(DbBackend::Sqlite, sql.to_string());
-    let ok: String = db
-        .conn
+    let ok: String = conn
         .query_one_raw(one("PRAGMA integrity_check"))
         .await?
         .context("no answer to the integrity check")?
@@ -108,10 +103,9 @@ async fn check(file: &Path) -> anyhow::Result<Summary> {
         file.display()
     );
     let count = |table: &'static str| {
-        let db = &db;
+        let conn = &conn;
         async move {
-            let row = db
-                .conn
+            let row = conn
                 .query_one_raw(one(&format!("SELECT COUNT(*) AS n FROM {table}")))
                 .await?
                 .context("no count")?;

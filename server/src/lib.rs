@@ -278,16 +278,11 @@ impl AppState {
         self.gate
             .principal(token, peer, |hash| async move {
                 let at = now().0;
-                Ok(self.db.token(&hash).await?.and_then(|row| {
-                    row.admits(at).then_some(Principal {
-                        token_id: row.id,
-                        role: row.role,
-                        platform: row.platform,
-                        regions: row.regions,
-                        user_id: row.user_id,
-                        user_name: row.user_name,
-                    })
-                }))
+                Ok(self
+                    .db
+                    .token(&hash)
+                    .await?
+                    .and_then(|row| row.admits(at).then(|| Principal::from(row))))
             })
             .await
     }

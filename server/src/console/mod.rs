@@ -30,6 +30,7 @@ mod layout;
 mod policies;
 mod queue;
 mod review_form;
+mod session;
 mod version;
 
 use crate::api::extract::Peer;
@@ -143,6 +144,7 @@ pub(crate) fn pct(s: &str) -> String {
 }
 
 use crate::crypto::same;
+use session::{begin_session, session_hash, session_id, session_principal, sign_in};
 
 fn lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
@@ -157,117 +159,11 @@ fn csrf_of(state: &AppState, session_id: &str) -> String {
         .keyed_hash(&format!("oip-console-csrf\u{0}{session_id}"))
 }
 
-/// What the database keeps of a session id: its keyed hash.
-fn session_hash(state: &AppState, session_id: &str) -> String {
-    state
-        .keys
-        .keyed_hash(&format!("oip-console-session\u{0}{session_id}"))
-}
-
 /// The CSRF token of the sign-in form, from its nonce.
 fn login_csrf_of(state: &AppState, nonce: &str) -> String {
     state
         .keys
         .keyed_hash(&format!("oip-console-login\u{0}{nonce}"))
-}
-
-/// The session id of the request's cookie (64 hex digits).
-fn session_id(headers: &HeaderMap) -> Option<&str> {
-    cookie(headers, SESSION_COOKIE)
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// Who a live session is: `None` when it is unknown, ended, idle too long, past its
-/// absolute end, or its user is disabled (its token revoked or expired). A request records
-/// itself every quarter of the idle time (at most every minute).
-async fn session_principal(state: &AppState, session_id: &str) -> Result<Option<Principal>, Error> {
-    let hash = session_hash(state, session_id);
-    let Some(row) = state.db.session(&hash).await? else {
-        return Ok(None);
-    };
-    let now = crate::now().0;
-    let idle = state.config.console_idle.as_secs() as i64;
-    if row.ended_at.is_some() || now >= row.expires_at || now - row.last_seen >= idle {
-        return Ok(None);
-    }
-    let who = match (&row.user_id, &row.token_id) {
-        (_, Some(tid)) => match state.db.token_by_id(tid).await? {
-            Some(t) if t.admits(now) => Principal {
-                token_id: t.id,
-                role: t.role,
-                platform: t.platform,
-                regions: t.regions,
-                user_id: t.user_id,
-                user_name: t.user_name,
-            },
-            _ => return Ok(None),
-        },
-        (Some(uid), None) => match state.db.user(uid).await? {
-            Some(u) if u.active => Principal {
-                token_id: format!("ses_{}", &hash[..16.min(hash.len())]),
-                role: u.role,
-                platform: None,
-                regions: u.regions,
-                user_id: Some(u.id),
-                user_name: Some(u.name),
-            },
-            _ => return Ok(None),
-        },
-        (None, None) => return Ok(None),
-    };
-    if now - row.last_seen >= (idle / 4).clamp(1, 60) {
-        state
-            .writer
-            .submit_logged(
-                Some(state.db.touch_session_stmt(&hash, now)),
-                vec![],
-                vec![],
-                vec![],
-            )
-            .await?;
-    }
-    Ok(Some(who))
-}
-
-/// Begins a session for a user or a token; its id (for the cookie).
-async fn begin_session(state: &AppState, who: &Principal) -> Result<String, Error> {
-    let mut raw = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let id = hex::encode(raw);
-    let now = crate::now().0;
-    let row = crate::db::users::SessionRow {
-        id_hash: session_hash(state, &id),
-        user_id: who.user_id.clone(),
-        // Signed in with a token: the session lives as long as the token admits its bearer.
-        token_id: (!who.token_id.is_empty()).then(|| who.token_id.clone()),
-        created_at: now,
-        last_seen: now,
-        expires_at: now + state.config.console_session.as_secs() as i64,
-        ended_at: None,
-    };
-    let audit = crate::db::writer::AuditDraft {
-        actor: who.person().to_string(),
-        action: "console.signed_in".into(),
-        claim_id: None,
-        before: None,
-        after: Some(
-            serde_json::json!({ "with": if who.token_id.is_empty() { "password" } else { "token" } })
-                .to_string(),
-        ),
-    };
-    if !state
-        .writer
-        .submit_logged(
-            Some(state.db.insert_session_stmt(&row)),
-            vec![],
-            vec![audit],
-            vec![],
-        )
-        .await?
-    {
-        return Err(Error::internal("the session was not stored"));
-    }
-    Ok(id)
 }
 
 impl FromRequestParts<AppState> for Lang {
@@ -455,11 +351,9 @@ struct NextQuery {
 async fn login_page(
     State(state): State<AppState>,
     lang: Lang,
-    Peer(peer): Peer,
     headers: HeaderMap,
     q: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
-    let _ = peer;
     let next = q.ok().and_then(|Query(q)| q.next).unwrap_or_default();
     if let Some(id) = session_id(&headers)
         && let Ok(Some(who)) = session_principal(&state, id).await
@@ -530,37 +424,6 @@ async fn login(
         see_other(to),
     )
         .into_response()
-}
-
-/// Who the sign-in form names: a user by employee id, password and (when enrolled) TOTP code,
-/// or the bearer of an API token. A failure counts against the address.
-async fn sign_in(
-    state: &AppState,
-    peer: Option<std::net::IpAddr>,
-    f: &Fields,
-) -> Result<Option<Principal>, Error> {
-    if let Some(token) = f.text("token") {
-        return state.principal(&token, peer).await;
-    }
-    let Some(employee_id) = f.text("employee_id") else {
-        return Ok(None);
-    };
-    state.gate.check_blocked(peer)?;
-    let password = f.get("password").unwrap_or_default();
-    match crate::users::check_sign_in(state, &employee_id, password, f.get("totp")).await? {
-        Ok(u) => Ok(Some(Principal {
-            token_id: String::new(),
-            role: u.role,
-            platform: None,
-            regions: u.regions,
-            user_id: Some(u.id),
-            user_name: Some(u.name),
-        })),
-        Err(_) => {
-            state.gate.failed(peer)?;
-            Ok(None)
-        }
-    }
 }
 
 async fn logout(State(state): State<AppState>, s: Session, f: Fields) -> Response {

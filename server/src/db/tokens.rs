@@ -114,10 +114,7 @@ impl Db {
             vec![value.into()],
             |r| {
                 let user_id = os(r, "user_id")?;
-                let active = r.try_get::<Option<i64>>("", "user_active").or_else(|_| {
-                    r.try_get::<Option<i32>>("", "user_active")
-                        .map(|v| v.map(i64::from))
-                })?;
+                let active = r.try_get::<Option<i64>>("", "user_active")?;
                 Ok(TokenRow {
                     id: s(r, "id")?,
                     role: named(r, "role")?,
