@@ -221,8 +221,9 @@ impl Config {
     }
 }
 
-/// The keys a config file may hold (all optional; unknown keys are refused).
-#[derive(Debug, Default, Deserialize)]
+/// The keys a config file may hold (all optional; unknown keys are refused). Serialized, it is
+/// what `oip config show` prints.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// See [`Config::bind`].

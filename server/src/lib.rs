@@ -158,6 +158,7 @@ impl AppState {
         let decider = Decider::new(host);
         let writer = Writer::start(&config.database_url()).await?;
         let gate = gate::Gate::new(config.limits);
+        let metrics = metrics::Metrics::new(writer.clone(), db.clone());
         let state = AppState(Arc::new(Inner {
             config,
             db,
@@ -165,7 +166,7 @@ impl AppState {
             keys,
             master,
             decider,
-            metrics: metrics::Metrics::default(),
+            metrics,
             gate,
             wake: tokio::sync::Notify::new(),
         }));

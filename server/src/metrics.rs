@@ -1,142 +1,275 @@
-//! Prometheus metrics, kept in memory and rendered as text at `/metrics`: requests by route
-//! and status, decisions by region and outcome, a decision latency histogram, engine errors,
-//! and the group-commit writer's batches, jobs and busy time.
+//! Prometheus metrics through `prometheus-client`, served at `/metrics` in the OpenMetrics text
+//! format: every family with its HELP and TYPE, label values escaped by the library, counters
+//! and histograms kept in atomics (no lock per request). The library ends each HELP text with a
+//! full stop, so the texts here have none.
+//!
+//! - requests by matched route and status, with a latency histogram;
+//! - decisions by region and outcome, with a latency histogram, and engine errors by code;
+//! - connections refused at the connection cap;
+//! - background jobs (shadow runs, re-decisions) by kind and how they ended, and the claims
+//!   they went through;
+//! - read at each scrape: the group-commit writer's batches, jobs and busy time, and the
+//!   database pool's connections (open and idle).
 
-use crate::db::writer::WriterStats;
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use crate::db::Db;
+use crate::db::writer::Writer;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use std::time::Duration;
 
-const BUCKETS: [f64; 12] = [
+/// Upper bounds of the request latency buckets, in seconds (0.5 ms to 10 s).
+const REQUEST_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Upper bounds of the decision latency buckets, in seconds (50 µs to 0.5 s: a decision runs
+/// in a fresh instance under a fuel and time limit well below a second).
+const DECISION_BUCKETS: [f64; 12] = [
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; 12],
-    sum: f64,
-    count: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+    status: u16,
 }
 
-/// The counters.
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    region: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    region: String,
+    code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    kind: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn request_histogram() -> Histogram {
+    Histogram::new(REQUEST_BUCKETS)
+}
+
+fn decision_histogram() -> Histogram {
+    Histogram::new(DECISION_BUCKETS)
+}
+
+/// The registry and the handles the server records into.
+#[derive(Debug)]
 pub struct Metrics {
-    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
-    latency: Mutex<Histogram>,
+    registry: Registry,
+    requests: Family<RouteLabels, Counter>,
+    request_seconds: Histograms<RouteLabels>,
+    decisions: Family<DecisionLabels, Counter>,
+    decision_seconds: Histograms<DecisionLabels>,
+    engine_errors: Family<ErrorLabels, Counter>,
+    refused: Counter,
+    jobs: Family<JobLabels, Counter>,
+    job_claims: Family<KindLabels, Counter>,
 }
 
-impl std::fmt::Debug for Metrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Metrics")
+/// What is read at each scrape rather than counted as it happens.
+#[derive(Debug)]
+struct Scraped {
+    writer: Writer,
+    db: Db,
+}
+
+fn constant<M: EncodeMetric>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    metric: M,
+) -> Result<(), std::fmt::Error> {
+    let e = encoder.encode_descriptor(name, help, None, metric.metric_type())?;
+    metric.encode(e)
+}
+
+impl Collector for Scraped {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let w = self.writer.stats();
+        constant(
+            &mut encoder,
+            "oip_writer_batches",
+            "Transactions the group-commit writer has run (committed or failed)",
+            ConstCounter::new(w.batches),
+        )?;
+        constant(
+            &mut encoder,
+            "oip_writer_jobs",
+            "Writes the group-commit writer has run, in those transactions",
+            ConstCounter::new(w.jobs),
+        )?;
+        constant(
+            &mut encoder,
+            "oip_writer_busy_seconds",
+            "Time the group-commit writer has spent running transactions",
+            ConstCounter::new(w.busy.as_secs_f64()),
+        )?;
+        let (open, idle) = self.db.pool_size();
+        constant(
+            &mut encoder,
+            "oip_db_pool_connections",
+            "Connections the request handlers' database pool holds open",
+            ConstGauge::new(i64::from(open)),
+        )?;
+        constant(
+            &mut encoder,
+            "oip_db_pool_idle_connections",
+            "Of those, connections idle in the pool",
+            ConstGauge::new(i64::try_from(idle).unwrap_or(i64::MAX)),
+        )?;
+        Ok(())
     }
-}
-
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 impl Metrics {
-    fn inc(&self, name: &'static str, labels: String) {
-        *self
-            .counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((name, labels))
-            .or_default() += 1;
+    /// The registry, with the writer's and the pool's figures read at each scrape.
+    pub fn new(writer: Writer, db: Db) -> Metrics {
+        let mut registry = Registry::default();
+        let requests = Family::<RouteLabels, Counter>::default();
+        registry.register(
+            "oip_http_requests",
+            "HTTP requests answered, by matched route and status",
+            requests.clone(),
+        );
+        let request_seconds: Histograms<RouteLabels> =
+            Family::new_with_constructor(request_histogram);
+        registry.register(
+            "oip_http_request_duration_seconds",
+            "Time to answer an HTTP request, by matched route and status",
+            request_seconds.clone(),
+        );
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "oip_decisions",
+            "Decisions made by a policy module, by region and outcome",
+            decisions.clone(),
+        );
+        let decision_seconds: Histograms<DecisionLabels> =
+            Family::new_with_constructor(decision_histogram);
+        registry.register(
+            "oip_decision_seconds",
+            "Time to decide (queue for an instance, instantiate, run), by region and outcome",
+            decision_seconds.clone(),
+        );
+        let engine_errors = Family::<ErrorLabels, Counter>::default();
+        registry.register(
+            "oip_engine_errors",
+            "Decisions a policy module failed (a limit, a trap, unreadable facts), by region and code",
+            engine_errors.clone(),
+        );
+        let refused = Counter::default();
+        registry.register(
+            "oip_connections_refused",
+            "Connections closed at once because the server was at its connection cap",
+            refused.clone(),
+        );
+        let jobs = Family::<JobLabels, Counter>::default();
+        registry.register(
+            "oip_jobs",
+            "Background jobs finished (shadow runs, re-decisions), by kind and status",
+            jobs.clone(),
+        );
+        let job_claims = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "oip_job_claims",
+            "Claims background jobs have gone through, by kind",
+            job_claims.clone(),
+        );
+        registry.register_collector(Box::new(Scraped { writer, db }));
+        Metrics {
+            registry,
+            requests,
+            request_seconds,
+            decisions,
+            decision_seconds,
+            engine_errors,
+            refused,
+            jobs,
+            job_claims,
+        }
     }
 
-    /// One HTTP request.
-    pub fn request(&self, route: &str, status: u16) {
-        self.inc(
-            "oip_http_requests_total",
-            format!("route=\"{}\",status=\"{status}\"", escape(route)),
-        );
+    /// One HTTP request, answered in `took`.
+    pub fn request(&self, route: &str, status: u16, took: Duration) {
+        let labels = RouteLabels {
+            route: route.to_string(),
+            status,
+        };
+        self.request_seconds
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        self.requests.get_or_create(&labels).inc();
     }
 
     /// One decision.
     pub fn decision(&self, region: &str, outcome: &str, took: Duration) {
-        self.inc(
-            "oip_decisions_total",
-            format!(
-                "region=\"{}\",outcome=\"{}\"",
-                escape(region),
-                escape(outcome)
-            ),
-        );
-        let mut h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        let secs = took.as_secs_f64();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                h.counts[i] += 1;
-            }
-        }
-        h.sum += secs;
-        h.count += 1;
+        let labels = DecisionLabels {
+            region: region.to_string(),
+            outcome: outcome.to_string(),
+        };
+        self.decision_seconds
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        self.decisions.get_or_create(&labels).inc();
     }
 
     /// A connection closed at once: the server was at its connection cap.
     pub fn connection_refused(&self) {
-        self.inc("oip_connections_refused_total", String::new());
+        self.refused.inc();
     }
 
     /// One engine error.
     pub fn engine_error(&self, region: &str, code: &str) {
-        self.inc(
-            "oip_engine_errors_total",
-            format!("region=\"{}\",code=\"{}\"", escape(region), escape(code)),
-        );
+        self.engine_errors
+            .get_or_create(&ErrorLabels {
+                region: region.to_string(),
+                code: code.to_string(),
+            })
+            .inc();
     }
 
-    /// The Prometheus text exposition, the writer's counters included.
-    pub fn render(&self, writer: WriterStats) -> String {
+    /// A background job ended (`status`: done or failed) after going through `claims`.
+    pub fn job(&self, kind: &str, status: &str, claims: u64) {
+        self.jobs
+            .get_or_create(&JobLabels {
+                kind: kind.to_string(),
+                status: status.to_string(),
+            })
+            .inc();
+        self.job_claims
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .inc_by(claims);
+    }
+
+    /// The OpenMetrics text exposition, `# EOF` included.
+    pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        let mut last = "";
-        for ((name, labels), v) in counters.iter() {
-            if *name != last {
-                let _ = writeln!(out, "# TYPE {name} counter");
-                last = name;
-            }
-            if labels.is_empty() {
-                let _ = writeln!(out, "{name} {v}");
-            } else {
-                let _ = writeln!(out, "{name}{{{labels}}} {v}");
-            }
-        }
-        for name in [
-            "oip_http_requests_total",
-            "oip_decisions_total",
-            "oip_engine_errors_total",
-        ] {
-            if !counters.keys().any(|(n, _)| *n == name) {
-                let _ = writeln!(out, "# TYPE {name} counter");
-            }
-        }
-        drop(counters);
-        let h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(out, "# TYPE oip_decision_seconds histogram");
-        for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "oip_decision_seconds_bucket{{le=\"{b}\"}} {}",
-                h.counts[i]
-            );
-        }
-        let _ = writeln!(
-            out,
-            "oip_decision_seconds_bucket{{le=\"+Inf\"}} {}",
-            h.count
-        );
-        let _ = writeln!(out, "oip_decision_seconds_sum {}", h.sum);
-        let _ = writeln!(out, "oip_decision_seconds_count {}", h.count);
-        for (name, value) in [
-            ("oip_writer_batches_total", writer.batches as f64),
-            ("oip_writer_jobs_total", writer.jobs as f64),
-            ("oip_writer_busy_seconds_total", writer.busy.as_secs_f64()),
-        ] {
-            let _ = writeln!(out, "# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {value}");
+        // Writing into a String cannot fail; a collector's error would leave a partial text,
+        // which is still better served than nothing.
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "cannot encode the metrics");
         }
         out
     }

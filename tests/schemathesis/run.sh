@@ -97,6 +97,24 @@ sys.exit(0 if total >= need and failures == 0 else 1)
 PY
 [ $? -eq 0 ] || status=1
 
+# The metrics after all that traffic, read by the Prometheus project's own OpenMetrics parser
+# (strict: HELP, TYPE, _total suffixes, escaping, # EOF), from the same virtual environment as
+# schemathesis when it has one.
+py="$(dirname "$(command -v "$st")")/python3"
+[ -x "$py" ] || py=python3
+if ! curl -fs "$url/metrics" | "$py" -c '
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+families = list(text_string_to_metric_families(sys.stdin.read()))
+samples = sum(len(f.samples) for f in families)
+untyped = [f.name for f in families if f.type == "unknown" or not f.documentation]
+assert families and not untyped, untyped
+print(f"metrics: {len(families)} families, {samples} samples, parsed as OpenMetrics")
+'; then
+    echo "metrics: not valid OpenMetrics"
+    status=1
+fi
+
 # Nothing personal reaches the log: after every role's traffic (thousands of generated claims,
 # supplements and evaluations, each with an identity number), the server's log holds no
 # identity number, neither the seed claim's nor any other of the GB 11643 shape.

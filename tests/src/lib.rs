@@ -628,9 +628,22 @@ pub fn example_2026(n: u64) -> Value {
     v
 }
 
-/// A sample's value in a Prometheus text exposition (`name value` lines); 0 when absent.
+/// The sum of the samples named `name` (over their labels) in a `/metrics` text; 0 when absent.
 pub fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
+    scrape(text)
+        .samples
+        .iter()
+        .filter(|s| s.metric == name)
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => 0.0,
+        })
+        .sum()
+}
+
+/// A `/metrics` text read by `prometheus-parse` (a parser nobody here wrote).
+pub fn scrape(text: &str) -> prometheus_parse::Scrape {
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("parse metrics")
 }

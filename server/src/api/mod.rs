@@ -78,8 +78,9 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         response.headers_mut().insert("x-request-id", v);
     }
     let status = response.status().as_u16();
-    state.metrics.request(&route, status);
-    let took_ms = started.elapsed().as_millis() as u64;
+    let took = started.elapsed();
+    state.metrics.request(&route, status, took);
+    let took_ms = took.as_millis() as u64;
     match response.extensions().get::<error::Logged>() {
         Some(l) if status >= 500 => {
             tracing::error!(parent: &span, status, took_ms, code = l.code.name(), detail = l.detail.as_deref().unwrap_or(""), "request failed");

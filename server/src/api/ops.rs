@@ -196,11 +196,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus metrics.
 #[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "operations",
-    responses((status = 200, description = "The Prometheus text exposition.", content_type = "text/plain", body = String)))]
+    responses((status = 200, description = "The OpenMetrics text exposition (every family with HELP and TYPE).", content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.writer.stats()),
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
     )
         .into_response()
 }

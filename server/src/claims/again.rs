@@ -27,21 +27,40 @@ pub enum Attempt {
 }
 
 /// Decides facts with the version in force, recording metrics.
+///
+/// Each decision has its span (`policy.decision`): region, then the version and digest of the
+/// module that decided, the outcome and the time taken, recorded once known.
 pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
+    let span = tracing::info_span!(
+        "policy.decision",
+        region = %facts.region,
+        version = tracing::field::Empty,
+        sha256 = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        took_us = tracing::field::Empty,
+    );
     let started = Instant::now();
-    match state.decider.decide(facts.clone()).await {
+    let result =
+        tracing::Instrument::instrument(state.decider.decide(facts.clone()), span.clone()).await;
+    let took = started.elapsed();
+    span.record(
+        "took_us",
+        u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+    );
+    match result {
         Ok(e) => {
-            state.metrics.decision(
-                &facts.region,
-                super::outcome_code(e.decision.outcome),
-                started.elapsed(),
-            );
+            let outcome = super::outcome_code(e.decision.outcome);
+            span.record("version", e.provenance.version.as_str());
+            span.record("sha256", e.provenance.sha256.as_str());
+            span.record("outcome", outcome);
+            tracing::debug!(parent: &span, "decided");
+            state.metrics.decision(&facts.region, outcome, took);
             Attempt::Decided(Box::new(e))
         }
         Err(EngineError::NoPolicyInForce { .. }) => Attempt::NoPolicy,
         Err(e) => {
             state.metrics.engine_error(&facts.region, e.code());
-            tracing::warn!(region = %facts.region, code = e.code(), error = %e, "decision failed");
+            tracing::warn!(parent: &span, code = e.code(), error = %e, "decision failed");
             Attempt::Failed(e)
         }
     }

@@ -64,6 +64,21 @@ impl Db {
         Ok(Db { conn, backend })
     }
 
+    /// The pool's connections: open, and of those idle.
+    pub fn pool_size(&self) -> (u32, usize) {
+        match self.backend {
+            DbBackend::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            DbBackend::Sqlite => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
     /// A statement for this backend from SQL with `?` placeholders.
     pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         Statement::from_sql_and_values(self.backend, self.sql(sql), values)

@@ -136,6 +136,11 @@ async fn finish(state: &AppState, job: &JobRow, result: Result<JobReport, String
         Err(e) => (JobStatus::Failed, json!({ "error": e })),
     };
     let error = result.as_ref().err().map(String::as_str);
+    state.metrics.job(
+        job.kind.as_str(),
+        status.as_str(),
+        u64::try_from(job.done).unwrap_or(0),
+    );
     let audit = AuditDraft {
         actor: "system".into(),
         action: format!("policy.{}_finished", job.kind),

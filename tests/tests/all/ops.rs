@@ -1,6 +1,9 @@
 //! Issue 17, item 8: the operator's kit. `oip backup` copies the SQLite database of a running
 //! server; `oip restore` puts it into a new data directory, which passes `oip audit verify` and
 //! serves what was stored.
+//!
+//! Items 2 and 3: the JSON log (request ids, a span per decision, nothing personal) and the
+//! metrics, read by a parser nobody here wrote.
 
 use oip_tests::*;
 use reqwest::StatusCode;
@@ -185,6 +188,38 @@ async fn a_request_id_is_in_the_answer_the_error_body_and_every_json_log_line_of
         .expect("id")
         .to_string();
     assert!(made.starts_with("req_"), "{made}");
+    // A claim decided in a request: its decision has a span of its own, inside the request's.
+    let mt = token_at(
+        &http,
+        &url,
+        json!({"role": "platform", "platform": "meituan"}),
+    )
+    .await;
+    let (st, c) = call(
+        &http,
+        &url,
+        "POST",
+        "/v1/claims",
+        &mt,
+        Some(example(810)),
+        Some("log-810"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    // A claim refused for its identity number: the refusal is logged, the number is not.
+    let mut bad = example(811);
+    bad["worker"]["id_number"] = "51010419900307123X".into();
+    let (st, _) = call(
+        &http,
+        &url,
+        "POST",
+        "/v1/claims",
+        &mt,
+        Some(bad),
+        Some("log-811"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log).expect("log");
@@ -198,4 +233,173 @@ async fn a_request_id_is_in_the_answer_the_error_body_and_every_json_log_line_of
         .filter(|l| l.to_string().contains("\"request_id\":\"case-7-lookup\""))
         .count();
     assert!(of_request >= 1, "no log line names the request:\n{text}");
+    let decided = lines
+        .iter()
+        .find(|l| l["span"]["name"] == "policy.decision" && l["span"]["outcome"].is_string())
+        .unwrap_or_else(|| panic!("no line in a decision's span:\n{text}"));
+    assert_eq!(decided["span"]["region"], "CN-SC", "{decided}");
+    assert_eq!(
+        decided["span"]["sha256"].as_str().map(str::len),
+        Some(64),
+        "{decided}"
+    );
+    assert!(decided["span"]["version"].is_string(), "{decided}");
+    let outer = decided["spans"].as_array().expect("spans");
+    assert!(
+        outer
+            .iter()
+            .any(|s| s["name"] == "http.request" && s["matched_path"] == "/v1/claims"),
+        "the decision's span is not inside its request's: {decided}"
+    );
+    // Nothing personal: neither the worker's identity numbers nor the name sent.
+    for personal in ["510104199003071237", "51010419900307123X", "张兴伟"] {
+        assert!(
+            !text.contains(personal),
+            "{personal} is in the log:\n{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_parse_with_help_and_type_for_every_family_and_latency_histograms() {
+    let s = TestServer::spawn(&Backend::Sqlite).await;
+    let mt = s.platform("meituan").await;
+    s.submit(&mt, "metrics", &example(820)).await;
+    assert_eq!(
+        s.call("GET", "/v1/claims/clm_none", &mt, None, None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let r = s
+        .http
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(r.status(), StatusCode::OK);
+    let kind = r.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .to_string();
+    assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+    let text = r.text().await.expect("text");
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(
+        !text.contains("..\n"),
+        "a HELP text ends in two full stops:\n{text}"
+    );
+    // Every family has its HELP and its TYPE, once each.
+    let mut typed = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest.split(' ').next().expect("name");
+            assert!(
+                text.contains(&format!("# HELP {name} ")),
+                "{name} has no HELP:\n{text}"
+            );
+            assert!(!typed.contains(&name), "{name} twice:\n{text}");
+            typed.push(name);
+        }
+    }
+    for family in [
+        "oip_http_requests",
+        "oip_http_request_duration_seconds",
+        "oip_decisions",
+        "oip_decision_seconds",
+        "oip_writer_batches",
+        "oip_writer_jobs",
+        "oip_writer_busy_seconds",
+        "oip_db_pool_connections",
+        "oip_db_pool_idle_connections",
+    ] {
+        assert!(typed.contains(&family), "no family {family}:\n{text}");
+    }
+    // Read by a parser nobody here wrote.
+    let scrape = scrape(&text);
+    let histogram = |name: &str, label: &str, value: &str| -> Vec<(f64, f64)> {
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|x| x.metric == name && x.labels.get(label) == Some(value))
+            .unwrap_or_else(|| panic!("no {name} with {label}={value}:\n{text}"));
+        match &sample.value {
+            prometheus_parse::Value::Histogram(b) => {
+                b.iter().map(|c| (c.less_than, c.count)).collect()
+            }
+            other => panic!("{name} is not a histogram: {other:?}"),
+        }
+    };
+    // The submission: one request on its route, with status 201, in the latency histogram.
+    let submitted = histogram("oip_http_request_duration_seconds", "route", "/v1/claims");
+    assert!(submitted.len() >= 10, "{submitted:?}");
+    assert_eq!(
+        submitted.last(),
+        Some(&(f64::INFINITY, 1.0)),
+        "{submitted:?}"
+    );
+    assert!(
+        submitted
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+        "buckets not cumulative: {submitted:?}"
+    );
+    // prometheus-parse cuts a label value at a brace (`{id}`), so this one is read as text;
+    // CI also reads a whole scrape with Python's strict OpenMetrics parser.
+    assert!(
+        text.contains(
+            "oip_http_request_duration_seconds_count{route=\"/v1/claims/{id}\",status=\"404\"} 1\n"
+        ),
+        "{text}"
+    );
+    // The decision: by region and outcome, with its latency.
+    let decided = histogram("oip_decision_seconds", "region", "CN-SC");
+    assert_eq!(decided.last(), Some(&(f64::INFINITY, 1.0)), "{decided:?}");
+    assert_eq!(metric(&text, "oip_decisions_total"), 1.0, "{text}");
+    assert!(metric(&text, "oip_db_pool_connections") >= 1.0, "{text}");
+    assert!(
+        metric(&text, "oip_db_pool_idle_connections") <= metric(&text, "oip_db_pool_connections"),
+        "{text}"
+    );
+    s.stop().await;
+}
+
+#[test]
+fn oip_config_show_names_the_variable_a_value_came_from_and_hides_secrets() {
+    let dir = temp_dir("config-show");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+        .args([
+            "config",
+            "show",
+            "--straight-through",
+            "false",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env("OIP_QUALITY_SAMPLE_BP", "250")
+        .env("OIP_BOOTSTRAP_TOKEN", "a-secret-admin-token")
+        .env("DATABASE_URL", "postgres://oip:hunter2@db.internal/oip")
+        .env_remove("OIP_CONFIG")
+        .env_remove("OIP_MASTER_KEY")
+        .output()
+        .expect("oip config show");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    for line in [
+        "quality_sample_bp = 250  # environment OIP_QUALITY_SAMPLE_BP",
+        "straight_through = false  # flag --straight-through",
+        "four_eyes_threshold_fen = 10000000  # default",
+        "# bootstrap_token: set (not shown)  # environment OIP_BOOTSTRAP_TOKEN",
+        "database_url = \"postgres://oip:****@db.internal/oip\"  # environment DATABASE_URL",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+    assert!(
+        !text.contains("a-secret-admin-token") && !text.contains("hunter2"),
+        "{text}"
+    );
 }

@@ -341,6 +341,13 @@ async fn shadow_approve_activate_redecide_roll_back() {
         let done = wait_job(&s.http, &s.url, &a, job["id"].as_str().expect("job")).await;
         assert_eq!(done["status"], "done", "{done}");
         assert_eq!(done["done"], 7);
+        let (_, m) = s.call("GET", "/metrics", "", None, None).await;
+        let m = m.as_str().unwrap_or_default();
+        assert!(
+            m.contains("oip_jobs_total{kind=\"shadow\",status=\"done\"} 1"),
+            "{m}"
+        );
+        assert!(m.contains("oip_job_claims_total{kind=\"shadow\"} 7"), "{m}");
         let r = &done["report"];
         assert_eq!(r["compared"], 7, "{r}");
         assert_eq!(r["failed"], 0);
