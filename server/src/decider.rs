@@ -253,6 +253,15 @@ impl Decider {
     /// Decides without waiting for a permit: `Busy` when every slot is taken.
     pub async fn try_decide(&self, facts: Facts) -> Result<Evaluated, Error> {
         let policy = self.registry.policy_for(&facts)?;
+        self.try_decide_with(policy, facts).await
+    }
+
+    /// As [`Decider::try_decide`], with a given module (a dry run of an uploaded version).
+    pub async fn try_decide_with(
+        &self,
+        policy: Arc<LoadedPolicy>,
+        facts: Facts,
+    ) -> Result<Evaluated, Error> {
         let permit = self
             .permits
             .clone()

@@ -209,49 +209,60 @@ pub enum EvaluateRequest {
     Report(Box<ClaimReport>),
 }
 
-/// Decides without storing anything, with the version in force.
+/// Which version `POST /v1/evaluate` decides with.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateQuery {
+    /// A dry run with this uploaded version (its id, the module's SHA-256) instead of the one
+    /// in force: any version the caller may read (a policy_admin, their region's), in any
+    /// status. Its region must be the facts' region.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    policy: Option<String>,
+}
+
+/// Decides without storing anything, with the version in force or, for a dry run, a given one.
 #[utoipa::path(post, operation_id = "evaluate", path = "/v1/evaluate", tag = "claims", security(("bearer" = [])),
+    params(EvaluateQuery),
     request_body = EvaluateRequest,
     responses((status = 200, description = "The decision.", body = EvaluationView),
-              (status = 403, description = "An auditor's or an admin's token, or a region the adjuster or policy_admin does not work for.", body = ErrorBody),
-              (status = 422, description = "`invalid_claim` (every field at fault, facts or report), `no_policy_in_force`, or `policy_error` (the module cannot decide these facts).", body = ErrorBody),
+              (status = 403, description = "An auditor's or an admin's token, a region the adjuster or policy_admin does not work for, or `policy` given by a role that manages no policy.", body = ErrorBody),
+              (status = 404, description = "`policy` names no version the caller may read.", body = ErrorBody),
+              (status = 422, description = "`invalid_claim` (every field at fault, facts or report), `no_policy_in_force`, `policy_region_mismatch` (`policy` is of another region than the facts), or `policy_error` (the module cannot decide these facts).", body = ErrorBody),
               (status = 502, description = "`engine_error`: the module failed.", body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<AppState>,
     who: Principal,
+    Query(q): Query<EvaluateQuery>,
     RawBody(body): RawBody,
 ) -> Result<Json<EvaluationView>, Error> {
     who.require(&[Role::Platform, Role::Adjuster, Role::PolicyAdmin])?;
-    /// Which form the body takes: a top-level `facts` member makes it the facts form.
-    #[derive(Deserialize)]
-    struct Form {
-        facts: Option<serde::de::IgnoredAny>,
-    }
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct FactsOnly {
-        facts: Facts,
-    }
-    let now = crate::now();
-    let facts = match serde_json::from_slice::<Form>(&body) {
-        Ok(Form { facts: Some(_) }) => {
-            let f = validate::parse::<FactsOnly>(&body, Code::InvalidClaim)?.facts;
-            validate::facts(&f, now).map_err(Error::invalid_claim)?;
-            f
-        }
-        _ => {
-            let report = validate::parse::<ClaimReport>(&body, Code::InvalidClaim)?;
-            validate::claim(&report, now)
-                .map_err(Error::invalid_claim)?
-                .facts
-        }
-    };
+    let facts = validate::facts_of_body(&body, crate::now())?;
     // An adjuster or a policy_admin tries the regions they work for; a platform any region
     // (its workers are injured anywhere).
     if who.role != Role::Platform && !who.regions.iter().any(|r| *r == facts.region) {
         return Err(Code::Forbidden.into());
     }
-    let e = state.decider.try_decide(facts).await?;
+    let e = match q.policy {
+        None => state.decider.try_decide(facts).await?,
+        Some(id) => {
+            let row = crate::policies::readable(&state, &who, &id).await?;
+            if row.region != facts.region {
+                return Err(Error::field(
+                    Code::PolicyRegionMismatch,
+                    "policy",
+                    format!("version of {}, facts of {}", row.region, facts.region),
+                ));
+            }
+            let module = state
+                .decider
+                .module(&state.db, &row.sha256)
+                .await
+                .map_err(Error::internal)?
+                .ok_or(Code::NotFound)?;
+            state.decider.try_decide_with(module, facts).await?
+        }
+    };
     let decision = RawValue::from_string(String::from_utf8_lossy(&e.decision_json).into_owned())
         .map_err(|e| Error::internal(e.to_string()))?;
     Ok(Json(EvaluationView {

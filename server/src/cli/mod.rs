@@ -3,6 +3,7 @@
 //! that the integration tests can run the very same entry point as a separate process.
 
 mod client;
+mod eval;
 pub mod keys;
 pub mod policy;
 mod settings;

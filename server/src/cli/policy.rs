@@ -51,6 +51,21 @@ pub enum PolicyCommand {
         #[arg(long, default_value = "policies")]
         workspace: PathBuf,
     },
+    /// Decide facts locally with a module file, as the server would, with nothing sent or
+    /// stored: prints the decision and the module's provenance as JSON (exit status 1 when the
+    /// facts are refused or the module cannot decide them).
+    Eval {
+        /// The .wasm file.
+        #[arg(long)]
+        module: PathBuf,
+        /// The facts: `{"facts": ...}` as a policy reads them, a claim report as a platform
+        /// submits it (validated as intake validates it), or a case file (its facts).
+        facts: PathBuf,
+        /// Also list, on stderr, each rule the decision applied and each figure it read, with
+        /// its period, source and confidence.
+        #[arg(long)]
+        trace: bool,
+    },
     /// Sign a module's release: writes `<module>.sig`, the ed25519 signature over the release
     /// statement (region, policy, version, window, WIT version, the file's SHA-256 and the
     /// release number) with the release number, as JSON.
@@ -245,6 +260,11 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             )?;
             println!("{}", module_path(&workspace, &region).display());
         }
+        PolicyCommand::Eval {
+            module,
+            facts,
+            trace,
+        } => super::eval::eval(&module, &facts, trace)?,
         PolicyCommand::Test { region, workspace } => {
             cargo(&workspace, &["test", "-p", &package(&region)])?;
             let path = module_path(&workspace, &region);

@@ -176,6 +176,32 @@ pub fn facts(f: &Facts, now: Timestamp) -> Result<(), Vec<FieldProblem>> {
         .collect())
 }
 
+/// The facts of what `/v1/evaluate` (and `oip policy eval`) is given: `{"facts": ...}`, facts
+/// as a policy reads them, or a claim report, validated as intake validates it.
+pub fn facts_of_body(body: &[u8], now: Timestamp) -> Result<Facts, Error> {
+    /// Which form the body takes: a top-level `facts` member makes it the facts form.
+    #[derive(serde::Deserialize)]
+    struct Form {
+        facts: Option<serde::de::IgnoredAny>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FactsOnly {
+        facts: Facts,
+    }
+    match serde_json::from_slice::<Form>(body) {
+        Ok(Form { facts: Some(_) }) => {
+            let f = parse::<FactsOnly>(body, Code::InvalidClaim)?.facts;
+            facts(&f, now).map_err(Error::invalid_claim)?;
+            Ok(f)
+        }
+        _ => {
+            let report = parse::<ClaimReport>(body, Code::InvalidClaim)?;
+            Ok(claim(&report, now).map_err(Error::invalid_claim)?.facts)
+        }
+    }
+}
+
 /// The document codes, as the API spells them.
 pub fn document_code(d: Document) -> &'static str {
     match d {

@@ -4,6 +4,7 @@
 mod claims;
 mod console;
 mod crash;
+mod eval;
 mod hot_swap;
 mod keys;
 mod new_region;

@@ -309,6 +309,25 @@ async fn shadow_approve_activate_redecide_roll_back() {
         let id = p["id"].as_str().expect("id").to_string();
         assert_ne!(id, builtin_sc);
 
+        // A dry run of the candidate (issue 17, item 7): `/v1/evaluate?policy=` decides with
+        // it; without it, the version in force decides; only a reader of the version names it.
+        let facts = example_2026(9);
+        let (st, in_force) = s
+            .call("POST", "/v1/evaluate", &a, Some(facts.clone()), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{in_force}");
+        assert_eq!(in_force["policy"]["sha256"], builtin_sc.as_str());
+        let dry = format!("/v1/evaluate?policy={id}");
+        let (st, tried) = s.call("POST", &dry, &a, Some(facts.clone()), None).await;
+        assert_eq!(st, StatusCode::OK, "{tried}");
+        assert_eq!(tried["policy"]["sha256"], id.as_str());
+        assert_ne!(
+            tried["decision"]["benefits"],
+            in_force["decision"]["benefits"]
+        );
+        let (st, v) = s.call("POST", &dry, &mt, Some(facts.clone()), None).await;
+        assert_eq!((st, code(&v)), (StatusCode::FORBIDDEN, "forbidden"), "{v}");
+
         // Approval needs a shadow run first.
         let (st, v) = s
             .call(
