@@ -19,7 +19,7 @@ use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use std::time::Duration;
 
 /// Upper bounds of the request latency buckets, in seconds (0.5 ms to 10 s).
@@ -141,59 +141,63 @@ impl Collector for Scraped {
     }
 }
 
+/// `metric`, registered under `name` with its HELP text.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 impl Metrics {
     /// The registry, with the writer's and the pool's figures read at each scrape.
     pub fn new(writer: Writer, db: Db) -> Metrics {
         let mut registry = Registry::default();
-        let requests = Family::<RouteLabels, Counter>::default();
-        registry.register(
+        let requests = registered(
+            &mut registry,
             "oip_http_requests",
             "HTTP requests answered, by matched route and status",
-            requests.clone(),
+            Family::<RouteLabels, Counter>::default(),
         );
-        let request_seconds: Histograms<RouteLabels> =
-            Family::new_with_constructor(request_histogram);
-        registry.register(
+        let request_seconds: Histograms<RouteLabels> = registered(
+            &mut registry,
             "oip_http_request_duration_seconds",
             "Time to answer an HTTP request, by matched route and status",
-            request_seconds.clone(),
+            Family::new_with_constructor(request_histogram),
         );
-        let decisions = Family::<DecisionLabels, Counter>::default();
-        registry.register(
+        let decisions = registered(
+            &mut registry,
             "oip_decisions",
             "Decisions made by a policy module, by region and outcome",
-            decisions.clone(),
+            Family::<DecisionLabels, Counter>::default(),
         );
-        let decision_seconds: Histograms<DecisionLabels> =
-            Family::new_with_constructor(decision_histogram);
-        registry.register(
+        let decision_seconds: Histograms<DecisionLabels> = registered(
+            &mut registry,
             "oip_decision_seconds",
             "Time to decide (queue for an instance, instantiate, run), by region and outcome",
-            decision_seconds.clone(),
+            Family::new_with_constructor(decision_histogram),
         );
-        let engine_errors = Family::<ErrorLabels, Counter>::default();
-        registry.register(
+        let engine_errors = registered(
+            &mut registry,
             "oip_engine_errors",
             "Decisions a policy module failed (a limit, a trap, unreadable facts), by region and code",
-            engine_errors.clone(),
+            Family::<ErrorLabels, Counter>::default(),
         );
-        let refused = Counter::default();
-        registry.register(
+        let refused = registered(
+            &mut registry,
             "oip_connections_refused",
             "Connections closed at once because the server was at its connection cap",
-            refused.clone(),
+            Counter::default(),
         );
-        let jobs = Family::<JobLabels, Counter>::default();
-        registry.register(
+        let jobs = registered(
+            &mut registry,
             "oip_jobs",
             "Background jobs finished (shadow runs, re-decisions), by kind and status",
-            jobs.clone(),
+            Family::<JobLabels, Counter>::default(),
         );
-        let job_claims = Family::<KindLabels, Counter>::default();
-        registry.register(
+        let job_claims = registered(
+            &mut registry,
             "oip_job_claims",
             "Claims background jobs have gone through, by kind",
-            job_claims.clone(),
+            Family::<KindLabels, Counter>::default(),
         );
         registry.register_collector(Box::new(Scraped { writer, db }));
         Metrics {

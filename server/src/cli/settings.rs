@@ -118,16 +118,11 @@ struct Origins<'a> {
 }
 
 impl Origins<'_> {
-    /// The flag's (or its variable's) value, else the file's; records which.
-    fn pick<T>(
-        &mut self,
-        key: &'static str,
-        arg: &str,
-        flag: Option<T>,
-        file: Option<T>,
-    ) -> Option<T> {
+    /// The flag's (or its variable's) value, else the file's; records which. The flag's id is
+    /// the file's key.
+    fn pick<T>(&mut self, key: &'static str, flag: Option<T>, file: Option<T>) -> Option<T> {
         let (value, source) = match (flag, file) {
-            (Some(v), _) => (Some(v), self.of_arg(arg)),
+            (Some(v), _) => (Some(v), self.of_arg(key)),
             (None, Some(v)) => (Some(v), self.of_file()),
             (None, None) => (None, Source::Default),
         };
@@ -147,9 +142,8 @@ impl Origins<'_> {
     }
 
     /// A switch: on when the flag or the file says so.
-    fn switch(&mut self, key: &'static str, arg: &str, flag: bool, file: Option<bool>) -> bool {
-        self.pick(key, arg, flag.then_some(true), file)
-            .unwrap_or(false)
+    fn switch(&mut self, key: &'static str, flag: bool, file: Option<bool>) -> bool {
+        self.pick(key, flag.then_some(true), file).unwrap_or(false)
     }
 
     fn of_file(&self) -> Source {
@@ -225,47 +219,29 @@ fn sourced(
         retry_backoff_seconds,
     } = file;
     let data_dir = o
-        .pick("data_dir", "data_dir", args.data_dir, data_dir)
+        .pick("data_dir", args.data_dir, data_dir)
         .unwrap_or_else(|| PathBuf::from("oip-data"));
     let mut c = Config::new(data_dir);
-    if let Some(b) = o.pick("bind", "bind", args.bind, bind) {
+    if let Some(b) = o.pick("bind", args.bind, bind) {
         c.bind = b;
     }
     c.database_url = o
-        .pick(
-            "database_url",
-            "database_url",
-            args.database_url,
-            database_url,
-        )
+        .pick("database_url", args.database_url, database_url)
         .filter(|u| !u.is_empty());
     c.bootstrap_token = o
-        .pick(
-            "bootstrap_token",
-            "bootstrap_token",
-            args.bootstrap_token,
-            bootstrap_token,
-        )
+        .pick("bootstrap_token", args.bootstrap_token, bootstrap_token)
         .filter(|t| !t.is_empty());
-    c.key_file = o.pick("key_file", "key_file", args.key_file, key_file);
-    c.master_key_file = o.pick(
-        "master_key_file",
-        "master_key_file",
-        args.master_key_file,
-        master_key_file,
-    );
+    c.key_file = o.pick("key_file", args.key_file, key_file);
+    c.master_key_file = o.pick("master_key_file", args.master_key_file, master_key_file);
     c.master_key = o
-        .pick("master_key", "master_key", args.master_key, None)
+        .pick("master_key", args.master_key, None)
         .filter(|k| !k.is_empty())
         .map(|k| crate::crypto::MasterKey::from_hex(&k))
         .transpose()
         .map_err(|e| anyhow::anyhow!("OIP_MASTER_KEY: {e}"))?;
     let flagged = (!args.policies.is_empty()).then_some(args.policies);
-    c.policies = o
-        .pick("policies", "policies", flagged, policies)
-        .unwrap_or_default();
+    c.policies = o.pick("policies", flagged, policies).unwrap_or_default();
     c.dev_unsigned_policies = o.switch(
-        "dev_unsigned_policies",
         "dev_unsigned_policies",
         args.dev_unsigned_policies,
         dev_unsigned_policies,
@@ -278,7 +254,6 @@ fn sourced(
     }
     if let Some(n) = o.pick(
         "token_requests_per_second",
-        "token_requests_per_second",
         args.token_requests_per_second,
         token_requests_per_second,
     ) {
@@ -289,7 +264,6 @@ fn sourced(
     }
     if let Some(n) = o.pick(
         "auth_failures_per_minute",
-        "auth_failures_per_minute",
         args.auth_failures_per_minute,
         auth_failures_per_minute,
     ) {
@@ -298,24 +272,13 @@ fn sourced(
     if let Some(s) = o.file("header_read_timeout_seconds", header_read_timeout_seconds) {
         c.header_read_timeout = Duration::from_secs(s.max(1));
     }
-    if let Some(n) = o.pick(
-        "max_connections",
-        "max_connections",
-        args.max_connections,
-        max_connections,
-    ) {
+    if let Some(n) = o.pick("max_connections", args.max_connections, max_connections) {
         c.max_connections = n.max(1);
     }
     c.audit_checkpoint_file = o.file("audit_checkpoint_file", audit_checkpoint_file);
     c.audit_checkpoint_key = o.file("audit_checkpoint_key", audit_checkpoint_key);
-    c.secure_cookies = o.switch(
-        "secure_cookies",
-        "secure_cookies",
-        args.secure_cookies,
-        secure_cookies,
-    );
+    c.secure_cookies = o.switch("secure_cookies", args.secure_cookies, secure_cookies);
     if let Some(f) = o.pick(
-        "four_eyes_threshold_fen",
         "four_eyes_threshold_fen",
         args.four_eyes_threshold_fen,
         four_eyes_threshold_fen,
@@ -333,16 +296,10 @@ fn sourced(
         );
         c.four_eyes_thresholds = t;
     }
-    if let Some(s) = o.pick(
-        "straight_through",
-        "straight_through",
-        args.straight_through,
-        straight_through,
-    ) {
+    if let Some(s) = o.pick("straight_through", args.straight_through, straight_through) {
         c.straight_through = s;
     }
     if let Some(bp) = o.pick(
-        "quality_sample_bp",
         "quality_sample_bp",
         args.quality_sample_bp,
         quality_sample_bp,
@@ -359,11 +316,10 @@ fn sourced(
     if let Some(s) = o.file("retry_backoff_seconds", retry_backoff_seconds) {
         c.retry_backoff_seconds = s.max(1);
     }
-    c.tls_cert = o.pick("tls_cert", "tls_cert", args.tls_cert, tls_cert);
-    c.tls_key = o.pick("tls_key", "tls_key", args.tls_key, tls_key);
-    c.ca_file = o.pick("ca_file", "ca_file", args.ca_file, ca_file);
+    c.tls_cert = o.pick("tls_cert", args.tls_cert, tls_cert);
+    c.tls_key = o.pick("tls_key", args.tls_key, tls_key);
+    c.ca_file = o.pick("ca_file", args.ca_file, ca_file);
     c.dev_http_webhooks = o.switch(
-        "dev_http_webhooks",
         "dev_http_webhooks",
         args.dev_http_webhooks,
         dev_http_webhooks,
