@@ -375,6 +375,35 @@ pub fn next_sc_module() -> Vec<u8> {
         .expect("fixture cn-sc-next built")
 }
 
+/// What `oip policy push CN-SC` is given, written into `dir`: the next Sichuan module, its
+/// signature (`.sig`, signed with `key` at the next release number) and a folder of its cases.
+pub fn push_files(
+    dir: &Path,
+    key: &ed25519_dalek::SigningKey,
+) -> (
+    PathBuf,
+    PathBuf,
+    oip_server::policies::release::SignatureFile,
+) {
+    let module = next_sc_module();
+    let wasm = dir.join("oip_policy_cn_sc.wasm");
+    std::fs::write(&wasm, &module).expect("wasm");
+    let sig = signed(key, &module, next_release());
+    std::fs::write(
+        dir.join("oip_policy_cn_sc.wasm.sig"),
+        serde_json::to_string(&sig).expect("json"),
+    )
+    .expect("sig");
+    let cases = dir.join("cases");
+    std::fs::create_dir_all(&cases).expect("cases");
+    for mut case in sc_cases(false) {
+        let name = case["name"].as_str().expect("name").to_string();
+        case.as_object_mut().expect("case").remove("name");
+        std::fs::write(cases.join(format!("{name}.json")), case.to_string()).expect("case");
+    }
+    (wasm, cases, sig)
+}
+
 /// The built-in Sichuan cases as an upload carries them; without the one the 2025 wage base
 /// changes (`covered_wage_base_stand_in`) unless `all`.
 pub fn sc_cases(all: bool) -> Vec<Value> {

@@ -924,23 +924,7 @@ async fn oip_policy_push_uploads_the_module_file_as_raw_bytes() {
     let sc = s
         .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
         .await;
-    let dir = temp_dir("push");
-    let module = next_sc_module();
-    let wasm = dir.join("oip_policy_cn_sc.wasm");
-    std::fs::write(&wasm, &module).expect("wasm");
-    let sig = signed(&key, &module, next_release());
-    std::fs::write(
-        dir.join("oip_policy_cn_sc.wasm.sig"),
-        serde_json::to_string(&sig).expect("json"),
-    )
-    .expect("sig");
-    let cases = dir.join("cases");
-    std::fs::create_dir_all(&cases).expect("cases");
-    for mut case in sc_cases(false) {
-        let name = case["name"].as_str().expect("name").to_string();
-        case.as_object_mut().expect("case").remove("name");
-        std::fs::write(cases.join(format!("{name}.json")), case.to_string()).expect("case");
-    }
+    let (wasm, cases, sig) = push_files(&temp_dir("push"), &key);
     let (url, token) = (s.url.clone(), sc.clone());
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))

@@ -92,4 +92,52 @@ async fn the_server_serves_https_with_its_certificate_and_the_cli_reaches_it_wit
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // A provincial IT team pushes a signed module to the HTTPS server (multipart, raw bytes).
+    let key = signing_key(7);
+    let (st, v) = register_key(&https, &url, "CN-SC", &key).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let sc = token_at(
+        &https,
+        &url,
+        serde_json::json!({"role": "policy_admin", "regions": ["CN-SC"]}),
+    )
+    .await;
+    let (wasm, cases, sig) = push_files(&dir, &key);
+    let (push_url, token, ca) = (url.clone(), sc.clone(), cert.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+            .args(["policy", "push", "CN-SC"])
+            .arg(&wasm)
+            .arg("--cases")
+            .arg(&cases)
+            .args(["--server", &push_url, "--token", &token, "--ca-file"])
+            .arg(&ca)
+            .env_remove("OIP_TOKEN")
+            .env_remove("OIP_SERVER")
+            .env_remove("OIP_CA_FILE")
+            .output()
+            .expect("oip policy push")
+    })
+    .await
+    .expect("push");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (st, p) = call(
+        &https,
+        &url,
+        "GET",
+        &format!("/v1/policies/{id}"),
+        &sc,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["status"], "uploaded");
+    assert_eq!(p["validation"]["release"], sig.release.release);
 }
