@@ -69,6 +69,7 @@ pub async fn verify(db: &Db) -> Result<Verdict, sea_orm::DbErr> {
                 e.claim_id.as_deref().unwrap_or_default(),
                 e.before.as_deref().unwrap_or_default(),
                 e.after.as_deref().unwrap_or_default(),
+                e.request_id.as_deref(),
             );
             if h != e.hash {
                 return Ok(Verdict::Broken {

@@ -24,6 +24,8 @@ pub struct AuditRow {
     pub prev_hash: String,
     /// This entry's hash.
     pub hash: String,
+    /// The request that wrote it, if a request did.
+    pub request_id: Option<String>,
 }
 
 impl Db {
@@ -41,7 +43,7 @@ impl Db {
         values.insert(0, after.into());
         self.all(
             &format!(
-                "SELECT seq, at, actor, action, claim_id, before, after, prev_hash, hash FROM audit \
+                "SELECT seq, at, actor, action, claim_id, before, after, prev_hash, hash, request_id FROM audit \
                  WHERE seq > ?{cond} ORDER BY seq LIMIT {limit}"
             ),
             values,
@@ -56,6 +58,7 @@ impl Db {
                     after: os(r, "after")?,
                     prev_hash: s(r, "prev_hash")?,
                     hash: s(r, "hash")?,
+                    request_id: os(r, "request_id")?,
                 })
             },
         )

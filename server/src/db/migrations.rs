@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0011KeyApproval),
             Box::new(M0012Users),
             Box::new(M0013PolicyRelease),
+            Box::new(M0014AuditRequestId),
         ]
     }
 }
@@ -483,6 +484,19 @@ sql_migration!(
     M0013PolicyRelease,
     "m0013_policy_release",
     M0013
+);
+
+const M0014: &str = "
+ALTER TABLE audit ADD COLUMN request_id TEXT
+";
+
+sql_migration!(
+    /// Each audit entry written for a request names the request's id (the `x-request-id` of
+    /// its answer and of its log lines). Entries written before, and those of background work,
+    /// name none.
+    M0014AuditRequestId,
+    "m0014_audit_request_id",
+    M0014
 );
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {

@@ -403,3 +403,65 @@ fn oip_config_show_names_the_variable_a_value_came_from_and_hides_secrets() {
         "{text}"
     );
 }
+
+/// The request id was on the answer and the log lines but not in the audit entry the request
+/// wrote. Now it is, hashed with the rest: changing it breaks the chain at that entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_entry_names_the_request_that_wrote_it_and_the_id_is_in_its_hash() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        let auditor = s.token(json!({"role": "auditor"})).await;
+        let r = s
+            .http
+            .post(format!("{}/v1/claims", s.url))
+            .bearer_auth(&mt)
+            .header("idempotency-key", "audit-request-id")
+            .header("x-request-id", "case-9-intake")
+            .json(&example(830))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let c: serde_json::Value = r.json().await.expect("json");
+        let id = c["id"].as_str().expect("id");
+        let (st, trail) = s
+            .call(
+                "GET",
+                &format!("/v1/audit?claim={id}"),
+                &auditor,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{trail}");
+        let created = &trail["items"][0];
+        assert_eq!(created["action"], "claim.created", "{trail}");
+        assert_eq!(created["request_id"], "case-9-intake", "{trail}");
+        assert!(matches!(
+            oip_server::audit::verify(&s.state.db)
+                .await
+                .expect("verify"),
+            oip_server::audit::Verdict::Intact(_)
+        ));
+        let seq = created["seq"].as_i64().expect("seq");
+        use sea_orm::ConnectionTrait as _;
+        s.state
+            .db
+            .conn
+            .execute_unprepared(&format!(
+                "UPDATE audit SET request_id = 'case-9-other' WHERE seq = {seq}"
+            ))
+            .await
+            .expect("update");
+        match oip_server::audit::verify(&s.state.db)
+            .await
+            .expect("verify")
+        {
+            oip_server::audit::Verdict::Broken { seq: at, .. } => assert_eq!(at, seq),
+            other => panic!("a changed request id was not detected: {other:?}"),
+        }
+        s.stop().await;
+    })
+    .await;
+}

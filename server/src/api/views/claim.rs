@@ -478,6 +478,9 @@ pub struct AuditEntryView {
     pub prev_hash: String,
     /// This entry's hash.
     pub hash: String,
+    /// The id of the request that wrote it (its answer's `x-request-id`), when a request did;
+    /// hashed with the rest.
+    pub request_id: Option<String>,
 }
 
 impl From<&AuditRow> for AuditEntryView {
@@ -492,6 +495,7 @@ impl From<&AuditRow> for AuditEntryView {
             after: a.after.clone(),
             prev_hash: a.prev_hash.clone(),
             hash: a.hash.clone(),
+            request_id: a.request_id.clone(),
         }
     }
 }

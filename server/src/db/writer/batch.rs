@@ -20,9 +20,9 @@ struct Head {
 
 static AUDIT: Table = Table {
     head: Cow::Borrowed(
-        "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash) VALUES ",
+        "INSERT INTO audit (seq, at, actor, action, claim_id, before, after, prev_hash, hash, request_id) VALUES ",
     ),
-    row: Cow::Borrowed("(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    row: Cow::Borrowed("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     tail: Cow::Borrowed(""),
 };
 
@@ -220,6 +220,7 @@ fn log_job(job: &Job, head: &mut Head, logs: &mut Vec<Row>) {
             a.claim_id.as_deref().unwrap_or_default(),
             before.as_deref().unwrap_or_default(),
             after.as_deref().unwrap_or_default(),
+            job.request_id.as_deref(),
         );
         logs.push(Row {
             table: &AUDIT,
@@ -233,6 +234,7 @@ fn log_job(job: &Job, head: &mut Head, logs: &mut Vec<Row>) {
                 after.into(),
                 head.audit_hash.clone().into(),
                 hash.clone().into(),
+                job.request_id.clone().into(),
             ],
         });
         head.audit_hash = hash;
@@ -455,6 +457,7 @@ mod tests {
                 after: None,
             }],
             events: Vec::new(),
+            request_id: None,
             reply: oneshot::channel().0,
         }
     }

@@ -123,6 +123,8 @@ pub struct Job {
     pub audit: Vec<AuditDraft>,
     /// Platform events to append when the job applies.
     pub events: Vec<EventDraft>,
+    /// The id of the request that submitted it (named in its audit entries), if any.
+    pub request_id: Option<String>,
     reply: oneshot::Sender<Result<Applied, DbErr>>,
 }
 
@@ -163,7 +165,9 @@ pub struct EventDraft {
     pub payload: String,
 }
 
-/// The hash of an audit entry: SHA-256 over the previous hash and the entry's fields.
+/// The hash of an audit entry: SHA-256 over the previous hash and the entry's fields, each
+/// ended by a zero byte. The request id, when the entry has one, comes last: an entry without
+/// one (every entry written before request ids were stored) hashes as it always did.
 #[allow(clippy::too_many_arguments)]
 pub fn audit_hash(
     prev: &str,
@@ -174,6 +178,7 @@ pub fn audit_hash(
     claim: &str,
     before: &str,
     after: &str,
+    request_id: Option<&str>,
 ) -> String {
     let mut h = Sha256::new();
     for part in [
@@ -187,6 +192,10 @@ pub fn audit_hash(
         after,
     ] {
         h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    if let Some(r) = request_id {
+        h.update(r.as_bytes());
         h.update([0u8]);
     }
     hex::encode(h.finalize())
@@ -325,6 +334,8 @@ impl Writer {
                 then,
                 audit,
                 events,
+                // Read here, in the request's task: the writer runs on a thread of its own.
+                request_id: crate::api::error::REQUEST_ID.try_with(Clone::clone).ok(),
                 reply,
             })
             .await
