@@ -31,25 +31,28 @@ pub enum PolicyCommand {
         /// First incident date the policy decides.
         #[arg(long, default_value = "2026-01-01")]
         effective_from: String,
-        /// The policy workspace.
-        #[arg(long, default_value = "policies")]
-        workspace: PathBuf,
+        /// The policy workspace [default: the `policies/` folder of the repository the
+        /// current folder is in].
+        #[arg(long)]
+        workspace: Option<PathBuf>,
     },
     /// Build a region's module (.wasm) in the policy workspace; prints its path.
     Build {
         /// Region code, e.g. CN-SC.
         region: String,
-        /// The policy workspace.
-        #[arg(long, default_value = "policies")]
-        workspace: PathBuf,
+        /// The policy workspace [default: the `policies/` folder of the repository the
+        /// current folder is in].
+        #[arg(long)]
+        workspace: Option<PathBuf>,
     },
     /// Run a region's cases natively (cargo test) and through the engine on the built module.
     Test {
         /// Region code, e.g. CN-SC.
         region: String,
-        /// The policy workspace.
-        #[arg(long, default_value = "policies")]
-        workspace: PathBuf,
+        /// The policy workspace [default: the `policies/` folder of the repository the
+        /// current folder is in].
+        #[arg(long)]
+        workspace: Option<PathBuf>,
     },
     /// Decide facts locally with a module file, as the server would, with nothing sent or
     /// stored: prints the decision and the module's provenance as JSON (exit status 1 when the
@@ -92,9 +95,10 @@ pub enum PolicyCommand {
         /// The cases folder [default: <workspace>/<region>/cases].
         #[arg(long)]
         cases: Option<PathBuf>,
-        /// The policy workspace.
-        #[arg(long, default_value = "policies")]
-        workspace: PathBuf,
+        /// The policy workspace [default: the `policies/` folder of the repository the
+        /// current folder is in].
+        #[arg(long)]
+        workspace: Option<PathBuf>,
         /// The server and the token.
         #[command(flatten)]
         remote: Remote,
@@ -223,6 +227,26 @@ fn case_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// The policy workspace: the one given, else the `policies/` folder of the repository the
+/// current folder is in (the nearest folder upwards that is, or holds, `policies/` with its
+/// `Cargo.toml`), else `./policies`.
+fn workspace_of(given: Option<PathBuf>) -> PathBuf {
+    if let Some(w) = given {
+        return w;
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for dir in cwd.ancestors() {
+        if dir.file_name().is_some_and(|n| n == "policies") && dir.join("Cargo.toml").is_file() {
+            return dir.to_path_buf();
+        }
+        let ws = dir.join("policies");
+        if ws.join("Cargo.toml").is_file() {
+            return ws;
+        }
+    }
+    PathBuf::from("policies")
+}
+
 /// Runs `oip policy ...`.
 pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
     match cmd {
@@ -233,6 +257,7 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             effective_from,
             workspace,
         } => {
+            let workspace = workspace_of(workspace);
             let dir = super::template::new_crate(
                 &workspace,
                 &region,
@@ -242,11 +267,13 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             )?;
             println!("{}", dir.display());
             eprintln!(
-                "fill in the figures in {}/src/lib.rs, add cases, then: oip policy test {region}",
+                "fill in the figures in {}/src/lib.rs and add cases, then: oip policy build \
+                 {region} && oip policy test {region}",
                 dir.display()
             );
         }
         PolicyCommand::Build { region, workspace } => {
+            let workspace = workspace_of(workspace);
             cargo(
                 &workspace,
                 &[
@@ -266,6 +293,7 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             trace,
         } => super::eval::eval(&module, &facts, trace)?,
         PolicyCommand::Test { region, workspace } => {
+            let workspace = workspace_of(workspace);
             cargo(&workspace, &["test", "-p", &package(&region)])?;
             let path = module_path(&workspace, &region);
             if !path.exists() {
@@ -310,6 +338,7 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             workspace,
             remote,
         } => {
+            let workspace = workspace_of(workspace);
             let bytes = std::fs::read(&module)
                 .with_context(|| format!("cannot read {}", module.display()))?;
             let sig_path =

@@ -1,7 +1,8 @@
 //! A new region from nothing: `oip policy new CN-XZ` in a copy of the guest workspace makes a
 //! crate whose own tests pass, and which the rest of the repository takes as it is — the
 //! engine's build finds it by its `cn-*` folder, and the conformance tests and the region
-//! counts read the list that build makes, so no other file needs an edit.
+//! counts read the list that build makes, so no other file needs an edit. The command finds
+//! the repository's policy workspace from any folder inside it (issue 17, item 5).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,6 +38,8 @@ fn a_new_region_from_the_template_passes_its_own_tests() {
     copy(&repo.join("policies/.cargo"), &ws.join(".cargo"));
     copy(&repo.join("plugins"), &tmp.join("plugins"));
 
+    // Run from a folder deep inside the repository, with no --workspace: the command finds
+    // the repository's policies/ itself.
     let out = Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
         .args([
             "policy",
@@ -47,17 +50,18 @@ fn a_new_region_from_the_template_passes_its_own_tests() {
             "--name-en",
             "Tibet",
         ])
-        .arg("--workspace")
-        .arg(&ws)
+        .current_dir(tmp.join("plugins/sdk/src"))
         .output()
         .expect("oip policy new");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let hint = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{hint}");
     let made = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     assert_eq!(made, ws.join("cn-xz"));
+    // The next steps it prints work in that order: a test needs the module built first.
+    assert!(
+        hint.contains("oip policy build CN-XZ && oip policy test CN-XZ"),
+        "{hint}"
+    );
     assert!(
         made.join("cases")
             .read_dir()
