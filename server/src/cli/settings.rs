@@ -113,6 +113,9 @@ impl fmt::Display for Source {
 /// Records, key by key (the config file's names), where each value came from.
 struct Origins<'a> {
     matches: Option<&'a ArgMatches>,
+    /// The flags' definitions, to name a flag and its variable; only `show` needs them, so a
+    /// server's start does not build them.
+    command: Option<clap::Command>,
     file: Option<PathBuf>,
     seen: BTreeMap<&'static str, Source>,
 }
@@ -151,8 +154,10 @@ impl Origins<'_> {
     }
 
     fn of_arg(&self, id: &str) -> Source {
-        let command = ServeArgs::augment_args(clap::Command::new("oip"));
-        let arg = command.get_arguments().find(|a| a.get_id() == id);
+        let arg = self
+            .command
+            .as_ref()
+            .and_then(|c| c.get_arguments().find(|a| a.get_id() == id));
         let env = arg
             .and_then(|a| a.get_env())
             .map(|e| e.to_string_lossy().into_owned());
@@ -166,7 +171,7 @@ impl Origins<'_> {
 
 /// The configuration the flags, the variables and the file make.
 pub(super) fn config(args: ServeArgs) -> anyhow::Result<Config> {
-    Ok(sourced(args, None)?.0)
+    Ok(sourced(args, None, None)?.0)
 }
 
 /// The configuration, and where each of its keys came from (`matches`: what clap parsed, to
@@ -174,6 +179,7 @@ pub(super) fn config(args: ServeArgs) -> anyhow::Result<Config> {
 fn sourced(
     args: ServeArgs,
     matches: Option<&ArgMatches>,
+    command: Option<clap::Command>,
 ) -> anyhow::Result<(Config, BTreeMap<&'static str, Source>)> {
     let file = match &args.config {
         Some(p) => FileConfig::read(p).map_err(anyhow::Error::msg)?,
@@ -181,6 +187,7 @@ fn sourced(
     };
     let mut o = Origins {
         matches,
+        command,
         file: args.config.clone(),
         seen: BTreeMap::new(),
     };
@@ -335,13 +342,10 @@ fn sourced(
 
 /// A URL with its password (if any) replaced by `****`.
 fn without_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let user = &url[scheme + 3..at];
-            match user.find(':') {
-                Some(colon) => format!("{}****{}", &url[..scheme + 3 + colon + 1], &url[at..]),
-                None => url.to_string(),
-            }
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
         }
         _ => url.to_string(),
     }
@@ -388,7 +392,11 @@ fn effective(c: &Config) -> FileConfig {
 /// `oip config show`: the effective configuration as a TOML file would hold it, each key with
 /// where its value came from; a key with no value (or a secret) as a comment.
 pub(super) fn show(args: ServeArgs, matches: Option<&ArgMatches>) -> anyhow::Result<String> {
-    let (c, sources) = sourced(args, matches)?;
+    let (c, sources) = sourced(
+        args,
+        matches,
+        Some(ServeArgs::augment_args(clap::Command::new("oip"))),
+    )?;
     let text = toml::to_string(&effective(&c))?;
     let mut out = String::from(
         "# The effective configuration of `oip serve` with these flags, variables and file;\n\

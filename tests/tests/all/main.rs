@@ -21,6 +21,34 @@ pub(crate) fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> o
     oip_tests::start_bin(env!("CARGO_BIN_EXE_oip-under-test"), data_dir, database_url)
 }
 
+/// `oip policy push CN-SC <wasm> --cases <cases>` to `url` with `token` (and the deployment's
+/// CA, when given), run off the async runtime; its id on stdout when it succeeds.
+pub(crate) async fn oip_push(
+    url: &str,
+    token: &str,
+    (wasm, cases): (std::path::PathBuf, std::path::PathBuf),
+    ca_file: Option<std::path::PathBuf>,
+) -> std::process::Output {
+    let (url, token) = (url.to_string(), token.to_string());
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+        cmd.args(["policy", "push", "CN-SC"])
+            .arg(&wasm)
+            .arg("--cases")
+            .arg(&cases)
+            .args(["--server", &url, "--token", &token])
+            .env_remove("OIP_TOKEN")
+            .env_remove("OIP_SERVER")
+            .env_remove("OIP_CA_FILE");
+        if let Some(ca) = ca_file {
+            cmd.arg("--ca-file").arg(ca);
+        }
+        cmd.output().expect("oip policy push")
+    })
+    .await
+    .expect("push")
+}
+
 /// A self-signed certificate for 127.0.0.1 and localhost, made here (rcgen): the PEM files of
 /// the certificate and its key, in `dir`.
 pub(crate) fn localhost_cert(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {

@@ -925,21 +925,7 @@ async fn oip_policy_push_uploads_the_module_file_as_raw_bytes() {
         .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
         .await;
     let (wasm, cases, sig) = push_files(&temp_dir("push"), &key);
-    let (url, token) = (s.url.clone(), sc.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
-            .args(["policy", "push", "CN-SC"])
-            .arg(&wasm)
-            .arg("--cases")
-            .arg(&cases)
-            .args(["--server", &url, "--token", &token])
-            .env_remove("OIP_TOKEN")
-            .env_remove("OIP_SERVER")
-            .output()
-            .expect("oip policy push")
-    })
-    .await
-    .expect("push");
+    let out = crate::oip_push(&s.url, &sc, (wasm, cases), None).await;
     assert!(
         out.status.success(),
         "{}",

@@ -104,23 +104,7 @@ async fn the_server_serves_https_with_its_certificate_and_the_cli_reaches_it_wit
     )
     .await;
     let (wasm, cases, sig) = push_files(&dir, &key);
-    let (push_url, token, ca) = (url.clone(), sc.clone(), cert.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
-            .args(["policy", "push", "CN-SC"])
-            .arg(&wasm)
-            .arg("--cases")
-            .arg(&cases)
-            .args(["--server", &push_url, "--token", &token, "--ca-file"])
-            .arg(&ca)
-            .env_remove("OIP_TOKEN")
-            .env_remove("OIP_SERVER")
-            .env_remove("OIP_CA_FILE")
-            .output()
-            .expect("oip policy push")
-    })
-    .await
-    .expect("push");
+    let out = crate::oip_push(&url, &sc, (wasm, cases), Some(cert.clone())).await;
     assert!(
         out.status.success(),
         "{}",
