@@ -33,6 +33,7 @@ fn main() {
     let guest_target = target_root.join("guest");
 
     watch(&root.join("engine/wit"));
+    watch(&root.join("engine/wit-1.0"));
     watch(&guest.join("Cargo.toml"));
     watch(&guest.join("Cargo.lock"));
     watch(&guest.join(".cargo"));

@@ -1,29 +1,24 @@
 //! The sandboxed host: one wasmtime `Engine` for the process, one compiled `InstancePre` per
 //! policy version, and a fresh `Store` and instance for every decision.
 
-use crate::bindings::wit;
-use crate::bindings::{PolicyModule, PolicyModulePre};
 use crate::cache::{CacheKey, DiskCache};
 use crate::canonical::{canonical_facts, decision_json, sha256_hex};
+use crate::contract::{Checked, Contract};
 use crate::limits::{Limits, StoreState};
 use crate::{Error, Evaluated, Provenance};
-use oip_types::{Convert, Decision, Facts, PolicyManifest, WIT_VERSION};
+use oip_types::{Decision, Facts, PolicyManifest, WIT_VERSION};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, ComponentExportIndex, Linker, TypedFunc};
+use wasmtime::component::{Component, ComponentExportIndex, Instance, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
-
-/// `decide`'s parameters and results, as the bindings type them.
-type DecideParams<'a> = (&'a wit::Facts,);
-type DecideResult = (Result<wit::Decision, wit::PolicyError>,);
 
 /// How often the epoch advances; the timeout is counted in these ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
-/// The WIT package the engine speaks; components must export `oip:policy/policy@1.0.x`.
+/// The WIT interface; components must export `oip:policy/policy@1.0.x` or `@1.1.x`.
 const POLICY_INTERFACE: &str = "oip:policy/policy@";
 
 /// How the host is set up.
@@ -52,7 +47,9 @@ pub struct LoadedPolicy {
     sha256: String,
     manifest: PolicyManifest,
     component: Arc<[u8]>,
-    pre: PolicyModulePre<StoreState>,
+    pre: InstancePre<StoreState>,
+    /// The contract version the module exports.
+    contract: Contract,
     /// `decide` within the policy interface, resolved once at load.
     decide: ComponentExportIndex,
     label: String,
@@ -208,7 +205,7 @@ impl PolicyHost {
     }
 
     /// Checks and compiles a policy module: a component, or a core module carrying wit-bindgen
-    /// metadata (componentized here). Refuses any import and any WIT version but 1.0.x, then
+    /// metadata (componentized here). Refuses any import and any WIT version but 1.0.x and 1.1.x, then
     /// reads the manifest in a fresh instance.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<LoadedPolicy>, Error> {
         let component_bytes: Vec<u8> = if wasmparser::Parser::is_component(bytes) {
@@ -230,51 +227,46 @@ impl PolicyHost {
             from_cache,
             compile: started.elapsed(),
         };
-        let interface = check_interface(&self.engine, &component)?;
-        let decide = component
-            .get_export_index(None, &interface)
-            .and_then(|i| component.get_export_index(Some(&i), "decide"))
-            .ok_or_else(|| Error::Invalid {
-                reason: format!("{interface} exports no decide"),
-            })?;
+        let (interface, contract) = check_interface(&self.engine, &component)?;
+        let export = |name: &str| {
+            component
+                .get_export_index(None, &interface)
+                .and_then(|i| component.get_export_index(Some(&i), name))
+                .ok_or_else(|| Error::Invalid {
+                    reason: format!("{interface} exports no {name}"),
+                })
+        };
+        let (decide, manifest_export) = (export("decide")?, export("manifest")?);
         let pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| Error::Invalid {
                 reason: format!("{e:#}"),
             })?;
-        let pre = PolicyModulePre::new(pre).map_err(|e| Error::Invalid {
-            reason: format!("{e:#}"),
-        })?;
         let mut policy = LoadedPolicy {
             label: format!("module {}", &sha256[..12]),
             sha256,
             manifest: empty_manifest(),
             component: component_bytes.into(),
             pre,
+            contract,
             decide,
             stats,
         };
-        // One instance at load: the bindings built on it typecheck every export against their
-        // types, and the very `decide` export every decision will call is typechecked once
-        // more by its index (every decision relies on that, see `decide`); then it reads the
-        // manifest.
+        // One instance at load: `manifest` and the very `decide` export every decision will
+        // call are typechecked by their index against the contract's types (every decision
+        // relies on that, see `decide`); then it reads the manifest.
         let manifest: PolicyManifest = {
             let (mut store, instance) = self.fresh_instance(&policy)?;
-            let module = PolicyModule::new(&mut store, &instance).map_err(|e| Error::Invalid {
-                reason: format!("{e:#}"),
-            })?;
-            instance
-                .get_typed_func::<DecideParams<'_>, DecideResult>(&mut store, &policy.decide)
-                .map_err(|e| Error::Invalid {
-                    reason: format!("{interface}: decide has the wrong type: {e:#}"),
-                })?;
-            module
-                .oip_policy_policy()
-                .call_manifest(&mut store)
-                .map_err(|e| classify(e, &policy, &store, &self.limits))?
-        }
-        .convert();
+            contract
+                .check_and_read_manifest(&mut store, &instance, &manifest_export, &policy.decide)
+                .map_err(|e| match e {
+                    Checked::WrongType(name, e) => Error::Invalid {
+                        reason: format!("{interface}: {name} has the wrong type: {e:#}"),
+                    },
+                    Checked::Failed(e) => classify(e, &policy, &store, &self.limits),
+                })?
+        };
         if !wit_version_supported(&manifest.wit_version) {
             return Err(Error::Incompatible {
                 expected: WIT_VERSION.into(),
@@ -304,7 +296,6 @@ impl PolicyHost {
             duration_us = tracing::field::Empty,
         );
         let _enter = span.enter();
-        let wit_facts = facts.convert();
         let (mut store, instance) = self.fresh_instance(policy)?;
         let Some(func) = instance.get_func(&mut store, &policy.decide) else {
             return Err(Error::Internal(format!(
@@ -312,20 +303,13 @@ impl PolicyHost {
                 policy.label
             )));
         };
-        // SAFETY: `load` typechecked the export at `policy.decide` of this component against
-        // these types (`get_typed_func` on that very index), and the instance comes from the
-        // same `InstancePre`.
-        // Skipping the check here saves walking the whole decision type on every decision
-        // (bindgen's instantiate typechecks every export of every instance).
-        #[allow(unsafe_code)]
-        let decide: TypedFunc<DecideParams<'_>, DecideResult> =
-            unsafe { TypedFunc::new_unchecked(func) };
-        let (result,) = decide
-            .call(&mut store, (&wit_facts,))
+        let result = policy
+            .contract
+            .decide(&mut store, func, facts)
             .map_err(|e| classify(e, policy, &store, &self.limits))?;
         drop(store);
         span.record("duration_us", started.elapsed().as_micros() as u64);
-        let decision: Decision = match result.convert() {
+        let decision: Decision = match result {
             Ok(d) => d,
             Err(error) => {
                 return Err(Error::Guest {
@@ -357,11 +341,7 @@ impl PolicyHost {
         &'a self,
         policy: &'a LoadedPolicy,
     ) -> Result<ReusedInstance<'a>, Error> {
-        let mut store = self.store();
-        let instance = policy
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| classify(e, policy, &store, &self.limits))?;
+        let (store, instance) = self.fresh_instance(policy)?;
         Ok(ReusedInstance {
             host: self,
             policy,
@@ -405,11 +385,10 @@ impl PolicyHost {
     fn fresh_instance(
         &self,
         policy: &LoadedPolicy,
-    ) -> Result<(Store<StoreState>, wasmtime::component::Instance), Error> {
+    ) -> Result<(Store<StoreState>, Instance), Error> {
         let mut store = self.store();
         let instance = policy
             .pre
-            .instance_pre()
             .instantiate(&mut store)
             .map_err(|e| classify(e, policy, &store, &self.limits))?;
         Ok((store, instance))
@@ -421,21 +400,25 @@ pub struct ReusedInstance<'a> {
     host: &'a PolicyHost,
     policy: &'a LoadedPolicy,
     store: Store<StoreState>,
-    instance: PolicyModule,
+    instance: Instance,
 }
 
 impl ReusedInstance<'_> {
     /// Decides in the kept instance, refuelled.
     pub fn decide(&mut self, facts: &Facts) -> Result<Decision, Error> {
         self.host.refuel(&mut self.store);
-        let wit_facts = facts.clone().convert();
-        let r = self
+        let policy = self.policy;
+        let limits = &self.host.limits;
+        let func = self
             .instance
-            .oip_policy_policy()
-            .call_decide(&mut self.store, &wit_facts)
-            .map_err(|e| classify(e, self.policy, &self.store, &self.host.limits))?;
-        r.convert().map_err(|error| Error::Guest {
-            policy: self.policy.label.clone(),
+            .get_func(&mut self.store, &policy.decide)
+            .ok_or_else(|| Error::Internal(format!("{}: decide not found", policy.label)))?;
+        let r = policy
+            .contract
+            .decide(&mut self.store, func, facts.clone())
+            .map_err(|e| classify(e, policy, &self.store, limits))?;
+        r.map_err(|error| Error::Guest {
+            policy: policy.label.clone(),
             error,
         })
     }
@@ -526,13 +509,12 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component, Error>
 }
 
 fn wit_version_supported(version: &str) -> bool {
-    let mut parts = version.split('.');
-    matches!((parts.next(), parts.next()), (Some("1"), Some("0")))
+    Contract::of_version(version).is_some()
 }
 
-/// Imports nothing; exports `oip:policy/policy@1.0.x`.
-/// Returns the interface's full export name.
-fn check_interface(engine: &Engine, component: &Component) -> Result<String, Error> {
+/// Imports nothing; exports `oip:policy/policy@1.0.x` or `@1.1.x`, once.
+/// Returns the interface's full export name and its contract.
+fn check_interface(engine: &Engine, component: &Component) -> Result<(String, Contract), Error> {
     let ty = component.component_type();
     if let Some((name, _)) = ty.imports(engine).next() {
         return Err(Error::ForbiddenImport {
@@ -544,8 +526,8 @@ fn check_interface(engine: &Engine, component: &Component) -> Result<String, Err
         .filter_map(|(name, _)| name.strip_prefix(POLICY_INTERFACE).map(str::to_string))
         .collect();
     if found.len() > 1 {
-        // The bindings check one version and the engine would call another: refused, so that
-        // exactly one export is both checked and called.
+        // One export is typechecked and called: a second one, of any version, is refused, so
+        // that what is checked is what is called.
         return Err(Error::Invalid {
             reason: format!(
                 "the module exports {POLICY_INTERFACE} {} times ({}); a policy exports it once",
@@ -554,9 +536,9 @@ fn check_interface(engine: &Engine, component: &Component) -> Result<String, Err
             ),
         });
     }
-    match found.iter().find(|v| wit_version_supported(v)) {
-        Some(v) => Ok(format!("{POLICY_INTERFACE}{v}")),
-        None => Err(Error::Incompatible {
+    match found.first().map(|v| (v, Contract::of_version(v))) {
+        Some((v, Some(contract))) => Ok((format!("{POLICY_INTERFACE}{v}"), contract)),
+        _ => Err(Error::Incompatible {
             expected: WIT_VERSION.into(),
             found: found.first().cloned().unwrap_or_else(|| "none".into()),
         }),

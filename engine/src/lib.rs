@@ -1,16 +1,16 @@
 //! The oip policy engine: the WIT contract, the sandboxed wasmtime host, the policy registry.
 //!
 //! A region's rules live in a WebAssembly component that imports nothing and exports
-//! `oip:policy/policy@1.0.0` (see `engine/wit/policy.wit`). [`PolicyHost`] checks and compiles
+//! `oip:policy/policy@1.1.0` (see `engine/wit/policy.wit`; 1.0 modules still load). [`PolicyHost`] checks and compiles
 //! such a module once ([`PolicyHost::load`]) and runs every decision in a fresh instance under
 //! [`Limits`] ([`PolicyHost::decide`]); failures come back as typed [`Error`]s, never panics.
 //! [`Registry`] maps `(region, incident date)` to the version in force and swaps atomically.
 //! The rest of the system sees these types and the domain types of [`types`], never wasmtime's.
 
-mod bindings;
 pub mod builtin;
 mod cache;
 pub mod canonical;
+mod contract;
 mod error;
 mod host;
 mod limits;

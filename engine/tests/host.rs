@@ -15,7 +15,7 @@ fn a_core_module_is_componentized_and_reads_its_manifest() {
     let m = p.manifest();
     assert_eq!(m.region, "CN-SC");
     assert_eq!(m.policy_id, "oip-policy-cn-sc");
-    assert_eq!(m.wit_version, "1.0.0");
+    assert_eq!(m.wit_version, "1.1.0");
     assert_eq!(m.effective_from, Date::new(2022, 7, 1).unwrap());
     assert!(m.citations.iter().any(|c| c.id == "gsbx-37"));
     assert!(
@@ -279,4 +279,35 @@ fn a_reused_instance_gives_its_memory_back_after_every_call() {
             .unwrap_or_else(|e| panic!("call {i}: {e}"));
         assert_eq!(d, expected, "call {i}");
     }
+}
+
+/// Issue 16, item 2: the contract grew to `oip:policy@1.1` (the dependant facts of Order
+/// No. 18), and a module built against 1.0 still loads and decides: the facts reach it without
+/// the 1.1 fields, its decision comes back whole, and the provenance names 1.0.
+#[test]
+fn a_module_built_against_contract_1_0_still_loads_and_decides() {
+    use oip_engine::types::{Dependant, Relation, Sex};
+    let host = host(Limits::default());
+    let p = load_fixture(&host, "contract-1-0");
+    assert_eq!(p.manifest().wit_version, "1.0.0");
+    let mut facts = example_facts();
+    facts.region = "CN-JL".into();
+    facts.dependants = vec![
+        Dependant {
+            birth_date: Date::new(1960, 3, 1),
+            sex: Some(Sex::Female),
+            fully_incapacitated: true,
+            ..Dependant::of(Relation::Parent)
+        },
+        Dependant::of(Relation::Child),
+    ];
+    let evaluated = host.decide(&p, &facts).expect("a 1.0 module decides");
+    assert_eq!(evaluated.decision.outcome, Outcome::Covered);
+    assert_eq!(evaluated.provenance.wit_version, "1.0.0");
+    let line = &evaluated.decision.benefits[0];
+    assert_eq!(line.amount_fen, Some(200));
+    assert_eq!(line.formula.en, "Parent 1960-03-01, Child ?");
+    // The same module and facts decide the same bytes again (replay).
+    let again = host.decide(&p, &facts).expect("again");
+    assert_eq!(again.decision_json, evaluated.decision_json);
 }

@@ -177,7 +177,7 @@ fn a_module_for_another_wit_major_is_refused() {
     let err = host.load(&fixture_bytes("wit-v2")).unwrap_err();
     match err {
         Error::Incompatible { expected, found } => {
-            assert_eq!(expected, "1.0.0");
+            assert_eq!(expected, "1.1.0");
             assert_eq!(found, "2.0.0");
         }
         other => panic!("expected Incompatible, got {other:?}"),

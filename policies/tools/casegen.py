@@ -63,6 +63,18 @@ BASE_DOCS = ["benefit_application_form", "consent_form", "id_card", "order_recor
              "incident_statement", "diagnosis"]
 
 
+def lacking(code, p):
+    """The entries parameters.json needs for `code` and does not have."""
+    need = [("regions", "in_force_from and the scheme's name"),
+            ("avg_monthly_wage_all_urban_employed", "the wage base by year"),
+            ("min_wage_tier1_monthly", "the minimum wage")]
+    out = [f"{table}.{code} ({what})" for table, what in need if code not in p.get(table, {})]
+    wages = p.get("avg_monthly_wage_all_urban_employed", {}).get(code, {})
+    if code in p.get("avg_monthly_wage_all_urban_employed", {}) and not [k for k in wages if not k.startswith("_")]:
+        out.append(f"avg_monthly_wage_all_urban_employed.{code} has no year")
+    return out
+
+
 class Region:
     def __init__(self, code, p):
         self.code = code
@@ -188,8 +200,9 @@ class Gen:
             return m["outpatient_fen"] < 300000
         return False
 
-    def covered(self, name, desc, facts, code, lines, prov, simple):
-        exp = {"outcome": "covered", "reasons": [{"code": code}], "benefits": lines,
+    def covered(self, name, desc, facts, code, lines, prov, simple, more_reasons=()):
+        exp = {"outcome": "covered", "reasons": [{"code": code}] + [{"code": c} for c in more_reasons],
+               "benefits": lines,
                "missing_documents": [], "provisional_parameters": prov}
         if self.fast and self.fast_applies(facts):
             start = (facts["application"]["complete_at"] or facts["application"]["applied_at"])[:10]
@@ -294,43 +307,142 @@ class Gen:
                          f"Traffic accident on a reasonable route, {fault} fault: covered; medical 120000 fen.",
                          f, "traffic_accident_not_mainly_at_fault", [self.medical_line(120000, 0)], [], True)
 
-        # Sudden illness, death within 48 h: death benefits with dependants.
+        # Sudden illness, death within 48 h: death benefits with dependants (Order No. 18 Art. 3).
         died = f"{self.day}T20:00:00+08:00"
+        death_docs = BASE_DOCS + ["medical_receipts", "death_certificate", "kinship_proof"]
         f = self.facts(incident__kind="sudden_illness", death={"died_at": died},
                        dependants=[{"relation": "spouse", "birth_date": "1991-05-01", "orphan": False, "lone_elderly": False},
                                    {"relation": "child", "birth_date": "2018-02-01", "orphan": False, "lone_elderly": False}],
-                       documents=BASE_DOCS + ["medical_receipts", "death_certificate", "kinship_proof"])
+                       documents=death_docs)
         I, iname, iprov, iused = income(self.p, yr - 1)
-        dep = pct(W, 4000) + pct(W, 3000)
+        death_desc = (f"One-off death subsidy 20 × I({iused}) = 20 × {I} = {20 * I} fen; "
+                      f"funeral 6 × {W} = {6 * W} fen")
+        death_lines = [self.medical_line(120000, 0),
+                       {"item": "one_off_death_subsidy", "amount_fen": 20 * I, "provisional": iprov},
+                       {"item": "funeral_subsidy", "amount_fen": 6 * W}]
+        dprov = ([iname] if iprov else []) + wp
         self.covered("covered_sudden_illness_death_within_48h",
                      f"Collapsed mid-order at 10:15, first treated 10:50, died 20:00 the same day (under 48 h): "
-                     f"covered. {wnote}. One-off death subsidy 20 × I({iused}) = 20 × {I} = {20 * I} fen; "
-                     f"funeral 6 × {W} = {6 * W} fen; dependants: spouse 40% = {pct(W, 4000)} + child 30% = "
-                     f"{pct(W, 3000)} = {dep} fen/month (not above W).",
+                     f"covered. {wnote}. {death_desc}. Dependants (Order No. 18 Art. 3): the spouse, born "
+                     f"1991-05-01, is {yr - 1991 - (1 if (8, 3) < (5, 1) else 0)} and not fully incapacitated, "
+                     f"below 55/60: not a dependant; the child, born 2018-02-01, is under 18: 30% × {W} = "
+                     f"{pct(W, 3000)} fen/month.",
                      f, "sudden_illness_death_within_48h",
-                     [self.medical_line(120000, 0),
-                      {"item": "one_off_death_subsidy", "amount_fen": 20 * I, "provisional": iprov},
-                      {"item": "funeral_subsidy", "amount_fen": 6 * W},
-                      {"item": "dependant_pension", "period": "monthly", "amount_fen": dep}],
-                     ([iname] if iprov else []) + wp, False)
+                     death_lines + [{"item": "dependant_pension", "period": "monthly", "amount_fen": pct(W, 3000)}],
+                     dprov, False, ["dependant_not_eligible"])
 
-        # Dependants above the cap.
-        deps = [{"relation": "spouse", "orphan": False, "lone_elderly": False},
-                {"relation": "child", "orphan": True, "lone_elderly": False},
-                {"relation": "child", "orphan": True, "lone_elderly": False},
-                {"relation": "parent", "orphan": False, "lone_elderly": True}]
-        f = self.facts(incident__kind="violence", death={"died_at": died}, dependants=deps,
-                       documents=BASE_DOCS + ["medical_receipts", "death_certificate", "kinship_proof"])
-        total = pct(W, 4000) + 3 * pct(W, 4000)
+        # Dependants above the cap; a reported status the facts contradict is not paid.
+        deps = [{"relation": "spouse", "birth_date": f"{yr - 57}-03-01", "sex": "female"},
+                {"relation": "child", "birth_date": f"{yr - 13}-01-15", "orphan": True},
+                {"relation": "child", "birth_date": f"{yr - 10}-06-01", "orphan": True},
+                {"relation": "parent", "birth_date": f"{yr - 75}-05-01", "sex": "male", "lone_elderly": True}]
+        f = self.facts(incident__kind="violence", death={"died_at": died}, dependants=deps, documents=death_docs)
+        total = pct(W, 4000) + 2 * pct(W, 3000) + pct(W, 4000)
         self.covered("covered_death_dependants_capped",
-                     f"Killed by violence during the order. Dependants: spouse 40% + two orphaned children 30%+10% "
-                     f"each + a lone elderly parent 30%+10% = 160% of W = {total} fen, capped at W = {W} fen/month.",
-                     f, "violence",
-                     [self.medical_line(120000, 0),
-                      {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                      {"item": "funeral_subsidy", "amount_fen": 6 * W},
-                      {"item": "dependant_pension", "amount_fen": W}],
-                     ([iname] if iprov else []) + wp, False)
+                     f"Killed by violence during the order on {self.day}. Order No. 18 Art. 3: the wife, 57, is a "
+                     f"woman over 55: 40%; the children, 13 and 10, are under 18: 30% each, and the reported "
+                     f"orphan status is not paid because their mother is listed alive (条例 Art. 39 +10% for an "
+                     f"orphan); the father, 75, is over 60 and the only parent listed, a lone elderly person: "
+                     f"30% + 10%. 40% + 30% + 30% + 40% = 140% of W = {total} fen, capped at W = {W} fen/month.",
+                     f, "violence", death_lines[:1] + [
+                         {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
+                         {"item": "funeral_subsidy", "amount_fen": 6 * W},
+                         {"item": "dependant_pension", "amount_fen": W}],
+                     dprov, False)
+
+        # Order No. 18 Art. 3, each kind of relative, eligible and not (ages on the day of death).
+        deps = [{"relation": "spouse", "birth_date": f"{yr - 58}-01-10", "sex": "male"},
+                {"relation": "parent", "birth_date": f"{yr - 55}-{self.day[5:]}", "sex": "female"},
+                {"relation": "child", "birth_date": f"{yr - 18}-{self.day[5:]}"},
+                {"relation": "child", "birth_date": f"{yr - 17}-12-31"},
+                {"relation": "child", "birth_date": f"{yr - 30}-04-01", "fully_incapacitated": True},
+                {"relation": "sibling", "birth_date": f"{yr - 12}-04-01", "closer_relatives_gone": True},
+                {"relation": "grandparent", "birth_date": f"{yr - 80}-04-01", "sex": "male",
+                 "closer_relatives_gone": True},
+                {"relation": "parent", "birth_date": f"{yr - 70}-04-01", "sex": "male",
+                 "dependent_on_worker": False}]
+        f = self.facts(incident__kind="order_accident", death={"died_at": died}, dependants=deps,
+                       documents=death_docs)
+        share = pct(W, 3000)
+        self.covered("covered_death_dependants_order18",
+                     f"Died of an order accident on {self.day}; eight relatives listed, decided on Order No. 18 "
+                     f"Art. 3 at the date of death: (1) husband, 58: a man under 60, not a dependant; (2) mother, "
+                     f"55 that very day: a woman aged 55, 30%; (3) child, 18 that very day: not under 18, not a "
+                     f"dependant; (4) child, 17 until 31 December: 30%; (5) child, 30, fully incapacitated: "
+                     f"Art. 3 (一), 30%; (6) sibling, 12, parents reported gone but a parent is listed: Art. 3 "
+                     f"(七) not met; (7) grandfather, 80, parents reported gone but a parent is listed: Art. 3 "
+                     f"(五) not met; (8) father, 70, did not rely on the worker: not a dependant. Pension 3 × 30% "
+                     f"× {W} = 3 × {share} = {3 * share} fen/month (not above W = {W}).",
+                     f, "order_accident", death_lines[:1] + [
+                         {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
+                         {"item": "funeral_subsidy", "amount_fen": 6 * W},
+                         {"item": "dependant_pension", "amount_fen": 3 * share}],
+                     dprov, False, ["dependant_not_eligible"] * 5)
+        deps = [{"relation": "grandparent", "birth_date": f"{yr - 61}-04-01", "sex": "male",
+                 "closer_relatives_gone": True, "lone_elderly": True},
+                {"relation": "sibling", "birth_date": f"{yr - 15}-04-01", "closer_relatives_gone": True,
+                 "orphan": True},
+                {"relation": "grandchild", "birth_date": f"{yr - 5}-04-01", "closer_relatives_gone": False}]
+        f = self.facts(incident__kind="order_accident", death={"died_at": died}, dependants=deps,
+                       documents=death_docs)
+        self.covered("covered_death_grandparent_and_sibling",
+                     f"Died on {self.day}; both parents dead (no parent listed): the grandfather, 61, Art. 3 (五), "
+                     f"lone elderly: 30% + 10%; the sibling, 15, Art. 3 (七), an orphan: 30% + 10%; the grandchild, "
+                     f"5, whose parent (the worker's child) is alive: Art. 3 (六) not met. Pension 2 × 40% × {W} = "
+                     f"{2 * pct(W, 4000)} fen/month.",
+                     f, "order_accident", death_lines[:1] + [
+                         {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
+                         {"item": "funeral_subsidy", "amount_fen": 6 * W},
+                         {"item": "dependant_pension", "amount_fen": 2 * pct(W, 4000)}],
+                     dprov, False, ["dependant_not_eligible"])
+        self.needs("death_dependant_sex_needed",
+                   f"Died on {self.day}; the spouse is 57: eligible as a woman (55), not as a man (60), and no sex "
+                   "is given: the decision asks for it before anything is paid.",
+                   self.facts(death={"died_at": died}, documents=death_docs,
+                              dependants=[{"relation": "spouse", "birth_date": f"{yr - 57}-01-01"}]),
+                   ["dependant_facts_needed"], [])
+        self.needs("death_dependant_birth_date_needed",
+                   f"Died on {self.day}; a child is listed without a birth date and is not fully incapacitated: "
+                   "the age decides, so the birth date is asked for.",
+                   self.facts(death={"died_at": died}, documents=death_docs,
+                              dependants=[{"relation": "child"}]),
+                   ["dependant_facts_needed"], [])
+
+        # Sudden illness: 48 hours of first treatment exactly, just after, and no treatment time.
+        d48 = (dt.datetime.fromisoformat(f"{self.day}T10:50:00+08:00") + dt.timedelta(hours=48)).isoformat()
+        f = self.facts(incident__kind="sudden_illness", death={"died_at": d48},
+                       documents=BASE_DOCS + ["medical_receipts", "death_certificate"])
+        self.covered("covered_sudden_illness_death_at_exactly_48h",
+                     f"Collapsed at 10:15, first treated {self.day} 10:50, died {d48}: exactly 48 hours, which is "
+                     f"'within 48 hours' (条例 Art. 15): covered. {death_desc}.",
+                     f, "sudden_illness_death_within_48h", death_lines, dprov, False)
+        d48_1 = (dt.datetime.fromisoformat(f"{self.day}T10:50:00+08:00")
+                 + dt.timedelta(hours=48, minutes=1)).isoformat()
+        self.refusal("sudden_illness_death_one_minute_after_48h",
+                     f"First treated {self.day} 10:50, died {d48_1}: 48 hours and one minute, not within 48 hours "
+                     "(条例 Art. 15): not covered.",
+                     self.facts(incident__kind="sudden_illness", death={"died_at": d48_1},
+                                documents=BASE_DOCS + ["medical_receipts", "death_certificate"]),
+                     "illness_not_within_48h")
+        d_once = f"{self.day}T10:40:00+08:00"
+        f = self.facts(incident__kind="sudden_illness", death={"died_at": d_once}, medical__first_treatment_at=None,
+                       medical__outpatient_fen=0, documents=BASE_DOCS + ["death_certificate"])
+        self.covered("covered_sudden_illness_death_at_once",
+                     f"Collapsed at 10:15 and died at 10:40 before any treatment (no first-treatment time): death "
+                     f"within 48 hours of the onset is within 48 hours of any treatment: covered (条例 Art. 15). "
+                     f"{death_desc}; no medical costs.",
+                     f, "sudden_illness_death_within_48h",
+                     [{"item": "one_off_death_subsidy", "amount_fen": 20 * I, "provisional": iprov},
+                      {"item": "funeral_subsidy", "amount_fen": 6 * W}], dprov, False)
+        d_late = f"{self.cal.add(self.day, 5)}T09:00:00+08:00"
+        self.needs("sudden_illness_death_without_treatment_time",
+                   f"Collapsed {self.day} 10:15, died {d_late}, more than 48 hours later, and no first-treatment "
+                   "time is given: whether death came within 48 hours of treatment cannot be told, so the time is "
+                   "asked for instead of paying.",
+                   self.facts(incident__kind="sudden_illness", death={"died_at": d_late},
+                              medical__first_treatment_at=None,
+                              documents=BASE_DOCS + ["medical_receipts", "death_certificate"]),
+                   ["first_treatment_time_needed"], [])
 
         # The wage base of a year not yet published stands in, provisional.
         if self.year < 2026:
@@ -479,6 +591,9 @@ class Gen:
                          f, "order_accident", [self.medical_line(300000, 0)], [], True)
 
 
+# In each cases/ folder: the names of the cases this script wrote (one per line).
+GENERATED_INDEX = ".casegen"
+
 DOC_ORDER = ["benefit_application_form", "consent_form", "id_card", "order_record",
              "incident_statement", "diagnosis", "medical_receipts", "liability_finding",
              "disability_assessment", "death_certificate", "kinship_proof",
@@ -490,20 +605,41 @@ def main():
     ap.add_argument("region")
     ap.add_argument("--params", default=os.path.join(HERE, "parameters.json"))
     ap.add_argument("--fast-track", choices=["bj", "hi"])
+    ap.add_argument("--out", help="the cases folder (default: policies/<region>/cases)")
     a = ap.parse_args()
     params = load_params(a.params)
+    missing = lacking(a.region, params)
+    if missing:
+        print(f"casegen: {os.path.relpath(a.params)} lacks what the cases of {a.region} are derived from "
+              "(the figures of the crate's Region, each with its source):\n  " + "\n  ".join(missing),
+              file=sys.stderr)
+        return 2
     fast = a.fast_track or {"CN-BJ": "bj", "CN-HI": "hi"}.get(a.region)
     cases = Gen(a.region, params, fast).generate()
-    out = os.path.join(HERE, "..", a.region.lower(), "cases")
+    out = a.out or os.path.join(HERE, "..", a.region.lower(), "cases")
     os.makedirs(out, exist_ok=True)
-    for old in os.listdir(out):
-        if old.endswith(".json"):
-            os.remove(os.path.join(out, old))
+    # The names this script wrote last time, so that it replaces and removes only its own cases:
+    # a hand-written case (any other file) is never touched.
+    index = os.path.join(out, GENERATED_INDEX)
+    before = set(open(index).read().split()) if os.path.exists(index) else set()
+    kept = []
+    for name in sorted(before - set(cases)):
+        path = os.path.join(out, name + ".json")
+        if os.path.exists(path):
+            os.remove(path)
     for name, case in cases.items():
-        with open(os.path.join(out, name + ".json"), "w") as fh:
+        path = os.path.join(out, name + ".json")
+        if os.path.exists(path) and name not in before:
+            kept.append(name)
+            continue
+        with open(path, "w") as fh:
             json.dump(case, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
-    print(f"{len(cases)} cases written to {os.path.relpath(out)}")
+    with open(index, "w") as fh:
+        fh.write("".join(f"{n}\n" for n in sorted(set(cases) - set(kept))))
+    for name in kept:
+        print(f"kept {name}.json: a case of that name is not this script's", file=sys.stderr)
+    print(f"{len(cases) - len(kept)} cases written to {os.path.relpath(out)}")
 
 
 if __name__ == "__main__":

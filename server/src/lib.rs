@@ -44,7 +44,7 @@ use crate::decider::Decider;
 /// The allocator the `oip` binary (and the load benchmark, which embeds the server) runs on.
 pub use mimalloc::MiMalloc as Allocator;
 use oip_engine::types::Timestamp;
-use oip_engine::{HostConfig, Limits, PolicyHost};
+use oip_engine::{HostConfig, Limits, LoadedPolicy, PolicyHost};
 use rand::RngCore;
 use sea_orm_migration::MigratorTrait;
 use std::future::Future;
@@ -210,19 +210,30 @@ impl AppState {
             tracing::info!("bootstrap admin token created");
         }
         if self.db.policies(None).await?.is_empty() {
+            let mut deployed = 0;
             for (i, b) in oip_engine::builtin::POLICIES.iter().enumerate() {
-                self.deploy(b.wasm, PolicySource::Builtin, i as i64 + 1)
-                    .await?;
+                // A region crate whose figures are placeholders (`oip policy new` before they
+                // are filled in) must not decide claims: its region stays without a policy.
+                let p = self.decider.load(b.wasm)?;
+                let lacking = policies::incomplete_figures(p.manifest());
+                if !lacking.is_empty() {
+                    tracing::warn!(
+                        region = b.region,
+                        crate_name = b.crate_name,
+                        lacking = %lacking.join(", "),
+                        "built-in policy not deployed: its figures are incomplete; the region has no policy"
+                    );
+                    continue;
+                }
+                self.deploy(&p, PolicySource::Builtin, i as i64 + 1).await?;
+                deployed += 1;
             }
-            tracing::info!(
-                count = oip_engine::builtin::POLICIES.len(),
-                "built-in policies deployed"
-            );
+            tracing::info!(count = deployed, "built-in policies deployed");
         }
         let mut next = self.db.max_sequence().await? + 1;
         for path in &self.config.policies {
-            let bytes = std::fs::read(path)?;
-            if self.deploy(&bytes, PolicySource::Config, next).await? {
+            let p = self.decider.load(&std::fs::read(path)?)?;
+            if self.deploy(&p, PolicySource::Config, next).await? {
                 tracing::warn!(path = %path.display(), "unsigned policy module deployed (development mode)");
             }
             next += 1;
@@ -234,11 +245,10 @@ impl AppState {
     /// before (then nothing changes).
     async fn deploy(
         &self,
-        bytes: &[u8],
+        p: &LoadedPolicy,
         source: PolicySource,
         sequence: i64,
     ) -> anyhow::Result<bool> {
-        let p = self.decider.load(bytes)?;
         let row = PolicyRow::deployed(
             p.manifest().clone(),
             p.sha256(),

@@ -1,5 +1,6 @@
 //! Benefit lines of a covered decision (rules.md, "Benefits"), in exact integer fen.
 
+use crate::dependants::Pensioner;
 use crate::money::{Percent, Yuan, percent_of, times};
 use crate::region::{Cite, Looked, Region, lookup_year};
 use crate::tables::*;
@@ -322,21 +323,21 @@ fn living_care_line(level: CareLevel, w: &Looked) -> Line {
     }
 }
 
-fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
-    if facts.dependants.is_empty() {
+fn dependant_line(pensioners: &[Pensioner], w: &Looked) -> Option<Line> {
+    if pensioners.is_empty() {
         return None;
     }
     let (spouse, other, extra, cap_bp) = DEPENDANT_BP;
     let mut shares_zh = Vec::new();
     let mut shares_en = Vec::new();
     let mut sum = 0u64;
-    for d in &facts.dependants {
+    for d in pensioners {
         let base = if d.relation == Relation::Spouse {
             spouse
         } else {
             other
         };
-        let bp = base + if d.orphan || d.lone_elderly { extra } else { 0 };
+        let bp = base + if d.supplement { extra } else { 0 };
         let share = percent_of(w.fen, bp);
         sum += share;
         shares_zh.push(format!("{}（{}）", Yuan(share), Percent(bp)));
@@ -393,7 +394,7 @@ fn dependant_line(facts: &Facts, w: &Looked) -> Option<Line> {
     })
 }
 
-fn death_lines(facts: &Facts, w: &Looked) -> Vec<Line> {
+fn death_lines(facts: &Facts, pensioners: &[Pensioner], w: &Looked) -> Vec<Line> {
     let Some(death) = &facts.death else {
         return Vec::new();
     };
@@ -434,12 +435,17 @@ fn death_lines(facts: &Facts, w: &Looked) -> Vec<Line> {
         w,
         &GSBX_39,
     ));
-    lines.extend(dependant_line(facts, w));
+    lines.extend(dependant_line(pensioners, w));
     lines
 }
 
-/// The benefit lines of a covered claim, and the names of the provisional parameters they use.
-pub fn benefit_lines(region: &Region, facts: &Facts) -> (Vec<BenefitLine>, Vec<String>) {
+/// The benefit lines of a covered claim, and the names of the provisional parameters they use;
+/// the dependants' pension goes to `pensioners` (see [`crate::dependants`]).
+pub fn benefit_lines(
+    region: &Region,
+    facts: &Facts,
+    pensioners: &[Pensioner],
+) -> (Vec<BenefitLine>, Vec<String>) {
     let year = facts.incident.occurred_at.beijing_date().year - 1;
     let w = lookup_year(
         region.wage_base,
@@ -456,7 +462,7 @@ pub fn benefit_lines(region: &Region, facts: &Facts) -> (Vec<BenefitLine>, Vec<S
         if let Some(level) = facts.assessment.care_level {
             lines.push(living_care_line(level, w));
         }
-        lines.extend(death_lines(facts, w));
+        lines.extend(death_lines(facts, pensioners, w));
     }
     let lines: Vec<BenefitLine> = lines.into_iter().map(Line::finish).collect();
     let mut provisional = Vec::new();

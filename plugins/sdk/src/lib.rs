@@ -15,6 +15,7 @@ mod arena;
 pub mod benefits;
 #[cfg(feature = "testing")]
 pub mod cases;
+pub mod dependants;
 pub mod reasons;
 pub mod region;
 pub mod rules;
@@ -126,7 +127,7 @@ pub mod bindings {
     oip_types::wit_conversions!(wit);
 }
 
-/// Exports a [`Policy`] as the module's `oip:policy/policy@1.0.0` implementation (on wasm32;
+/// Exports a [`Policy`] as the module's `oip:policy/policy@1.1.0` implementation (on wasm32;
 /// natively it expands to nothing, so the crate's tests link as a plain library).
 #[macro_export]
 macro_rules! export_policy {

@@ -93,6 +93,11 @@ reasons! {
         "在执行订单任务期间突发疾病死亡或者在48小时之内经抢救无效死亡。",
         "Died of a sudden illness during the order task, at once or within 48 hours of first treatment.",
         GSBX_15;
+    /// Sudden illness death more than 48 hours after the onset, with no first-treatment time.
+    FIRST_TREATMENT_TIME_NEEDED = "first_treatment_time_needed",
+        "突发疾病死亡发生在发病48小时之后，未提供首次救治时间，无法判断是否在48小时之内经抢救无效死亡，请补充首次救治时间（诊断证明）。",
+        "The death from a sudden illness came more than 48 hours after its onset and no first-treatment time is given, so whether death came within 48 hours of treatment cannot be told; the first-treatment time (diagnosis) is needed.",
+        GSBX_15;
     /// Refused: death after 48 hours.
     ILLNESS_NOT_WITHIN_48H = "illness_not_within_48h",
         "突发疾病，但死亡发生在首次救治48小时之后，不予确认职业伤害。",
@@ -118,6 +123,16 @@ reasons! {
         "申请材料不全，请一次性补正下列材料。",
         "The application is incomplete; please supply all the documents listed below at once.",
         DETERMINATION;
+    /// A listed relative is not a dependant under Order No. 18 Art. 3 (the text names whom).
+    DEPENDANT_NOT_ELIGIBLE = "dependant_not_eligible",
+        "不符合供养亲属条件，不享受供养亲属抚恤金：",
+        "Not a dependant entitled to a pension:",
+        ORDER_18_ART_3;
+    /// A listed relative's eligibility needs a fact not given (the text names which).
+    DEPENDANT_FACTS_NEEDED = "dependant_facts_needed",
+        "供养亲属资格无法认定，请补充：",
+        "The eligibility of a listed relative cannot be decided; needed:",
+        ORDER_18_ART_3;
     /// Determination in working days; the calendar lacks a year.
     CALENDAR_BEYOND_KNOWN = "calendar_beyond_known_years",
         "期限计算超出已公布的节假日安排年份，仅按周末计算，日期可能调整。",

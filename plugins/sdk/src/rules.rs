@@ -131,7 +131,14 @@ pub fn situation(facts: &Facts) -> Situation {
         },
         IncidentKind::SuddenIllness => match (&facts.death, facts.medical.first_treatment_at) {
             (None, _) => Situation::Settled(NotCovered, reasons::ILLNESS_WITHOUT_DEATH),
-            (Some(_), None) => Situation::Covered(reasons::SUDDEN_ILLNESS_DEATH_48H),
+            // Treatment comes after the onset: a death within 48 hours of the onset is within
+            // 48 hours of any treatment; a later one needs the treatment's time.
+            (Some(d), None) if d.died_at.0 - at.0 <= SUDDEN_ILLNESS_HOURS * 3600 => {
+                Situation::Covered(reasons::SUDDEN_ILLNESS_DEATH_48H)
+            }
+            (Some(_), None) => {
+                Situation::Settled(NeedsInformation, reasons::FIRST_TREATMENT_TIME_NEEDED)
+            }
             (Some(d), Some(t)) if d.died_at.0 - t.0 <= SUDDEN_ILLNESS_HOURS * 3600 => {
                 Situation::Covered(reasons::SUDDEN_ILLNESS_DEATH_48H)
             }
@@ -334,11 +341,16 @@ pub fn evaluate<P: Policy>(facts: &Facts) -> Result<Decision, PolicyError> {
         ));
     }
 
+    let dependants = crate::dependants::decide(facts);
+    if !dependants.needed.is_empty() {
+        return Ok(needs_information(dependants.needed, Vec::new()));
+    }
     let mut reasons = vec![covered_reason.to_reason()];
     if let Some(f) = &fast {
         reasons.push(f.reason.to_reason());
     }
-    let (benefits, provisional_parameters) = benefit_lines(region, facts);
+    reasons.extend(dependants.not_eligible);
+    let (benefits, provisional_parameters) = benefit_lines(region, facts, &dependants.pensioners);
     let due = due_dates(facts, fast.as_ref(), &mut reasons);
     Ok(Decision {
         benefits,

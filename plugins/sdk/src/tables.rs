@@ -57,6 +57,12 @@ pub const GSBX_39: Cite = Cite {
     title: "《工伤保险条例》第三十九条 (Art. 39: death benefits)",
     source: "国务院令第586号",
 };
+/// Order No. 18 Art. 3: which relatives are dependants.
+pub const ORDER_18_ART_3: Cite = Cite {
+    id: "ldbzb-18-3",
+    title: "《因工死亡职工供养亲属范围规定》第三条 (Order No. 18, Art. 3: which relatives are dependants)",
+    source: "劳动和社会保障部令第18号 (2003-09-23)",
+};
 /// The national expansion notice.
 pub const RSBF_2025_24: Cite = Cite {
     id: "rsbf-2025-24",
@@ -87,6 +93,7 @@ pub const NATIONAL_CITATIONS: &[Cite] = &[
     GSBX_36,
     GSBX_37,
     GSBX_39,
+    ORDER_18_ART_3,
     RSBF_2025_24,
     APPLICATION_DEADLINE,
     DETERMINATION,

@@ -49,9 +49,53 @@ impl Convert<i64> for Timestamp {
 }
 
 /// Implements [`Convert`] both ways between every type of this crate and its generated copy in
-/// the module `$w` (e.g. `use bindings::exports::oip::policy::policy as wit;`).
+/// the module `$w` (e.g. `use bindings::exports::oip::policy::policy as wit;`), for bindings of
+/// the current package (1.1). `wit_conversions!(wit, "1.0")` does the same for bindings of
+/// `oip:policy@1.0`, whose dependant lacks the facts 1.1 added: they are dropped on the way to
+/// 1.0 and take their defaults ([`Dependant::of`](crate::Dependant::of)) on the way back.
 #[macro_export]
 macro_rules! wit_conversions {
+    ($w:ident) => {
+        $crate::__wit_conversions_common!($w);
+        $crate::__wit_conversions!($w;
+            records {
+                Dependant { relation, birth_date, orphan, lone_elderly, sex, fully_incapacitated,
+                            dependent_on_worker, closer_relatives_gone },
+            }
+            enums {
+                Sex { Male, Female },
+            }
+        );
+    };
+    ($w:ident, "1.0") => {
+        $crate::__wit_conversions_common!($w);
+        impl $crate::Convert<$crate::Dependant> for $w::Dependant {
+            fn convert(self) -> $crate::Dependant {
+                $crate::Dependant {
+                    birth_date: $crate::Convert::convert(self.birth_date),
+                    orphan: self.orphan,
+                    lone_elderly: self.lone_elderly,
+                    ..$crate::Dependant::of($crate::Convert::convert(self.relation))
+                }
+            }
+        }
+        impl $crate::Convert<$w::Dependant> for $crate::Dependant {
+            fn convert(self) -> $w::Dependant {
+                $w::Dependant {
+                    relation: $crate::Convert::convert(self.relation),
+                    birth_date: $crate::Convert::convert(self.birth_date),
+                    orphan: self.orphan,
+                    lone_elderly: self.lone_elderly,
+                }
+            }
+        }
+    };
+}
+
+/// The records and enums alike in every version of the package.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_conversions_common {
     ($w:ident) => {
         $crate::__wit_conversions!($w;
             records {
@@ -64,7 +108,6 @@ macro_rules! wit_conversions {
                           inpatient_days, treated_outside_region },
                 Assessment { disability_grade, care_level, assessed_at },
                 Death { died_at },
-                Dependant { relation, birth_date, orphan, lone_elderly },
                 Application { applicant, applied_at, late_statement, complete_at },
                 Facts { region, industry, order, incident, exclusions, medical, assessment, death,
                         dependants, application, documents },

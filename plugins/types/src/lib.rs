@@ -27,4 +27,4 @@ pub use time::{
 };
 
 /// The WIT package version these types mirror.
-pub const WIT_VERSION: &str = "1.0.0";
+pub const WIT_VERSION: &str = "1.1.0";

@@ -1,4 +1,4 @@
-//! The records and enums of the WIT package `oip:policy@1.0.0`, as plain Rust.
+//! The records and enums of the WIT package `oip:policy@1.1.0`, as plain Rust.
 //!
 //! Field for field the same as `engine/wit/policy.wit` (which documents each one); the
 //! `wit_conversions!` macro maps them to and from the generated bindings on either side. With
@@ -239,6 +239,65 @@ facts_record!(
         /// Elderly and alone.
         #[cfg_attr(feature = "serde", serde(default))]
         lone_elderly: bool,
+        /// Sex, where an age test needs it.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        sex: Option<Sex>,
+        /// Fully without capacity to work.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "crate::model::no"))]
+        fully_incapacitated: bool,
+        /// Relied on the worker for their main support (true unless the documents say not).
+        #[cfg_attr(
+            feature = "serde",
+            serde(default = "crate::model::yes", skip_serializing_if = "crate::model::is_yes")
+        )]
+        dependent_on_worker: bool,
+        /// The relatives between them and the worker are gone (Order No. 18 Art. 3 (五)-(七)).
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "crate::model::no"))]
+        closer_relatives_gone: bool,
+    }
+);
+
+impl Dependant {
+    /// A dependant of this relation with every other fact at its default (what a 1.0 module's
+    /// facts and a report that names only the relation amount to).
+    pub fn of(relation: Relation) -> Dependant {
+        Dependant {
+            relation,
+            birth_date: None,
+            orphan: false,
+            lone_elderly: false,
+            sex: None,
+            fully_incapacitated: false,
+            dependent_on_worker: true,
+            closer_relatives_gone: false,
+        }
+    }
+}
+
+// The facts 1.1 added are written only when they differ from their defaults, so that facts
+// stored before 1.1 serialize, and hash, exactly as they did.
+#[cfg(feature = "serde")]
+fn yes() -> bool {
+    true
+}
+
+#[cfg(feature = "serde")]
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+#[cfg(feature = "serde")]
+fn no(b: &bool) -> bool {
+    !*b
+}
+
+wit_enum!(
+    /// A person's sex, where an age test differs by it.
+    Sex {
+        /// Male.
+        Male,
+        /// Female.
+        Female,
     }
 );
 

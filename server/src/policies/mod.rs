@@ -65,3 +65,74 @@ pub fn in_force_today(state: &AppState) -> Vec<Arc<LoadedPolicy>> {
         .filter_map(|r| registry.lookup(r, today))
         .collect()
 }
+
+/// The figures a decision cannot do without: the wage base (each year listed) and the minimum
+/// wage. A module whose manifest gives one of them as zero, without a value or with confidence
+/// `Missing` (what `oip policy new` leaves until the figures are filled in) is incomplete; the
+/// result names each such figure. (A figure a region may legitimately lack, such as a meal rate
+/// it never published, is not one of these: its line is left to the adjuster.)
+pub fn incomplete_figures(manifest: &oip_engine::types::PolicyManifest) -> Vec<String> {
+    use oip_engine::types::Confidence;
+    let essential =
+        |name: &str| name.starts_with("avg_monthly_wage.") || name.starts_with("min_wage_monthly.");
+    let mut out: Vec<String> = manifest
+        .parameters
+        .iter()
+        .filter(|p| essential(&p.name))
+        .filter(|p| p.value.is_none_or(|v| v <= 0) || p.confidence == Confidence::Missing)
+        .map(|p| p.name.clone())
+        .collect();
+    if !manifest
+        .parameters
+        .iter()
+        .any(|p| p.name.starts_with("avg_monthly_wage."))
+    {
+        out.push("avg_monthly_wage (no year listed)".into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::incomplete_figures;
+    use oip_engine::types::Confidence;
+
+    fn manifest_of(region: &str) -> oip_engine::types::PolicyManifest {
+        let host = oip_engine::PolicyHost::new(Default::default()).expect("host");
+        let b = oip_engine::builtin::POLICIES
+            .iter()
+            .find(|b| b.region == region)
+            .expect("built in");
+        host.load(b.wasm).expect("loads").manifest().clone()
+    }
+
+    /// Issue 17, item 5: a region crate made by `oip policy new` (wage 0, confidence Missing)
+    /// was deployed as a built-in policy. Its figures are now checked first.
+    #[test]
+    fn a_builtin_with_a_zero_or_missing_wage_base_is_incomplete() {
+        let complete = manifest_of("CN-SC");
+        assert_eq!(incomplete_figures(&complete), Vec::<String>::new());
+        let mut zero = complete.clone();
+        let w = zero
+            .parameters
+            .iter_mut()
+            .find(|p| p.name == "avg_monthly_wage.CN-SC.2024")
+            .expect("W(2024)");
+        w.value = Some(0);
+        assert_eq!(incomplete_figures(&zero), ["avg_monthly_wage.CN-SC.2024"]);
+        let mut missing = complete.clone();
+        for p in &mut missing.parameters {
+            if p.name.starts_with("min_wage_monthly.") {
+                p.confidence = Confidence::Missing;
+            }
+        }
+        assert_eq!(incomplete_figures(&missing), ["min_wage_monthly.CN-SC"]);
+        let mut none = complete;
+        none.parameters
+            .retain(|p| !p.name.starts_with("avg_monthly_wage."));
+        assert_eq!(
+            incomplete_figures(&none),
+            ["avg_monthly_wage (no year listed)"]
+        );
+    }
+}

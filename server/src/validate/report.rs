@@ -5,7 +5,7 @@
 //! by [`super::claim`], every problem at once.
 
 use oip_engine::types::{
-    Applicant, CareLevel, Document, IncidentKind, Industry, Relation, WorkerFault,
+    Applicant, CareLevel, Document, IncidentKind, Industry, Relation, Sex, WorkerFault,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -125,10 +125,6 @@ pub struct OrderReport {
     pub completed_at: Option<String>,
 }
 
-fn yes() -> bool {
-    true
-}
-
 /// The incident.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -240,6 +236,25 @@ pub struct DependantReport {
     /// Elderly and alone.
     #[serde(default)]
     pub lone_elderly: bool,
+    /// Sex; needed where the age alone cannot decide (a spouse, parent or grandparent of 55 to
+    /// 59: eligible as a woman, not as a man).
+    #[serde(default)]
+    pub sex: Option<Sex>,
+    /// Fully without capacity to work, per an appraisal (Order No. 18 Art. 3 (一)).
+    #[serde(default)]
+    pub fully_incapacitated: bool,
+    /// Relied on the worker for their main support (the documents show it); true when absent.
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub dependent_on_worker: bool,
+    /// For a grandparent or sibling: both of the worker's parents are dead (for a sibling, dead
+    /// or fully incapacitated); for a grandchild: the worker's children are (Art. 3 (五)-(七)).
+    #[serde(default)]
+    pub closer_relatives_gone: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The application.

@@ -228,6 +228,10 @@ pub(super) fn dependants(ds: &[DependantReport], p: &mut Problems) -> Vec<Depend
                 .and_then(|b| p.date(&format!("dependants[{i}].birth_date"), b)),
             orphan: d.orphan,
             lone_elderly: d.lone_elderly,
+            sex: d.sex,
+            fully_incapacitated: d.fully_incapacitated,
+            dependent_on_worker: d.dependent_on_worker,
+            closer_relatives_gone: d.closer_relatives_gone,
         })
         .collect()
 }

@@ -631,3 +631,95 @@ async fn a_hostile_module_leaves_the_claim_stored_and_retried() {
     })
     .await;
 }
+
+/// A death claim of the example's worker: died the evening of the incident, `dependants` listed.
+fn death_claim(n: u64, dependants: Value) -> Value {
+    let mut v = example(n);
+    v["assessment"] = json!({"disability_grade": null, "care_level": null, "assessed_at": null});
+    v["death"] = json!({"died_at": "2025-08-01T20:00:00+08:00"});
+    v["dependants"] = dependants;
+    v["documents"] = json!([
+        "benefit_application_form",
+        "consent_form",
+        "diagnosis",
+        "medical_receipts",
+        "id_card",
+        "order_record",
+        "incident_statement",
+        "death_certificate",
+        "kinship_proof"
+    ]);
+    v
+}
+
+/// Issue 16: "a 34-year-old spouse gets 40 %". Order No. 18 Art. 3 pays a spouse who is a man
+/// of 60 or a woman of 55 (or fully incapacitated): through the API, the 34-year-old spouse gets
+/// nothing and the decision says why, the 57-year-old widow gets 40 % of W(2024) = 7,646.00 ×
+/// 40 % = 3,058.40 yuan, and a 57-year-old spouse of unknown sex makes the decision ask for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_34_year_old_spouse_gets_no_pension_and_a_widow_of_57_does() {
+    let b = Backend::Sqlite;
+    let s = TestServer::spawn(&b).await;
+    let mt = s.platform("meituan").await;
+    let pension = |d: &Value| {
+        d["benefits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["item"] == "dependant_pension")
+            .map(|l| l["amount_fen"].clone())
+    };
+    let codes = |d: &Value| -> Vec<String> {
+        d["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let young = death_claim(
+        1,
+        json!([{"relation": "spouse", "birth_date": "1991-05-01"}]),
+    );
+    let (st, c) = s.submit(&mt, "spouse-34", &young).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let d = &c["decision"];
+    assert_eq!(d["outcome"], "covered");
+    assert_eq!(
+        pension(d),
+        None,
+        "no pension line for an ineligible spouse: {d}"
+    );
+    assert_eq!(codes(d), ["order_accident", "dependant_not_eligible"]);
+    assert!(
+        d["reasons"][1]["en"].as_str().unwrap().contains("aged 34"),
+        "{}",
+        d["reasons"][1]
+    );
+
+    let widow = death_claim(
+        2,
+        json!([{"relation": "spouse", "birth_date": "1968-03-01", "sex": "female"}]),
+    );
+    let (st, c) = s.submit(&mt, "widow-57", &widow).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    assert_eq!(codes(&c["decision"]), ["order_accident"]);
+    assert_eq!(pension(&c["decision"]), Some(json!(305_840)));
+
+    let unknown = death_claim(
+        3,
+        json!([{"relation": "spouse", "birth_date": "1968-03-01"}]),
+    );
+    let (st, c) = s.submit(&mt, "spouse-57", &unknown).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    assert_eq!(c["decision"]["outcome"], "needs_information");
+    assert_eq!(codes(&c["decision"]), ["dependant_facts_needed"]);
+
+    // A field of the dependant that is not Order No. 18's is refused, named.
+    let bad = death_claim(4, json!([{"relation": "spouse", "sex": "unknown"}]));
+    let (st, e) = s.submit(&mt, "bad-sex", &bad).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("dependants[0].sex"), "{e}");
+    s.stop().await;
+}

@@ -81,3 +81,60 @@ fn a_new_region_from_the_template_passes_its_own_tests() {
     assert!(status.success(), "the new crate's own tests pass");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Issue 17, item 5 / issue 16, item 7: `casegen.py` deleted every case file of a region,
+/// hand-written ones included. It now replaces and removes only the cases it wrote (listed in
+/// `cases/.casegen`), keeps any other file, and says what parameters.json lacks for a region.
+#[test]
+fn casegen_keeps_hand_written_cases() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let casegen = repo.join("policies/tools/casegen.py");
+    let out = oip_tests::temp_dir("casegen");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let hand = r#"{"description": "hand-written", "facts": {}, "expected": {}}"#;
+    std::fs::write(out.join("hand_written.json"), hand).expect("write");
+    // A name generated last time and no longer: removed. A generated name also written by
+    // hand (not in the index): kept.
+    std::fs::write(out.join("dropped_generated.json"), "{}").expect("write");
+    std::fs::write(out.join("covered_violence.json"), hand).expect("write");
+    std::fs::write(out.join(".casegen"), "dropped_generated\n").expect("write");
+    let run = Command::new("python3")
+        .arg(&casegen)
+        .args(["CN-SC", "--out"])
+        .arg(&out)
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("kept covered_violence.json"), "{stderr}");
+    let read = |n: &str| std::fs::read_to_string(out.join(n)).ok();
+    assert_eq!(read("hand_written.json").as_deref(), Some(hand));
+    assert_eq!(read("covered_violence.json").as_deref(), Some(hand));
+    assert_eq!(read("dropped_generated.json"), None);
+    // Every generated case is the same as the repository's own.
+    let ours = repo.join("policies/cn-sc/cases");
+    let index = read(".casegen").expect("index");
+    assert!(index.lines().count() >= 30, "{index}");
+    for name in index.lines() {
+        let file = format!("{name}.json");
+        assert_eq!(
+            read(&file),
+            std::fs::read_to_string(ours.join(&file)).ok(),
+            "{file}"
+        );
+    }
+    assert!(!index.contains("covered_violence"), "{index}");
+
+    let run = Command::new("python3")
+        .arg(&casegen)
+        .args(["CN-XZ", "--out"])
+        .arg(&out)
+        .output()
+        .expect("python3 runs");
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("avg_monthly_wage_all_urban_employed.CN-XZ"),
+        "{stderr}"
+    );
+}
