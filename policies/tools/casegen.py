@@ -52,7 +52,25 @@ def y(f):
 
 
 def pct(amount, bp):
-    return (amount * bp + 5000) // 10000
+    return None if amount is None else (amount * bp + 5000) // 10000
+
+
+def times(amount, n):
+    return None if amount is None else amount * n
+
+
+def yy(f):
+    return "?" if f is None else f"{y(f)} yuan"
+
+
+def base_desc(label, b, year):
+    """How a 2025-procedure base was found, for a case's description."""
+    fen_, name, prov, used, annual = b
+    if fen_ is None:
+        return f"{label} B({year}): no private-unit wage found for the region, so no amount (Missing)"
+    return (f"{label} B({year}) = 5 % (60 % ÷ 12) of the private-unit annual wage {used} {y(annual)} yuan = "
+            f"{y(fen_)} yuan" + (f", standing in for {year}" if used != year else "")
+            + (" (provisional)" if prov else ""))
 
 
 def provisional_conf(c):
@@ -86,6 +104,28 @@ class Region:
         meal = p["hospital_meal_subsidy"].get(code, {})
         self.meal = meal if meal.get("yuan_per_day") is not None else None
         self.start = self.info["in_force_from"]
+        priv = p.get("avg_annual_wage_urban_private_units", {}).get(code, {})
+        self.private = {int(k): v for k, v in priv.items() if not k.startswith("_")}
+
+    def base(self, year, what, inferred):
+        """The 2025 procedure's base of `year` (60 % of the private-unit wage / 12 = 5 % of the
+        annual figure): (fen or None, parameter name, provisional, year used, annual fen)."""
+        name = f"{what}.{self.code}.{year}"
+        if not self.private:
+            return None, name, True, None, None
+        if year in self.private:
+            used, prov = year, provisional_conf(self.private[year]["confidence"])
+        else:
+            below = [k for k in self.private if k < year]
+            used, prov = (max(below) if below else min(k for k in self.private if k > year)), True
+        annual = fen(self.private[used]["yuan"])
+        return pct(annual, 500), name, prov or inferred, used, annual
+
+    def b(self, year):
+        return self.base(year, "pilot_death_base", False)
+
+    def tb(self, year):
+        return self.base(year, "pilot_treatment_base", True)
 
     def w(self, year):
         """(fen, parameter name, provisional, year used)"""
@@ -265,16 +305,30 @@ class Gen:
                      f"{wnote}: 9 × {W} = {9 * W} fen.",
                      f, "order_accident", lines, prov, False)
 
-        # Grade 3 with care: subsidy, allowance (fund, floor = min wage), living care.
+        # Grade 3 with care: subsidy, allowance (fund, floor = min wage), living care. From
+        # 2025-07-01 the allowance is a share of the 2025 procedure's 待遇计发基数 (Art. 38),
+        # taken to be B of the year before (inferred, so provisional).
+        pilot = self.day >= "2025-07-01"
         f = self.facts(assessment__disability_grade=3, assessment__care_level="most",
                        documents=BASE_DOCS + ["medical_receipts", "disability_assessment"])
         mw = fen(r.min_wage["yuan"])
-        allowance = max(pct(W, 8000), mw)
-        prov3 = wp + [f"min_wage_monthly.{r.code}"] if provisional_conf(r.min_wage["confidence"]) else wp
+        mwp = [f"min_wage_monthly.{r.code}"] if provisional_conf(r.min_wage["confidence"]) else []
+        TB, tbname, _, _, _ = r.tb(yr - 1)
+        if pilot:
+            share = pct(TB, 8000)
+            allowance = None if share is None else max(share, mw)
+            adesc = (f"allowance (人社厅函〔2025〕79号 Art. 38) max(80% × 待遇计发基数, min wage {mw}); "
+                     f"{base_desc('待遇计发基数 taken as', r.tb(yr - 1), yr - 1)}, inferred: "
+                     + (f"max({share}, {mw}) = {allowance} fen/month (fund, provisional)" if allowance is not None
+                        else "no amount"))
+            prov3 = wp + [tbname] + mwp
+        else:
+            allowance = max(pct(W, 8000), mw)
+            adesc = f"allowance max(80% × {W} = {pct(W, 8000)}, min wage {mw}) = {allowance} fen/month (fund)"
+            prov3 = wp + mwp
         self.covered("covered_grade3_living_care",
                      f"Grade 3, most self-care lost. {wnote}. One-off subsidy 23 × {W} = {23 * W} fen; "
-                     f"allowance max(80% × {W} = {pct(W, 8000)}, min wage {mw}) = {allowance} fen/month (fund); "
-                     f"living care 40% × {W} = {pct(W, 4000)} fen/month.",
+                     f"{adesc}; living care 40% × {W} = {pct(W, 4000)} fen/month.",
                      f, "order_accident",
                      [self.medical_line(120000, 0),
                       {"item": "one_off_disability_subsidy", "amount_fen": 23 * W, "period": "lump_sum"},
@@ -282,18 +336,49 @@ class Gen:
                       {"item": "living_care", "payer": "fund", "period": "monthly", "amount_fen": pct(W, 4000)}],
                      prov3, False)
 
-        # Grade 5: allowance paid by the platform, provisional.
+        # Grade 5: from 2025-07-01 a one-off allowance of 30 months of the treatment base (Art. 38);
+        # before, a monthly allowance of 70 % of W, never below the minimum wage (条例 Art. 36).
         f = self.facts(assessment__disability_grade=5,
                        documents=BASE_DOCS + ["medical_receipts", "disability_assessment"])
-        self.covered("covered_grade5_platform_allowance",
-                     f"Grade 5. {wnote}. One-off subsidy 18 × {W} = {18 * W} fen; allowance 70% × {W} = "
-                     f"{pct(W, 7000)} fen/month, paid by the platform [P: payer unconfirmed], provisional.",
-                     f, "order_accident",
-                     [self.medical_line(120000, 0),
-                      {"item": "one_off_disability_subsidy", "amount_fen": 18 * W},
-                      {"item": "disability_allowance", "payer": "platform", "period": "monthly",
-                       "amount_fen": pct(W, 7000), "provisional": True}],
-                     wp + ["disability_allowance_payer.grade5_6"], False)
+        if pilot:
+            self.covered("covered_grade5_one_off_allowance",
+                         f"Grade 5, incident {self.day} (2025 procedure). {wnote}. One-off subsidy 18 × {W} = "
+                         f"{18 * W} fen; one-off allowance (人社厅函〔2025〕79号 Art. 38) 30 months × 待遇计发基数; "
+                         f"{base_desc('待遇计发基数 taken as', r.tb(yr - 1), yr - 1)}, inferred: "
+                         + (f"30 × {TB} = {30 * TB} fen, once, fund, provisional." if TB is not None
+                            else "no amount."),
+                         f, "order_accident",
+                         [self.medical_line(120000, 0),
+                          {"item": "one_off_disability_subsidy", "amount_fen": 18 * W},
+                          {"item": "disability_allowance", "payer": "fund", "period": "lump_sum",
+                           "amount_fen": times(TB, 30), "provisional": True}],
+                         wp + [tbname], False)
+        before = dt.date(2025, 6, 3)
+        while not self.cal.working(before):
+            before += dt.timedelta(1)
+        if dt.date.fromisoformat(r.start) <= before:
+            day = before.isoformat()
+            W0, wname0, wprov0, wused0 = r.w(2024)
+            f = base_facts(r, day)
+            f["assessment"]["disability_grade"] = 5
+            f["documents"] = BASE_DOCS + ["medical_receipts", "disability_assessment"]
+            allowance = max(pct(W0, 7000), mw)
+            due, how = self.due(f, False)
+            self.add("covered_grade5_monthly_allowance_before_2025_07",
+                     f"Grade 5, incident {day}, before the 2025 procedure. W(2024) = {y(W0)} yuan"
+                     + (f" (W({wused0}) standing in)" if wused0 != 2024 else "") + ". One-off subsidy 18 × "
+                     f"{W0} = {18 * W0} fen; allowance max(70% × {W0} = {pct(W0, 7000)}, min wage {mw}) = "
+                     f"{allowance} fen/month (条例 Art. 36: never below the minimum wage), paid by the platform "
+                     f"[P: payer unconfirmed], provisional. Determination due {how} = {due}.",
+                     f, {"outcome": "covered", "reasons": [{"code": "order_accident"}],
+                         "benefits": [self.medical_line(120000, 0),
+                                      {"item": "one_off_disability_subsidy", "amount_fen": 18 * W0},
+                                      {"item": "disability_allowance", "payer": "platform", "period": "monthly",
+                                       "amount_fen": allowance, "provisional": True}],
+                         "missing_documents": [],
+                         "provisional_parameters": ([wname0] if wprov0 else []) + mwp
+                         + ["disability_allowance_payer.grade5_6"],
+                         "fast_track": False, "due": {"determination": due, "payment": None}})
 
         # Violence, missing, traffic not mainly at fault.
         for kind, code in [("violence", "violence"), ("missing", "missing")]:
@@ -314,21 +399,29 @@ class Gen:
                        dependants=[{"relation": "spouse", "birth_date": "1991-05-01", "orphan": False, "lone_elderly": False},
                                    {"relation": "child", "birth_date": "2018-02-01", "orphan": False, "lone_elderly": False}],
                        documents=death_docs)
+        # The death items' base: from 2025-07-01 B of the year before the death (人社厅函〔2025〕79号
+        # Art. 39), before that W.
+        if pilot:
+            D, dname, dbprov, _, _ = r.b(yr - 1)
+            dnote = base_desc("Death base", r.b(yr - 1), yr - 1) + " (人社厅函〔2025〕79号 Art. 39)"
+            dbp = [dname] if dbprov else []
+        else:
+            D, dnote, dbp = W, wnote, wp
         I, iname, iprov, iused = income(self.p, yr - 1)
         death_desc = (f"One-off death subsidy 20 × I({iused}) = 20 × {I} = {20 * I} fen; "
-                      f"funeral 6 × {W} = {6 * W} fen")
+                      f"funeral 6 × {yy(D)} = {yy(times(D, 6))}")
         death_lines = [self.medical_line(120000, 0),
                        {"item": "one_off_death_subsidy", "amount_fen": 20 * I, "provisional": iprov},
-                       {"item": "funeral_subsidy", "amount_fen": 6 * W}]
-        dprov = ([iname] if iprov else []) + wp
+                       {"item": "funeral_subsidy", "amount_fen": times(D, 6)}]
+        dprov = ([iname] if iprov else []) + dbp
         self.covered("covered_sudden_illness_death_within_48h",
                      f"Collapsed mid-order at 10:15, first treated 10:50, died 20:00 the same day (under 48 h): "
-                     f"covered. {wnote}. {death_desc}. Dependants (Order No. 18 Art. 3): the spouse, born "
+                     f"covered. {dnote}. {death_desc}. Dependants (Order No. 18 Art. 3): the spouse, born "
                      f"1991-05-01, is {yr - 1991 - (1 if (8, 3) < (5, 1) else 0)} and not fully incapacitated, "
-                     f"below 55/60: not a dependant; the child, born 2018-02-01, is under 18: 30% × {W} = "
-                     f"{pct(W, 3000)} fen/month.",
+                     f"below 55/60: not a dependant; the child, born 2018-02-01, is under 18: 30% × {yy(D)} = "
+                     f"{yy(pct(D, 3000))}/month.",
                      f, "sudden_illness_death_within_48h",
-                     death_lines + [{"item": "dependant_pension", "period": "monthly", "amount_fen": pct(W, 3000)}],
+                     death_lines + [{"item": "dependant_pension", "period": "monthly", "amount_fen": pct(D, 3000)}],
                      dprov, False, ["dependant_not_eligible"])
 
         # Dependants above the cap; a reported status the facts contradict is not paid.
@@ -337,17 +430,18 @@ class Gen:
                 {"relation": "child", "birth_date": f"{yr - 10}-06-01", "orphan": True},
                 {"relation": "parent", "birth_date": f"{yr - 75}-05-01", "sex": "male", "lone_elderly": True}]
         f = self.facts(incident__kind="violence", death={"died_at": died}, dependants=deps, documents=death_docs)
-        total = pct(W, 4000) + 2 * pct(W, 3000) + pct(W, 4000)
+        total = None if D is None else pct(D, 4000) + 2 * pct(D, 3000) + pct(D, 4000)
         self.covered("covered_death_dependants_capped",
-                     f"Killed by violence during the order on {self.day}. Order No. 18 Art. 3: the wife, 57, is a "
+                     f"Killed by violence during the order on {self.day}. {dnote}. Order No. 18 Art. 3: the wife, 57, is a "
                      f"woman over 55: 40%; the children, 13 and 10, are under 18: 30% each, and the reported "
                      f"orphan status is not paid because their mother is listed alive (条例 Art. 39 +10% for an "
                      f"orphan); the father, 75, is over 60 and the only parent listed, a lone elderly person: "
-                     f"30% + 10%. 40% + 30% + 30% + 40% = 140% of W = {total} fen, capped at W = {W} fen/month.",
+                     f"30% + 10%. 40% + 30% + 30% + 40% = 140% of the base = {yy(total)}, capped at the base "
+                     f"{yy(D)}/month.",
                      f, "violence", death_lines[:1] + [
                          {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                         {"item": "funeral_subsidy", "amount_fen": 6 * W},
-                         {"item": "dependant_pension", "amount_fen": W}],
+                         {"item": "funeral_subsidy", "amount_fen": times(D, 6)},
+                         {"item": "dependant_pension", "amount_fen": D}],
                      dprov, False)
 
         # Order No. 18 Art. 3, each kind of relative, eligible and not (ages on the day of death).
@@ -363,20 +457,20 @@ class Gen:
                  "dependent_on_worker": False}]
         f = self.facts(incident__kind="order_accident", death={"died_at": died}, dependants=deps,
                        documents=death_docs)
-        share = pct(W, 3000)
+        share = pct(D, 3000)
         self.covered("covered_death_dependants_order18",
-                     f"Died of an order accident on {self.day}; eight relatives listed, decided on Order No. 18 "
+                     f"Died of an order accident on {self.day}. {dnote}. Eight relatives listed, decided on Order No. 18 "
                      f"Art. 3 at the date of death: (1) husband, 58: a man under 60, not a dependant; (2) mother, "
                      f"55 that very day: a woman aged 55, 30%; (3) child, 18 that very day: not under 18, not a "
                      f"dependant; (4) child, 17 until 31 December: 30%; (5) child, 30, fully incapacitated: "
                      f"Art. 3 (一), 30%; (6) sibling, 12, parents reported gone but a parent is listed: Art. 3 "
                      f"(七) not met; (7) grandfather, 80, parents reported gone but a parent is listed: Art. 3 "
                      f"(五) not met; (8) father, 70, did not rely on the worker: not a dependant. Pension 3 × 30% "
-                     f"× {W} = 3 × {share} = {3 * share} fen/month (not above W = {W}).",
+                     f"× {yy(D)} = 3 × {yy(share)} = {yy(times(share, 3))}/month (not above {yy(D)}).",
                      f, "order_accident", death_lines[:1] + [
                          {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                         {"item": "funeral_subsidy", "amount_fen": 6 * W},
-                         {"item": "dependant_pension", "amount_fen": 3 * share}],
+                         {"item": "funeral_subsidy", "amount_fen": times(D, 6)},
+                         {"item": "dependant_pension", "amount_fen": times(share, 3)}],
                      dprov, False, ["dependant_not_eligible"] * 5)
         deps = [{"relation": "grandparent", "birth_date": f"{yr - 61}-04-01", "sex": "male",
                  "closer_relatives_gone": True, "lone_elderly": True},
@@ -386,14 +480,14 @@ class Gen:
         f = self.facts(incident__kind="order_accident", death={"died_at": died}, dependants=deps,
                        documents=death_docs)
         self.covered("covered_death_grandparent_and_sibling",
-                     f"Died on {self.day}; both parents dead (no parent listed): the grandfather, 61, Art. 3 (五), "
+                     f"Died on {self.day}. {dnote}. Both parents dead (no parent listed): the grandfather, 61, Art. 3 (五), "
                      f"lone elderly: 30% + 10%; the sibling, 15, Art. 3 (七), an orphan: 30% + 10%; the grandchild, "
-                     f"5, whose parent (the worker's child) is alive: Art. 3 (六) not met. Pension 2 × 40% × {W} = "
-                     f"{2 * pct(W, 4000)} fen/month.",
+                     f"5, whose parent (the worker's child) is alive: Art. 3 (六) not met. Pension 2 × 40% × {yy(D)} = "
+                     f"{yy(times(pct(D, 4000), 2))}/month.",
                      f, "order_accident", death_lines[:1] + [
                          {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                         {"item": "funeral_subsidy", "amount_fen": 6 * W},
-                         {"item": "dependant_pension", "amount_fen": 2 * pct(W, 4000)}],
+                         {"item": "funeral_subsidy", "amount_fen": times(D, 6)},
+                         {"item": "dependant_pension", "amount_fen": times(pct(D, 4000), 2)}],
                      dprov, False, ["dependant_not_eligible"])
         self.needs("death_dependant_sex_needed",
                    f"Died on {self.day}; the spouse is 57: eligible as a woman (55), not as a man (60), and no sex "
@@ -414,7 +508,7 @@ class Gen:
                        documents=BASE_DOCS + ["medical_receipts", "death_certificate"])
         self.covered("covered_sudden_illness_death_at_exactly_48h",
                      f"Collapsed at 10:15, first treated {self.day} 10:50, died {d48}: exactly 48 hours, which is "
-                     f"'within 48 hours' (条例 Art. 15): covered. {death_desc}.",
+                     f"'within 48 hours' (条例 Art. 15): covered. {dnote}. {death_desc}.",
                      f, "sudden_illness_death_within_48h", death_lines, dprov, False)
         d48_1 = (dt.datetime.fromisoformat(f"{self.day}T10:50:00+08:00")
                  + dt.timedelta(hours=48, minutes=1)).isoformat()
@@ -430,10 +524,10 @@ class Gen:
         self.covered("covered_sudden_illness_death_at_once",
                      f"Collapsed at 10:15 and died at 10:40 before any treatment (no first-treatment time): death "
                      f"within 48 hours of the onset is within 48 hours of any treatment: covered (条例 Art. 15). "
-                     f"{death_desc}; no medical costs.",
+                     f"{dnote}. {death_desc}; no medical costs.",
                      f, "sudden_illness_death_within_48h",
                      [{"item": "one_off_death_subsidy", "amount_fen": 20 * I, "provisional": iprov},
-                      {"item": "funeral_subsidy", "amount_fen": 6 * W}], dprov, False)
+                      {"item": "funeral_subsidy", "amount_fen": times(D, 6)}], dprov, False)
         d_late = f"{self.cal.add(self.day, 5)}T09:00:00+08:00"
         self.needs("sudden_illness_death_without_treatment_time",
                    f"Collapsed {self.day} 10:15, died {d_late}, more than 48 hours later, and no first-treatment "

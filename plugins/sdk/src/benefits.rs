@@ -2,6 +2,7 @@
 
 use crate::dependants::Pensioner;
 use crate::money::{Percent, Yuan, percent_of, times};
+use crate::pilot::{self, Base};
 use crate::region::{Cite, Looked, Region, lookup_year};
 use crate::tables::*;
 use oip_types::{
@@ -61,32 +62,72 @@ fn months_of_wage(
     w: &Looked,
     cite: &'static Cite,
 ) -> Line {
-    let amount = times(w.fen, months);
+    months_of(item, months, months_name, &Base::wage(w), cite)
+}
+
+/// `months` × a base, paid once by the fund; no amount where the base has no figure.
+fn months_of(
+    item: BenefitItem,
+    months: u64,
+    months_name: String,
+    base: &Base,
+    cite: &'static Cite,
+) -> Line {
+    let amount = base.fen.map(|b| times(b, months));
+    let (zh, en) = base.label;
     Line {
         item,
         payer: Payer::Fund,
         period: Period::LumpSum,
-        amount: Some(amount),
+        amount,
         formula: Text::new(
             format!(
-                "{months} 个月 × 月平均工资 {} 元 = {} 元",
-                Yuan(w.fen),
-                Yuan(amount)
+                "{months} 个月 × {zh} {} = {}",
+                YuanOr(base.fen, "元"),
+                YuanOr(amount, "元")
             ),
             format!(
-                "{months} months × average monthly wage {} yuan = {} yuan",
-                Yuan(w.fen),
-                Yuan(amount)
+                "{months} months × {en} {} = {}",
+                YuanOr(base.fen, "yuan"),
+                YuanOr(amount, "yuan")
             ),
         ),
         parameters: vec![
-            w.parameter.clone(),
+            base.parameter.clone(),
             table_parameter(months_name, months, "months"),
         ],
         cite,
-        note: None,
+        note: missing_note(base),
         provisional: false,
     }
+}
+
+/// An amount in yuan with its unit, or a question mark where no figure is known.
+struct YuanOr(Option<u64>, &'static str);
+
+impl std::fmt::Display for YuanOr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(fen) => write!(f, "{} {}", Yuan(fen), self.1),
+            None => f.write_str("?"),
+        }
+    }
+}
+
+/// The remark on a line whose base has no figure.
+fn missing_note(base: &Base) -> Option<Text> {
+    base.fen.is_none().then(|| {
+        Text::new(
+            format!(
+                "{}（{}）未找到公布数据，金额由经办人员核定。",
+                base.label.0, base.parameter.name
+            ),
+            format!(
+                "No published figure was found for the {} ({}); the adjuster sets the amount.",
+                base.label.1, base.parameter.name
+            ),
+        )
+    })
 }
 
 fn medical_line(facts: &Facts) -> Option<Line> {
@@ -191,7 +232,59 @@ fn meal_line(region: &Region, facts: &Facts) -> Option<Line> {
     })
 }
 
-fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
+/// The 2025 procedure's allowances (Art. 38), on the treatment base `tb`: grades 1-4 monthly,
+/// 90/85/80/75 % and never below the minimum wage; grades 5-6 once, 30 / 25 months.
+fn pilot_allowance(region: &Region, grade: u8, tb: &Base) -> Option<Line> {
+    let idx = usize::from(grade - 1);
+    if let Some(&months) = PILOT_GRADE5_6_MONTHS.get(idx.wrapping_sub(4)) {
+        return Some(months_of(
+            BenefitItem::DisabilityAllowance,
+            months,
+            format!("pilot_one_off_allowance_months.grade{grade}"),
+            tb,
+            &pilot::RSTH_2025_79,
+        ));
+    }
+    let &bp = DISABILITY_ALLOWANCE_BP.get(idx).filter(|_| grade <= 4)?;
+    let floor = u64::try_from(region.min_wage.value).unwrap_or(0);
+    let share = tb.fen.map(|b| percent_of(b, bp));
+    let amount = share.map(|s| s.max(floor));
+    let (zh, en) = tb.label;
+    Some(Line {
+        item: BenefitItem::DisabilityAllowance,
+        payer: Payer::Fund,
+        period: Period::Monthly,
+        amount,
+        formula: Text::new(
+            format!(
+                "max({zh} {} × {} = {}, 最低工资 {} 元) = {}/月",
+                YuanOr(tb.fen, "元"),
+                Percent(bp),
+                YuanOr(share, "元"),
+                Yuan(floor),
+                YuanOr(amount, "元")
+            ),
+            format!(
+                "max({en} {} × {} = {}, minimum wage {} yuan) = {}/month",
+                YuanOr(tb.fen, "yuan"),
+                Percent(bp),
+                YuanOr(share, "yuan"),
+                Yuan(floor),
+                YuanOr(amount, "yuan")
+            ),
+        ),
+        parameters: vec![
+            tb.parameter.clone(),
+            table_parameter(format!("disability_allowance_bp.grade{grade}"), bp, "bp"),
+            region.min_wage_parameter(),
+        ],
+        cite: &pilot::RSTH_2025_79,
+        note: missing_note(tb),
+        provisional: false,
+    })
+}
+
+fn disability_lines(region: &Region, grade: u8, w: &Looked, tb: Option<&Base>) -> Vec<Line> {
     let idx = usize::from(grade - 1);
     let cite = match grade {
         1..=4 => &GSBX_35,
@@ -205,6 +298,10 @@ fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
         w,
         cite,
     )];
+    if let Some(tb) = tb {
+        lines.extend(pilot_allowance(region, grade, tb));
+        return lines;
+    }
     if let Some(&bp) = DISABILITY_ALLOWANCE_BP.get(idx) {
         let share = percent_of(w.fen, bp);
         let mut parameters = vec![
@@ -240,6 +337,9 @@ fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
                 None,
             )
         } else {
+            // 条例 Art. 36: the employer makes up the difference to the local minimum wage.
+            let floor = u64::try_from(region.min_wage.value).unwrap_or(0);
+            parameters.push(region.min_wage_parameter());
             parameters.push(Parameter {
                 name: "disability_allowance_payer.grade5_6".into(),
                 value: None,
@@ -248,21 +348,26 @@ fn disability_lines(region: &Region, grade: u8, w: &Looked) -> Vec<Line> {
                 source: "rules.md: who pays grades 5-6 in this scheme is unconfirmed".into(),
                 confidence: Confidence::Provisional,
             });
+            let amount = share.max(floor);
             (
-                share,
+                amount,
                 Payer::Platform,
                 Text::new(
                     format!(
-                        "月平均工资 {} 元 × {} = {} 元/月",
+                        "max(月平均工资 {} 元 × {} = {} 元, 最低工资 {} 元) = {} 元/月",
                         Yuan(w.fen),
                         Percent(bp),
-                        Yuan(share)
+                        Yuan(share),
+                        Yuan(floor),
+                        Yuan(amount)
                     ),
                     format!(
-                        "average monthly wage {} yuan × {} = {} yuan/month",
+                        "max(average monthly wage {} yuan × {} = {} yuan, minimum wage {} yuan) = {} yuan/month",
                         Yuan(w.fen),
                         Percent(bp),
-                        Yuan(share)
+                        Yuan(share),
+                        Yuan(floor),
+                        Yuan(amount)
                     ),
                 ),
                 true,
@@ -323,63 +428,65 @@ fn living_care_line(level: CareLevel, w: &Looked) -> Line {
     }
 }
 
-fn dependant_line(pensioners: &[Pensioner], w: &Looked) -> Option<Line> {
+fn dependant_line(pensioners: &[Pensioner], base: &Base, cite: &'static Cite) -> Option<Line> {
     if pensioners.is_empty() {
         return None;
     }
     let (spouse, other, extra, cap_bp) = DEPENDANT_BP;
+    let (zh, en) = base.label;
     let mut shares_zh = Vec::new();
     let mut shares_en = Vec::new();
-    let mut sum = 0u64;
+    let mut sum = Some(0u64);
     for d in pensioners {
-        let base = if d.relation == Relation::Spouse {
+        let base_bp = if d.relation == Relation::Spouse {
             spouse
         } else {
             other
         };
-        let bp = base + if d.supplement { extra } else { 0 };
-        let share = percent_of(w.fen, bp);
-        sum += share;
-        shares_zh.push(format!("{}（{}）", Yuan(share), Percent(bp)));
-        shares_en.push(format!("{} ({})", Yuan(share), Percent(bp)));
+        let bp = base_bp + if d.supplement { extra } else { 0 };
+        let share = base.fen.map(|b| percent_of(b, bp));
+        sum = sum.zip(share).map(|(a, b)| a.saturating_add(b));
+        shares_zh.push(format!("{}（{}）", YuanOr(share, "元"), Percent(bp)));
+        shares_en.push(format!("{} ({})", YuanOr(share, "yuan"), Percent(bp)));
     }
-    let cap = percent_of(w.fen, cap_bp);
-    let amount = sum.min(cap);
-    let note = (sum > cap).then(|| {
-        Text::new(
+    let cap = base.fen.map(|b| percent_of(b, cap_bp));
+    let amount = sum.zip(cap).map(|(s, c)| s.min(c));
+    let note = match (sum, cap) {
+        (Some(sum), Some(cap)) if sum > cap => Some(Text::new(
             format!(
-                "合计 {} 元超过月平均工资，按上限 {} 元支付。",
+                "合计 {} 元超过{zh}，按上限 {} 元支付。",
                 Yuan(sum),
                 Yuan(cap)
             ),
             format!(
-                "The total {} yuan exceeds the monthly wage; the cap {} yuan is paid.",
+                "The total {} yuan exceeds the {en}; the cap {} yuan is paid.",
                 Yuan(sum),
                 Yuan(cap)
             ),
-        )
-    });
+        )),
+        _ => missing_note(base),
+    };
     Some(Line {
         item: BenefitItem::DependantPension,
         payer: Payer::Fund,
         period: Period::Monthly,
-        amount: Some(amount),
+        amount,
         formula: Text::new(
             format!(
-                "{} = {} 元/月，合计不超过月平均工资 {} 元",
+                "{} = {}/月，合计不超过{zh} {}",
                 shares_zh.join(" + "),
-                Yuan(amount),
-                Yuan(cap)
+                YuanOr(amount, "元"),
+                YuanOr(cap, "元")
             ),
             format!(
-                "{} = {} yuan/month, in total not above the monthly wage {} yuan",
+                "{} = {}/month, in total not above the {en} {}",
                 shares_en.join(" + "),
-                Yuan(amount),
-                Yuan(cap)
+                YuanOr(amount, "yuan"),
+                YuanOr(cap, "yuan")
             ),
         ),
         parameters: vec![
-            w.parameter.clone(),
+            base.parameter.clone(),
             table_parameter("dependant_pension_bp.spouse".into(), spouse, "bp"),
             table_parameter("dependant_pension_bp.other".into(), other, "bp"),
             table_parameter(
@@ -388,13 +495,20 @@ fn dependant_line(pensioners: &[Pensioner], w: &Looked) -> Option<Line> {
                 "bp",
             ),
         ],
-        cite: &GSBX_39,
+        cite,
         note,
         provisional: false,
     })
 }
 
-fn death_lines(facts: &Facts, pensioners: &[Pensioner], w: &Looked) -> Vec<Line> {
+/// The death items; on the 2025 procedure's base B of the year before the death when `pilot`.
+fn death_lines(
+    region: &Region,
+    facts: &Facts,
+    pensioners: &[Pensioner],
+    w: &Looked,
+    pilot: bool,
+) -> Vec<Line> {
     let Some(death) = &facts.death else {
         return Vec::new();
     };
@@ -428,14 +542,19 @@ fn death_lines(facts: &Facts, pensioners: &[Pensioner], w: &Looked) -> Vec<Line>
             provisional: false,
         });
     }
-    lines.push(months_of_wage(
+    let (base, cite) = if pilot {
+        (pilot::death_base(region, year), &pilot::RSTH_2025_79)
+    } else {
+        (Base::wage(w), &GSBX_39)
+    };
+    lines.push(months_of(
         BenefitItem::FuneralSubsidy,
         FUNERAL_MONTHS,
         "funeral_subsidy_months".into(),
-        w,
-        &GSBX_39,
+        &base,
+        cite,
     ));
-    lines.extend(dependant_line(pensioners, w));
+    lines.extend(dependant_line(pensioners, &base, cite));
     lines
 }
 
@@ -452,17 +571,19 @@ pub fn benefit_lines(
         region.param_name("avg_monthly_wage"),
         year,
     );
+    let pilot = pilot::applies(facts);
     let mut lines: Vec<Line> = Vec::new();
     lines.extend(medical_line(facts));
     lines.extend(meal_line(region, facts));
     if let Some(w) = &w {
+        let tb = pilot.then(|| pilot::treatment_base(region, year));
         if let Some(grade) = facts.assessment.disability_grade {
-            lines.extend(disability_lines(region, grade, w));
+            lines.extend(disability_lines(region, grade, w, tb.as_ref()));
         }
         if let Some(level) = facts.assessment.care_level {
             lines.push(living_care_line(level, w));
         }
-        lines.extend(death_lines(facts, pensioners, w));
+        lines.extend(death_lines(region, facts, pensioners, w, pilot));
     }
     let lines: Vec<BenefitLine> = lines.into_iter().map(Line::finish).collect();
     let mut provisional = Vec::new();
@@ -482,6 +603,20 @@ pub fn manifest_parameters(region: &Region) -> Vec<Parameter> {
             name: format!("{}.{}", region.param_name("avg_monthly_wage"), f.year),
             value: Some(f.fen),
             unit: "fen".into(),
+            period: Some(f.year.to_string()),
+            source: f.source.into(),
+            confidence: f.confidence,
+        });
+    }
+    for f in region.private_wage {
+        out.push(Parameter {
+            name: format!(
+                "{}.{}",
+                region.param_name("avg_annual_wage_private_units"),
+                f.year
+            ),
+            value: Some(f.fen),
+            unit: "fen/year".into(),
             period: Some(f.year.to_string()),
             source: f.source.into(),
             confidence: f.confidence,

@@ -16,6 +16,7 @@ pub mod benefits;
 #[cfg(feature = "testing")]
 pub mod cases;
 pub mod dependants;
+pub mod pilot;
 pub mod reasons;
 pub mod region;
 pub mod rules;
@@ -70,6 +71,7 @@ pub fn manifest_of(region: &Region) -> PolicyManifest {
         .iter()
         .map(Cite::to_citation)
         .collect();
+    citations.push(pilot::RSTH_2025_79.to_citation());
     citations.extend(region.citations.iter().map(Cite::to_citation));
     citations.extend(holidays::YEARS.iter().map(|y| Citation {
         id: format!("holidays-{}", y.year),

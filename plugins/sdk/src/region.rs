@@ -130,6 +130,10 @@ pub struct Region {
     pub in_force: (&'static str, Confidence),
     /// Average monthly wage of all urban employed persons (全口径), by year, in fen.
     pub wage_base: &'static [YearFigure],
+    /// Average annual wage of urban private-unit employees (城镇私营单位就业人员年平均工资), by
+    /// year, in fen: the base of the 2025 procedure's death items (see [`crate::pilot`]). Empty
+    /// where no figure was found (its lines then carry no amount).
+    pub private_wage: &'static [YearFigure],
     /// Tier-1 monthly minimum wage, in fen.
     pub min_wage: Sourced,
     /// Hospital meal subsidy per day, in fen; `None` when no figure is published.

@@ -101,6 +101,8 @@ pub const NATIONAL_CITATIONS: &[Cite] = &[
 
 /// Months of wage for the one-off disability subsidy, grades 1-10 [C].
 pub const DISABILITY_MONTHS: [u64; 10] = [27, 25, 23, 21, 18, 16, 13, 11, 9, 7];
+/// The 2025 procedure's one-off allowance of grades 5 and 6, months of the treatment base [C].
+pub const PILOT_GRADE5_6_MONTHS: [u64; 2] = [30, 25];
 /// Disability allowance in basis points of W, grades 1-6 [C for work injury].
 pub const DISABILITY_ALLOWANCE_BP: [u64; 6] = [9_000, 8_500, 8_000, 7_500, 7_000, 6_000];
 /// Living care in basis points of W: partial, most, complete [C].

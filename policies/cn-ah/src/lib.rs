@@ -38,6 +38,12 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
+    private_wage: &[YearFigure {
+        year: 2023,
+        fen: 5_949_800,
+        source: "mirror of Anhui Daily, https://baiyin.vip0011.com/news/67f96498968.html",
+        confidence: Secondary,
+    }],
     min_wage: Sourced {
         value: 206_000,
         source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",

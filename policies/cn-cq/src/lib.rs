@@ -38,6 +38,20 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
+    private_wage: &[
+        YearFigure {
+            year: 2023,
+            fen: 6_394_100,
+            source: "forum post quoting the Chongqing statistics bureau, https://www.qj023.com/thread-2150066-1-1.html",
+            confidence: Secondary,
+        },
+        YearFigure {
+            year: 2024,
+            fen: 6_509_800,
+            source: "163.com repost of the Chongqing statistics bureau release of 2025-06-23, https://www.163.com/dy/article/K2OF4SFM053469M5.html",
+            confidence: Secondary,
+        },
+    ],
     min_wage: Sourced {
         value: 210_000,
         source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",

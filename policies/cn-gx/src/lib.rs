@@ -38,6 +38,12 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
+    private_wage: &[YearFigure {
+        year: 2022,
+        fen: 4_995_100,
+        source: "http://www.pgd10.com/news/2023/0527/124885.html",
+        confidence: Secondary,
+    }],
     min_wage: Sourced {
         value: 199_000,
         source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",

@@ -38,6 +38,12 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
+    private_wage: &[YearFigure {
+        year: 2024,
+        fen: 5_237_400,
+        source: "163.com repost of the Hebei statistics bureau release of 2025-06-26, https://www.163.com/dy/article/K4M6DSR60550B455.html",
+        confidence: Secondary,
+    }],
     min_wage: Sourced {
         value: 220_000,
         source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",

@@ -43,6 +43,20 @@ pub static REGION: Region = Region {
             confidence: Secondary,
         },
     ],
+    private_wage: &[
+        YearFigure {
+            year: 2022,
+            fen: 6_551_900,
+            source: "http://www.uuja.cn/20230707/1e1ec93b5479480abc78fb975d657160/c.html",
+            confidence: Secondary,
+        },
+        YearFigure {
+            year: 2023,
+            fen: 6_605_900,
+            source: "mirror of the Hainan statistics bureau text, http://hbzqbyyxgs.com/news/702906.html",
+            confidence: Secondary,
+        },
+    ],
     min_wage: Sourced {
         value: 201_000,
         source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",

@@ -5,7 +5,7 @@
 //!
 //! Wage base: Unresolved: this series is the 全口径 wage Hunan uses for contribution bases; Hunan's pension calculation base (7,417 / 7,618 / 7,694 for 2023 / 2024 / 2025) is a different series. Which one Hunan uses for injury benefits is unconfirmed: treat every Hunan figure as provisional.
 
-use oip_sdk::types::Confidence::Provisional;
+use oip_sdk::types::Confidence::{Provisional, Secondary};
 use oip_sdk::{Cite, Policy, Region, Sourced, YearFigure, date, export_policy};
 
 /// Hunan's figures, each with its source (parameters.json).
@@ -46,6 +46,12 @@ pub static REGION: Region = Region {
             confidence: Provisional,
         },
     ],
+    private_wage: &[YearFigure {
+        year: 2023,
+        fen: 6_027_700,
+        source: "aggregator, http://www.yifangfenpa.com.cn/jizhangbaoshui/342177.html",
+        confidence: Secondary,
+    }],
     min_wage: Sourced {
         value: 210_000,
         source: "a public GitHub data file ('人社部全国最低工资标准表（截至2026年1月1日）'); effective date per province not given unless stated",

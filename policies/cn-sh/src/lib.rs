@@ -44,6 +44,7 @@ pub static REGION: Region = Region {
             confidence: Derived,
         },
     ],
+    private_wage: &[],
     min_wage: Sourced {
         value: 274_000,
         source: "沪人社规〔2025〕10号 (quoted in a public GitHub data file and another)",

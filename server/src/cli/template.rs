@@ -95,6 +95,9 @@ pub static REGION: Region = Region {
         source: "TODO: the average monthly wage and its source",
         confidence: Missing,
     }],
+    // The average annual wage of urban private-unit employees by year, when found (the base of
+    // the 2025 procedure's death items); empty leaves those lines without an amount.
+    private_wage: &[],
     min_wage: Sourced {
         value: 0,
         source: "TODO: the minimum monthly wage and its source",

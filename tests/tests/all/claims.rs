@@ -654,8 +654,9 @@ fn death_claim(n: u64, dependants: Value) -> Value {
 
 /// Issue 16: "a 34-year-old spouse gets 40 %". Order No. 18 Art. 3 pays a spouse who is a man
 /// of 60 or a woman of 55 (or fully incapacitated): through the API, the 34-year-old spouse gets
-/// nothing and the decision says why, the 57-year-old widow gets 40 % of W(2024) = 7,646.00 ×
-/// 40 % = 3,058.40 yuan, and a 57-year-old spouse of unknown sex makes the decision ask for it.
+/// nothing and the decision says why, the 57-year-old widow in Chongqing gets 40 % of the 2025
+/// procedure's base B(2024) = 5 % × 65,098.00 = 3,254.90 yuan, so 1,301.96 yuan, and a
+/// 57-year-old spouse of unknown sex makes the decision ask for it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_34_year_old_spouse_gets_no_pension_and_a_widow_of_57_does() {
     let b = Backend::Sqlite;
@@ -698,14 +699,15 @@ async fn a_34_year_old_spouse_gets_no_pension_and_a_widow_of_57_does() {
         d["reasons"][1]
     );
 
-    let widow = death_claim(
+    let mut widow = death_claim(
         2,
         json!([{"relation": "spouse", "birth_date": "1968-03-01", "sex": "female"}]),
     );
+    widow["region"] = json!("CN-CQ");
     let (st, c) = s.submit(&mt, "widow-57", &widow).await;
     assert_eq!(st, StatusCode::CREATED, "{c}");
     assert_eq!(codes(&c["decision"]), ["order_accident"]);
-    assert_eq!(pension(&c["decision"]), Some(json!(305_840)));
+    assert_eq!(pension(&c["decision"]), Some(json!(130_196)));
 
     let unknown = death_claim(
         3,
@@ -721,5 +723,53 @@ async fn a_34_year_old_spouse_gets_no_pension_and_a_widow_of_57_does() {
     let (st, e) = s.submit(&mt, "bad-sex", &bad).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert!(e.to_string().contains("dependants[0].sex"), "{e}");
+    s.stop().await;
+}
+
+/// Issue 16: "the pilot's own bases are not used". For an incident from 2025-07-01 the funeral
+/// grant is 6 × B, B = 60 % of the previous year's monthly private-unit wage (人社厅函〔2025〕79号
+/// Art. 39): Chongqing, B(2024) = 65,098.00 × 5 % = 3,254.90 yuan, funeral 19,529.40 yuan (not
+/// 6 × W). Sichuan has no private-unit figure: the line has no amount, and its base says Missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn death_items_from_2025_07_are_paid_on_the_private_unit_base() {
+    let s = TestServer::spawn(&Backend::Sqlite).await;
+    let mt = s.platform("meituan").await;
+    let funeral = |d: &Value| {
+        d["benefits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["item"] == "funeral_subsidy")
+            .cloned()
+            .expect("a funeral line")
+    };
+    let mut cq = death_claim(11, json!([]));
+    cq["region"] = json!("CN-CQ");
+    cq["documents"] = json!([
+        "benefit_application_form",
+        "consent_form",
+        "diagnosis",
+        "medical_receipts",
+        "id_card",
+        "order_record",
+        "incident_statement",
+        "death_certificate"
+    ]);
+    let (st, c) = s.submit(&mt, "cq-death", &cq).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let line = funeral(&c["decision"]);
+    assert_eq!(line["amount_fen"], 1_952_940, "{line}");
+    assert_eq!(line["parameters"][0]["name"], "pilot_death_base.CN-CQ.2024");
+    assert_eq!(line["parameters"][0]["value"], 325_490);
+
+    let mut sc = cq.clone();
+    sc["region"] = json!("CN-SC");
+    sc["platform_claim_ref"] = json!("MT-TEST-12");
+    let (st, c) = s.submit(&mt, "sc-death", &sc).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let line = funeral(&c["decision"]);
+    assert_eq!(line["amount_fen"], Value::Null, "{line}");
+    assert_eq!(line["provisional"], true);
+    assert_eq!(line["parameters"][0]["confidence"], "missing");
     s.stop().await;
 }
