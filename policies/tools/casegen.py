@@ -414,6 +414,9 @@ class Gen:
                        {"item": "one_off_death_subsidy", "amount_fen": 20 * I, "provisional": iprov},
                        {"item": "funeral_subsidy", "amount_fen": times(D, 6)}]
         dprov = ([iname] if iprov else []) + dbp
+
+        def with_pension(amount):
+            return death_lines + [{"item": "dependant_pension", "amount_fen": amount}]
         self.covered("covered_sudden_illness_death_within_48h",
                      f"Collapsed mid-order at 10:15, first treated 10:50, died 20:00 the same day (under 48 h): "
                      f"covered. {dnote}. {death_desc}. Dependants (Order No. 18 Art. 3): the spouse, born "
@@ -438,10 +441,7 @@ class Gen:
                      f"orphan); the father, 75, is over 60 and the only parent listed, a lone elderly person: "
                      f"30% + 10%. 40% + 30% + 30% + 40% = 140% of the base = {yy(total)}, capped at the base "
                      f"{yy(D)}/month.",
-                     f, "violence", death_lines[:1] + [
-                         {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                         {"item": "funeral_subsidy", "amount_fen": times(D, 6)},
-                         {"item": "dependant_pension", "amount_fen": D}],
+                     f, "violence", with_pension(D),
                      dprov, False)
 
         # Order No. 18 Art. 3, each kind of relative, eligible and not (ages on the day of death).
@@ -467,10 +467,7 @@ class Gen:
                      f"(七) not met; (7) grandfather, 80, parents reported gone but a parent is listed: Art. 3 "
                      f"(五) not met; (8) father, 70, did not rely on the worker: not a dependant. Pension 3 × 30% "
                      f"× {yy(D)} = 3 × {yy(share)} = {yy(times(share, 3))}/month (not above {yy(D)}).",
-                     f, "order_accident", death_lines[:1] + [
-                         {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                         {"item": "funeral_subsidy", "amount_fen": times(D, 6)},
-                         {"item": "dependant_pension", "amount_fen": times(share, 3)}],
+                     f, "order_accident", with_pension(times(share, 3)),
                      dprov, False, ["dependant_not_eligible"] * 5)
         deps = [{"relation": "grandparent", "birth_date": f"{yr - 61}-04-01", "sex": "male",
                  "closer_relatives_gone": True, "lone_elderly": True},
@@ -484,10 +481,7 @@ class Gen:
                      f"lone elderly: 30% + 10%; the sibling, 15, Art. 3 (七), an orphan: 30% + 10%; the grandchild, "
                      f"5, whose parent (the worker's child) is alive: Art. 3 (六) not met. Pension 2 × 40% × {yy(D)} = "
                      f"{yy(times(pct(D, 4000), 2))}/month.",
-                     f, "order_accident", death_lines[:1] + [
-                         {"item": "one_off_death_subsidy", "amount_fen": 20 * I},
-                         {"item": "funeral_subsidy", "amount_fen": times(D, 6)},
-                         {"item": "dependant_pension", "amount_fen": times(pct(D, 4000), 2)}],
+                     f, "order_accident", with_pension(times(pct(D, 4000), 2)),
                      dprov, False, ["dependant_not_eligible"])
         self.needs("death_dependant_sex_needed",
                    f"Died on {self.day}; the spouse is 57: eligible as a woman (55), not as a man (60), and no sex "

@@ -745,16 +745,11 @@ async fn death_items_from_2025_07_are_paid_on_the_private_unit_base() {
     };
     let mut cq = death_claim(11, json!([]));
     cq["region"] = json!("CN-CQ");
-    cq["documents"] = json!([
-        "benefit_application_form",
-        "consent_form",
-        "diagnosis",
-        "medical_receipts",
-        "id_card",
-        "order_record",
-        "incident_statement",
-        "death_certificate"
-    ]);
+    // No dependants, so no kinship proof.
+    cq["documents"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|d| d != "kinship_proof");
     let (st, c) = s.submit(&mt, "cq-death", &cq).await;
     assert_eq!(st, StatusCode::CREATED, "{c}");
     let line = funeral(&c["decision"]);
