@@ -71,7 +71,7 @@ fn main() {
     let config = HostConfig {
         limits: Limits::default(),
         cache_dir: Some(cache_dir.clone()),
-        cache_key: Some(oip_engine::CacheKey([7; 32])),
+        cache_key: Some(oip_engine::CacheKey::hmac_sha256([7; 32])),
     };
     let host = PolicyHost::new(config.clone()).expect("host");
     let t = Instant::now();

@@ -1,8 +1,9 @@
 //! Compiled code cached on disk, so that a restart does not recompile.
 //!
 //! Files are named by the module's SHA-256 and the engine's compatibility hash (wasmtime
-//! version and every setting that affects code), and start with an HMAC-SHA256 over that name
-//! and the payload, keyed by a key the server derives from its master key. Deserializing is
+//! version and every setting that affects code), and start with an HMAC (HMAC-SHA256, or
+//! HMAC-SM3 under the server's `gm` profile) over that name and the payload, keyed by a key the
+//! server derives from its master key. Deserializing is
 //! running native code outside the sandbox, so only files written by a holder of the key are
 //! ever deserialized: a file whose MAC does not verify (truncated, corrupted, written by
 //! someone who can write the folder but has no key, or another module's entry renamed) is
@@ -30,9 +31,59 @@ impl Hasher for ShaHasher {
 }
 
 /// The key that authenticates cache entries (32 bytes; the server derives it from its master
-/// key, so every server sharing a cache folder and a master key shares the entries).
+/// key, so every server sharing a cache folder and a master key shares the entries), and the
+/// MAC it is used with.
 #[derive(Clone)]
-pub struct CacheKey(pub [u8; 32]);
+pub struct CacheKey {
+    key: [u8; 32],
+    sm3: bool,
+}
+
+impl CacheKey {
+    /// A key for HMAC-SHA256.
+    pub fn hmac_sha256(key: [u8; 32]) -> CacheKey {
+        CacheKey { key, sm3: false }
+    }
+
+    /// A key for HMAC-SM3 (GB/T 32905-2016).
+    pub fn hmac_sm3(key: [u8; 32]) -> CacheKey {
+        CacheKey { key, sm3: true }
+    }
+}
+
+fn any() -> ! {
+    unreachable!("HMAC accepts any key length")
+}
+
+/// An entry's MAC in progress.
+enum EntryMac {
+    Sha256(Hmac<Sha256>),
+    Sm3(Hmac<sm3::Sm3>),
+}
+
+impl EntryMac {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            EntryMac::Sha256(m) => m.update(bytes),
+            EntryMac::Sm3(m) => m.update(bytes),
+        }
+    }
+
+    /// Whether the tag is this MAC's (constant-time).
+    fn verifies(self, tag: &[u8]) -> bool {
+        match self {
+            EntryMac::Sha256(m) => m.verify_slice(tag).is_ok(),
+            EntryMac::Sm3(m) => m.verify_slice(tag).is_ok(),
+        }
+    }
+
+    fn hex(self) -> String {
+        match self {
+            EntryMac::Sha256(m) => hex::encode(m.finalize().into_bytes()),
+            EntryMac::Sm3(m) => hex::encode(m.finalize().into_bytes()),
+        }
+    }
+}
 
 impl std::fmt::Debug for CacheKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,10 +108,14 @@ impl DiskCache {
 
     /// The MAC of an entry: over the module digest and engine build it is filed under (so an
     /// entry moved to another name fails) and the payload.
-    fn mac(&self, sha256: &str, payload: &[u8]) -> Hmac<Sha256> {
+    fn mac(&self, sha256: &str, payload: &[u8]) -> EntryMac {
         // HMAC takes keys of any length.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        let k = &self.key.key;
+        let mut mac = if self.key.sm3 {
+            EntryMac::Sm3(<Hmac<sm3::Sm3> as Mac>::new_from_slice(k).unwrap_or_else(|_| any()))
+        } else {
+            EntryMac::Sha256(<Hmac<Sha256> as Mac>::new_from_slice(k).unwrap_or_else(|_| any()))
+        };
         mac.update(b"oip.compiled-code.v1\0");
         mac.update(sha256.as_bytes());
         mac.update(b"\0");
@@ -118,7 +173,7 @@ impl DiskCache {
         let (tag, payload) = file.split_at_checked(64)?;
         let tag = hex::decode(tag).ok()?;
         // Constant-time comparison.
-        self.mac(sha256, payload).verify_slice(&tag).ok()?;
+        self.mac(sha256, payload).verifies(&tag).then_some(())?;
         // SAFETY: `payload` was produced by `Engine::precompile_component` of an engine with the
         // same compatibility hash (it is in the MAC'd name), and its MAC under the cache key
         // verifies, so these are bytes a holder of the key wrote for this module, unaltered.
@@ -131,7 +186,7 @@ impl DiskCache {
     }
 
     fn with_mac(&self, sha256: &str, payload: &[u8]) -> Vec<u8> {
-        let tag = hex::encode(self.mac(sha256, payload).finalize().into_bytes());
+        let tag = self.mac(sha256, payload).hex();
         let mut out = Vec::with_capacity(64 + payload.len());
         out.extend_from_slice(tag.as_bytes());
         out.extend_from_slice(payload);

@@ -36,7 +36,7 @@ fn the_disk_cache_is_used_on_the_second_load_and_survives_corruption() {
     let config = HostConfig {
         limits: Limits::default(),
         cache_dir: Some(dir.clone()),
-        cache_key: Some(CacheKey([1; 32])),
+        cache_key: Some(CacheKey::hmac_sha256([1; 32])),
     };
     let first = PolicyHost::new(config.clone()).expect("host");
     let a = first.load(builtin("CN-SC")).expect("load");
@@ -75,7 +75,7 @@ fn a_cache_entry_not_authenticated_by_the_cache_key_is_recompiled_not_run() {
     let config = |key: u8| HostConfig {
         limits: Limits::default(),
         cache_dir: Some(dir.clone()),
-        cache_key: Some(CacheKey([key; 32])),
+        cache_key: Some(CacheKey::hmac_sha256([key; 32])),
     };
     let host = PolicyHost::new(config(1)).expect("host");
     let sc = host.load(builtin("CN-SC")).expect("load");
@@ -129,6 +129,22 @@ fn a_cache_entry_not_authenticated_by_the_cache_key_is_recompiled_not_run() {
     let same = PolicyHost::new(config(2)).expect("host");
     assert!(
         same.load(builtin("CN-BJ"))
+            .expect("load")
+            .stats()
+            .from_cache
+    );
+    // Issue 15, the gm profile: the same key bytes under HMAC-SM3 do not accept an entry
+    // HMAC-SHA256 authenticated; what HMAC-SM3 wrote it accepts.
+    let sm3 = |key: u8| HostConfig {
+        cache_key: Some(CacheKey::hmac_sm3([key; 32])),
+        ..config(key)
+    };
+    let gm = PolicyHost::new(sm3(2)).expect("host");
+    assert!(!gm.load(builtin("CN-BJ")).expect("load").stats().from_cache);
+    let gm_again = PolicyHost::new(sm3(2)).expect("host");
+    assert!(
+        gm_again
+            .load(builtin("CN-BJ"))
             .expect("load")
             .stats()
             .from_cache

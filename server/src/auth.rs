@@ -9,7 +9,6 @@ pub use crate::domain::Role;
 use crate::error::{Code, Error};
 use base64::Engine as _;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 /// Who is calling.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,9 +124,9 @@ pub fn new_token() -> String {
     )
 }
 
-/// The stored form of a token.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+/// The stored form of a token: its digest under the profile (SHA-256, or SM3 under `gm`).
+pub fn token_hash(profile: crate::crypto::Profile, token: &str) -> String {
+    hex::encode(profile.digest(token.as_bytes()))
 }
 
 /// The bearer token of an `Authorization` header value.

@@ -26,6 +26,10 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// The master key itself (`OIP_MASTER_KEY`), instead of a file.
     pub master_key: Option<crate::crypto::MasterKey>,
+    /// The algorithms: `standard` (AES-256-GCM, SHA-256, ed25519) or `gm` (SM4-GCM, SM3, SM2,
+    /// for deployments assessed against GB/T 39786-2021). Chosen when the database is made;
+    /// an instance of the other profile refuses to start on it.
+    pub crypto: crate::crypto::Profile,
     /// Where compiled policy code is cached; default `<data_dir>/compiled`. Entries are keyed
     /// by module digest and engine build, and authenticated with a MAC derived from the master
     /// key, so several servers given one master key may share one.
@@ -136,6 +140,7 @@ impl Config {
             tls_key: None,
             ca_file: None,
             dev_http_webhooks: false,
+            crypto: crate::crypto::Profile::Standard,
             console_idle: Duration::from_secs(30 * 60),
             console_session: Duration::from_secs(8 * 3600),
         }
@@ -238,6 +243,8 @@ pub struct FileConfig {
     pub key_file: Option<PathBuf>,
     /// See [`Config::master_key_file`].
     pub master_key_file: Option<PathBuf>,
+    /// See [`Config::crypto`].
+    pub crypto: Option<crate::crypto::Profile>,
     /// See [`Config::policies`].
     pub policies: Option<Vec<PathBuf>>,
     /// See [`Config::dev_unsigned_policies`].

@@ -1,6 +1,11 @@
 //! Personal data at rest: identity numbers (and the rest of the worker's personal data) are
 //! encrypted with AES-256-GCM, looked up by an HMAC-SHA256 keyed hash, and shown masked.
 //!
+//! Two profiles ([`Profile`], the config's `crypto`): `standard` (AES-256-GCM, SHA-256,
+//! HMAC-SHA256, ed25519) and `gm`, the national algorithms GB/T 39786-2021 expects (SM4-GCM,
+//! SM3, HMAC-SM3, SM2). A database is made under one profile and stays under it: the key check
+//! value names the profile, and an instance started under the other refuses to start.
+//!
 //! Key hierarchy. One **master key** (32 bytes, a file or `OIP_MASTER_KEY`, the same on every
 //! instance) never touches the database; from it are derived the key that wraps the data keys,
 //! the compiled-code cache's MAC key and a **key check value** stored in the database, so an
@@ -13,18 +18,169 @@
 //! stored lookup hash), and the old generations stay (wrapped) so that anything sealed under
 //! them still opens while the background re-encryption runs.
 
+use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::Sha256;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sm3::Sm3;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-/// The master key: 32 bytes held outside the database.
+/// The algorithms a deployment uses (the config's `crypto`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// AES-256-GCM, SHA-256, HMAC-SHA256, ed25519.
+    #[default]
+    Standard,
+    /// The national algorithms (GB/T 39786-2021): SM4-GCM, SM3, HMAC-SM3, SM2.
+    Gm,
+}
+
+impl Profile {
+    /// Its name in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Standard => "standard",
+            Profile::Gm => "gm",
+        }
+    }
+
+    /// The profile's digest of `bytes` (SHA-256 or SM3).
+    pub fn digest(self, bytes: &[u8]) -> [u8; 32] {
+        let mut h = self.hasher();
+        h.update(bytes);
+        h.finalize()
+    }
+
+    /// An incremental digest.
+    pub fn hasher(self) -> Hasher {
+        match self {
+            Profile::Standard => Hasher::Sha256(Sha256::new()),
+            Profile::Gm => Hasher::Sm3(Sm3::new()),
+        }
+    }
+
+    /// The profile's HMAC under `key` (HMAC-SHA256 or HMAC-SM3).
+    pub fn mac(self, key: &[u8]) -> Keyed {
+        // HMAC takes keys of any length.
+        match self {
+            Profile::Standard => Keyed::Sha256(
+                <Hmac<Sha256> as Mac>::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("HMAC accepts any key length")),
+            ),
+            Profile::Gm => Keyed::Sm3(
+                <Hmac<Sm3> as Mac>::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("HMAC accepts any key length")),
+            ),
+        }
+    }
+
+    /// The authenticated cipher under a 32-byte key (SM4 takes its first 16 bytes).
+    fn cipher(self, key: &[u8; 32]) -> Cipher {
+        match self {
+            Profile::Standard => Cipher::Aes(Box::new(Aes256Gcm::new(key.into()))),
+            Profile::Gm => Cipher::Sm4(Box::new(Sm4Gcm::new(key[..16].into()))),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An incremental digest of a [`Profile`].
 #[derive(Clone)]
-pub struct MasterKey([u8; 32]);
+pub enum Hasher {
+    /// SHA-256.
+    Sha256(Sha256),
+    /// SM3 (GB/T 32905-2016).
+    Sm3(Sm3),
+}
+
+impl Hasher {
+    /// Feeds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(bytes),
+            Hasher::Sm3(h) => h.update(bytes),
+        }
+    }
+
+    /// The digest.
+    pub fn finalize(self) -> [u8; 32] {
+        match self {
+            Hasher::Sha256(h) => h.finalize().into(),
+            Hasher::Sm3(h) => h.finalize().into(),
+        }
+    }
+}
+
+/// An HMAC of a [`Profile`], keyed.
+#[derive(Clone)]
+pub enum Keyed {
+    /// HMAC-SHA256.
+    Sha256(Hmac<Sha256>),
+    /// HMAC-SM3.
+    Sm3(Hmac<Sm3>),
+}
+
+impl Keyed {
+    /// Feeds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Keyed::Sha256(m) => m.update(bytes),
+            Keyed::Sm3(m) => m.update(bytes),
+        }
+    }
+
+    /// The tag.
+    pub fn finalize(self) -> [u8; 32] {
+        match self {
+            Keyed::Sha256(m) => m.finalize().into_bytes().into(),
+            Keyed::Sm3(m) => m.finalize().into_bytes().into(),
+        }
+    }
+}
+
+/// SM4 in GCM mode with 96-bit nonces, as AES-256-GCM.
+type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
+
+/// The authenticated cipher of a [`Profile`].
+#[derive(Clone)]
+enum Cipher {
+    Aes(Box<Aes256Gcm>),
+    Sm4(Box<Sm4Gcm>),
+}
+
+impl Cipher {
+    fn encrypt(&self, nonce: &[u8; 12], msg: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+        let (nonce, payload) = (Nonce::from_slice(nonce), Payload { msg, aad });
+        match self {
+            Cipher::Aes(c) => c.encrypt(nonce, payload).ok(),
+            Cipher::Sm4(c) => c.encrypt(nonce, payload).ok(),
+        }
+    }
+
+    fn decrypt(&self, nonce: &[u8], msg: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+        let nonce: &[u8; 12] = nonce.try_into().ok()?;
+        let (nonce, payload) = (Nonce::from_slice(nonce), Payload { msg, aad });
+        match self {
+            Cipher::Aes(c) => c.decrypt(nonce, payload).ok(),
+            Cipher::Sm4(c) => c.decrypt(nonce, payload).ok(),
+        }
+    }
+}
+
+/// The master key: 32 bytes held outside the database, and the profile it is used under.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32], Profile);
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,14 +196,24 @@ impl MasterKey {
         let arr: [u8; 32] = bytes
             .try_into()
             .map_err(|_| "a master key is 64 hex digits (32 bytes)".to_string())?;
-        Ok(MasterKey(arr))
+        Ok(MasterKey(arr, Profile::Standard))
+    }
+
+    /// The same key used under `profile`.
+    pub fn under(self, profile: Profile) -> MasterKey {
+        MasterKey(self.0, profile)
+    }
+
+    /// The profile it is used under.
+    pub fn profile(&self) -> Profile {
+        self.1
     }
 
     /// A new random master key.
     pub fn generate() -> MasterKey {
         let mut b = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut b);
-        MasterKey(b)
+        MasterKey(b, Profile::Standard)
     }
 
     /// The key as 64 hex digits, as its file holds it.
@@ -83,28 +249,37 @@ impl MasterKey {
         }
     }
 
-    /// A 32-byte key for one purpose, derived from the master key.
+    /// A 32-byte key for one purpose, derived from the master key (the profile's HMAC).
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        let mut mac = self.1.mac(&self.0);
         mac.update(b"oip.derive.v1\0");
         mac.update(purpose.as_bytes());
-        mac.finalize().into_bytes().into()
+        mac.finalize()
     }
 
-    /// The MAC key of the compiled-code cache's entries.
-    pub fn compiled_cache_key(&self) -> [u8; 32] {
-        self.derive("compiled-code-cache")
+    /// The key of the compiled-code cache's entries, for the profile's HMAC.
+    pub fn compiled_cache_key(&self) -> oip_engine::CacheKey {
+        let key = self.derive("compiled-code-cache");
+        match self.1 {
+            Profile::Standard => oip_engine::CacheKey::hmac_sha256(key),
+            Profile::Gm => oip_engine::CacheKey::hmac_sm3(key),
+        }
     }
 
     /// The key check value stored in the database: shows which master key wrapped the data
     /// keys without revealing it.
+    /// Under `gm` it starts with `gm:`, so that the profile a database was made under is known
+    /// ([`check_value_profile`]).
     pub fn check_value(&self) -> String {
-        hex::encode(&self.derive("key-check-value")[..16])
+        let kcv = hex::encode(&self.derive("key-check-value")[..16]);
+        match self.1 {
+            Profile::Standard => kcv,
+            Profile::Gm => format!("gm:{kcv}"),
+        }
     }
 
-    fn wrapper(&self) -> Aes256Gcm {
-        Aes256Gcm::new(&self.derive("data-key-wrap").into())
+    fn wrapper(&self) -> Cipher {
+        self.1.cipher(&self.derive("data-key-wrap"))
     }
 
     /// Wraps a data key of a generation (the generation is the associated data).
@@ -116,6 +291,15 @@ impl MasterKey {
     pub fn unwrap_key(&self, generation: i64, wrapped: &str) -> Option<DataKey> {
         let bytes = open_with(&self.wrapper(), wrapped, wrap_aad(generation).as_bytes())?;
         Some(DataKey(bytes.try_into().ok()?))
+    }
+}
+
+/// The profile a stored key check value was made under.
+pub fn check_value_profile(check_value: &str) -> Profile {
+    if check_value.starts_with("gm:") {
+        Profile::Gm
+    } else {
+        Profile::Standard
     }
 }
 
@@ -153,13 +337,14 @@ pub enum OpenError {
 #[derive(Clone)]
 pub struct Keys {
     ring: Arc<RwLock<Ring>>,
-    /// HMAC-SHA256 under the lookup key, keyed once; cloned for each hash.
-    mac: Hmac<Sha256>,
+    /// The profile's HMAC under the lookup key, keyed once; cloned for each hash.
+    mac: Keyed,
+    profile: Profile,
 }
 
 struct Ring {
     current: i64,
-    ciphers: BTreeMap<i64, Aes256Gcm>,
+    ciphers: BTreeMap<i64, Cipher>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -171,15 +356,15 @@ impl std::fmt::Debug for Keys {
 impl Keys {
     /// Keys from the generations (at least one); the lowest generation's lookup key is the
     /// lookup key.
-    pub fn new(generations: &[(i64, DataKey)]) -> Option<Keys> {
+    pub fn new(profile: Profile, generations: &[(i64, DataKey)]) -> Option<Keys> {
         let (_, first) = generations.iter().min_by_key(|(g, _)| *g)?;
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&first.0[32..]).ok()?;
         let keys = Keys {
             ring: Arc::new(RwLock::new(Ring {
                 current: 0,
                 ciphers: BTreeMap::new(),
             })),
-            mac,
+            mac: profile.mac(&first.0[32..]),
+            profile,
         };
         for (g, k) in generations {
             keys.add(*g, k);
@@ -188,13 +373,15 @@ impl Keys {
     }
 
     /// Keys of one generation from 64 bytes (tests, and the key file of earlier versions).
-    pub fn from_bytes(bytes: &[u8]) -> Option<Keys> {
-        Keys::new(&[(1, DataKey(bytes.try_into().ok()?))])
+    pub fn from_bytes(profile: Profile, bytes: &[u8]) -> Option<Keys> {
+        Keys::new(profile, &[(1, DataKey(bytes.try_into().ok()?))])
     }
 
     /// Adds a generation (a rotation seen in the database); the newest seals.
     pub fn add(&self, generation: i64, key: &DataKey) {
-        let cipher = Aes256Gcm::new(key.0[..32].into());
+        let mut encryption = [0u8; 32];
+        encryption.copy_from_slice(&key.0[..32]);
+        let cipher = self.profile.cipher(&encryption);
         let mut ring = self.ring.write().unwrap_or_else(|e| e.into_inner());
         ring.ciphers.insert(generation, cipher);
         ring.current = ring.current.max(generation);
@@ -260,14 +447,14 @@ impl Keys {
         let mut mac = self.mac.clone();
         mac.update(b"oip.request.v1\0");
         mac.update(body);
-        format!("h1:{}", hex::encode(mac.finalize().into_bytes()))
+        format!("h1:{}", hex::encode(mac.finalize()))
     }
 
     /// Keyed hash of an identity number, for lookups and duplicate detection.
     pub fn keyed_hash(&self, value: &str) -> String {
         let mut mac = self.mac.clone();
         mac.update(value.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hex::encode(mac.finalize())
     }
 }
 
@@ -275,33 +462,29 @@ fn seal_aad(context: &str) -> String {
     format!("oip.seal.v2\0{context}")
 }
 
-/// Hex of a 12-byte random nonce and the AES-256-GCM ciphertext.
-fn seal_with(cipher: &Aes256Gcm, plain: &[u8], aad: &[u8]) -> String {
+/// Hex of a 12-byte random nonce and the ciphertext (AES-256-GCM or SM4-GCM).
+fn seal_with(cipher: &Cipher, plain: &[u8], aad: &[u8]) -> String {
     let mut nonce = [0u8; 12];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     // Encryption with a valid key and nonce cannot fail for inputs of this size.
-    let ct = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .unwrap_or_default();
+    let ct = cipher.encrypt(&nonce, plain, aad).unwrap_or_default();
     let mut out = nonce.to_vec();
     out.extend_from_slice(&ct);
     hex::encode(out)
 }
 
-fn open_with(cipher: &Aes256Gcm, sealed: &str, aad: &[u8]) -> Option<Vec<u8>> {
+fn open_with(cipher: &Cipher, sealed: &str, aad: &[u8]) -> Option<Vec<u8>> {
     let bytes = hex::decode(sealed).ok()?;
     let (nonce, ct) = bytes.split_at_checked(12)?;
-    cipher
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
-        .ok()
+    cipher.decrypt(nonce, ct, aad)
 }
 
-/// HMAC-SHA256 of `data` under `key`, in hex (`None` only if the key were refused, which
-/// HMAC never does).
+/// HMAC-SHA256 of `data` under `key`, in hex (webhooks: the Standard Webhooks signature is
+/// HMAC-SHA256 under every profile, as the platforms' receivers check it).
 pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> Option<String> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
+    let mut mac = Profile::Standard.mac(key);
     mac.update(data);
-    Some(hex::encode(mac.finalize().into_bytes()))
+    Some(hex::encode(mac.finalize()))
 }
 
 #[cfg(unix)]
@@ -326,74 +509,140 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    const BOTH: [Profile; 2] = [Profile::Standard, Profile::Gm];
+
     #[test]
     fn seals_and_opens_and_hashes_stably() {
-        let k = Keys::from_bytes(&[7u8; 64]).unwrap();
-        let s1 = k.seal(b"510104199003071237", "claim:a");
-        let s2 = k.seal(b"510104199003071237", "claim:a");
-        assert_ne!(s1, s2, "random nonces");
-        assert!(!s1.contains("5101041990"));
-        assert!(s1.starts_with("k1."));
-        assert_eq!(k.open(&s1, "claim:a").unwrap(), b"510104199003071237");
-        assert_eq!(k.keyed_hash("x"), k.keyed_hash("x"));
-        assert_ne!(
-            k.keyed_hash("x"),
-            Keys::from_bytes(&[8u8; 64]).unwrap().keyed_hash("x")
+        for p in BOTH {
+            let k = Keys::from_bytes(p, &[7u8; 64]).unwrap();
+            let s1 = k.seal(b"510104199003071237", "claim:a");
+            let s2 = k.seal(b"510104199003071237", "claim:a");
+            assert_ne!(s1, s2, "random nonces");
+            assert!(!s1.contains("5101041990"));
+            assert!(s1.starts_with("k1."));
+            assert_eq!(k.open(&s1, "claim:a").unwrap(), b"510104199003071237");
+            assert_eq!(k.keyed_hash("x"), k.keyed_hash("x"));
+            assert_ne!(
+                k.keyed_hash("x"),
+                Keys::from_bytes(p, &[8u8; 64]).unwrap().keyed_hash("x")
+            );
+            let mut tampered = s1.clone();
+            tampered.replace_range(30..32, if &s1[30..32] == "00" { "01" } else { "00" });
+            assert_eq!(k.open(&tampered, "claim:a"), Err(OpenError::Invalid), "{p}");
+        }
+    }
+
+    /// Issue 15, the `gm` profile: under it, personal data is sealed with SM4-GCM and hashed
+    /// with HMAC-SM3, so a value sealed under one profile does not open under the other and
+    /// the lookup hashes differ. The algorithms are checked against the standards' own
+    /// examples: SM3 of "abc" (GB/T 32905-2016, A.1) and SM4 (GB/T 32907-2016, A.1).
+    #[test]
+    fn the_gm_profile_seals_with_sm4_and_hashes_with_sm3() {
+        assert_eq!(
+            hex::encode(Profile::Gm.digest(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
         );
-        let mut tampered = s1.clone();
-        tampered.replace_range(30..32, if &s1[30..32] == "00" { "01" } else { "00" });
-        assert_eq!(k.open(&tampered, "claim:a"), Err(OpenError::Invalid));
+        assert_eq!(
+            hex::encode(Profile::Standard.digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // SM4 of the standard's example, key = plaintext = 0123456789abcdeffedcba9876543210.
+        use aes_gcm::aead::generic_array::GenericArray;
+        use sm4::cipher::BlockEncrypt;
+        let k = hex::decode("0123456789abcdeffedcba9876543210").unwrap();
+        let sm4 = sm4::Sm4::new(GenericArray::from_slice(&k));
+        let mut block = GenericArray::clone_from_slice(&k);
+        sm4.encrypt_block(&mut block);
+        assert_eq!(hex::encode(block), "681edf34d206965e86b3e94f536e4246");
+
+        let standard = Keys::from_bytes(Profile::Standard, &[7u8; 64]).unwrap();
+        let gm = Keys::from_bytes(Profile::Gm, &[7u8; 64]).unwrap();
+        let sealed = gm.seal(b"510104199003071237", "claim:a");
+        assert_eq!(gm.open(&sealed, "claim:a").unwrap(), b"510104199003071237");
+        assert_eq!(standard.open(&sealed, "claim:a"), Err(OpenError::Invalid));
+        assert_ne!(gm.keyed_hash("x"), standard.keyed_hash("x"));
+        assert_ne!(gm.request_hash(b"x"), standard.request_hash(b"x"));
+        // HMAC-SM3 by hand (RFC 2104 over SM3, 64-byte blocks) against the profile's MAC.
+        let key = b"key";
+        let mut padded = [0u8; 64];
+        padded[..3].copy_from_slice(key);
+        let (mut inner, mut outer) = (Profile::Gm.hasher(), Profile::Gm.hasher());
+        inner.update(&padded.map(|b| b ^ 0x36));
+        inner.update(b"message");
+        outer.update(&padded.map(|b| b ^ 0x5c));
+        outer.update(&inner.finalize());
+        let mut mac = Profile::Gm.mac(key);
+        mac.update(b"message");
+        assert_eq!(mac.finalize(), outer.finalize());
     }
 
     /// Issue 15, item 4: sealed without associated data, one claim's sealed worker copied into
     /// another claim's row opened there as that claim's worker.
     #[test]
     fn a_sealed_record_moved_to_another_claim_does_not_open() {
-        let k = Keys::from_bytes(&[7u8; 64]).unwrap();
-        let sealed = k.seal(b"{\"id_number\":\"510104199003071237\"}", "claim:clm_a");
-        assert_eq!(k.open(&sealed, "claim:clm_b"), Err(OpenError::Invalid));
-        assert!(k.open(&sealed, "claim:clm_a").is_ok());
+        for p in BOTH {
+            let k = Keys::from_bytes(p, &[7u8; 64]).unwrap();
+            let sealed = k.seal(b"{\"id_number\":\"510104199003071237\"}", "claim:clm_a");
+            assert_eq!(k.open(&sealed, "claim:clm_b"), Err(OpenError::Invalid));
+            assert!(k.open(&sealed, "claim:clm_a").is_ok());
+        }
     }
 
     #[test]
     fn values_of_earlier_versions_still_open_and_a_rotation_seals_under_the_new_generation() {
-        let first = DataKey([7u8; 64]);
-        // What the previous version wrote: bare hex, no associated data.
-        let legacy = seal_with(&Aes256Gcm::new(first.0[..32].into()), b"old", b"");
-        let k = Keys::new(&[(1, first.clone())]).unwrap();
-        assert_eq!(k.open(&legacy, "claim:any").unwrap(), b"old");
-        let before = k.keyed_hash("510104199003071237");
-        let next = DataKey::generate(Some(&first));
-        k.add(2, &next);
-        let sealed = k.seal(b"new", "claim:x");
-        assert_eq!(Keys::generation_of(&sealed), Some(2));
-        assert_eq!(Keys::generation_of(&legacy), Some(1));
-        assert_eq!(k.open(&sealed, "claim:x").unwrap(), b"new");
-        assert_eq!(
-            k.keyed_hash("510104199003071237"),
-            before,
-            "lookups survive"
-        );
-        // An instance that has not loaded generation 2 says so (and reloads).
-        let stale = Keys::new(&[(1, first)]).unwrap();
-        assert_eq!(
-            stale.open(&sealed, "claim:x"),
-            Err(OpenError::UnknownGeneration(2))
-        );
+        for p in BOTH {
+            let first = DataKey([7u8; 64]);
+            // What the previous version wrote: bare hex, no associated data.
+            let legacy = seal_with(&p.cipher(&[7u8; 32]), b"old", b"");
+            let k = Keys::new(p, &[(1, first.clone())]).unwrap();
+            assert_eq!(k.open(&legacy, "claim:any").unwrap(), b"old");
+            let before = k.keyed_hash("510104199003071237");
+            let next = DataKey::generate(Some(&first));
+            k.add(2, &next);
+            let sealed = k.seal(b"new", "claim:x");
+            assert_eq!(Keys::generation_of(&sealed), Some(2));
+            assert_eq!(Keys::generation_of(&legacy), Some(1));
+            assert_eq!(k.open(&sealed, "claim:x").unwrap(), b"new");
+            assert_eq!(
+                k.keyed_hash("510104199003071237"),
+                before,
+                "lookups survive"
+            );
+            // An instance that has not loaded generation 2 says so (and reloads).
+            let stale = Keys::new(p, &[(1, first)]).unwrap();
+            assert_eq!(
+                stale.open(&sealed, "claim:x"),
+                Err(OpenError::UnknownGeneration(2))
+            );
+        }
     }
 
     #[test]
     fn data_keys_are_wrapped_per_generation_and_the_check_value_names_the_master_key() {
-        let m = MasterKey([1; 32]);
-        let d = DataKey::generate(None);
-        let w = m.wrap(3, &d);
-        assert_eq!(m.unwrap_key(3, &w).unwrap().0, d.0);
-        assert!(m.unwrap_key(4, &w).is_none(), "bound to its generation");
-        assert!(MasterKey([2; 32]).unwrap_key(3, &w).is_none());
-        assert_ne!(m.check_value(), MasterKey([2; 32]).check_value());
-        assert_eq!(
-            MasterKey::from_hex(&m.to_hex()).unwrap().check_value(),
-            m.check_value()
+        for p in BOTH {
+            let m = MasterKey([1; 32], p);
+            let d = DataKey::generate(None);
+            let w = m.wrap(3, &d);
+            assert_eq!(m.unwrap_key(3, &w).unwrap().0, d.0);
+            assert!(m.unwrap_key(4, &w).is_none(), "bound to its generation");
+            assert!(MasterKey([2; 32], p).unwrap_key(3, &w).is_none());
+            assert_ne!(m.check_value(), MasterKey([2; 32], p).check_value());
+            assert_eq!(
+                MasterKey::from_hex(&m.to_hex())
+                    .unwrap()
+                    .under(p)
+                    .check_value(),
+                m.check_value()
+            );
+            assert_eq!(check_value_profile(&m.check_value()), p);
+        }
+        let (standard, gm) = (
+            MasterKey([1; 32], Profile::Standard),
+            MasterKey([1; 32], Profile::Gm),
+        );
+        assert!(
+            gm.unwrap_key(3, &standard.wrap(3, &DataKey([5; 64])))
+                .is_none()
         );
         assert!(MasterKey::from_hex("abcd").is_err());
     }

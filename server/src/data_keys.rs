@@ -25,6 +25,7 @@ fn wrong_master() -> anyhow::Error {
 /// key whose check value is not the stored one.
 pub async fn open(db: &Db, master: &MasterKey, legacy: &Path) -> anyhow::Result<Keys> {
     let check = master.check_value();
+    same_profile(db, master.profile()).await?;
     if db.data_keys().await?.is_empty() {
         if db.key_check_value().await?.is_some_and(|c| c != check) {
             return Err(wrong_master());
@@ -54,7 +55,22 @@ pub async fn open(db: &Db, master: &MasterKey, legacy: &Path) -> anyhow::Result<
             .ok_or_else(|| anyhow!("data key generation {} does not unwrap", row.generation))?;
         generations.push((row.generation, key));
     }
-    Keys::new(&generations).ok_or_else(|| anyhow!("no data key"))
+    Keys::new(master.profile(), &generations).ok_or_else(|| anyhow!("no data key"))
+}
+
+/// Refuses a profile other than the one the database was made under (its key check value
+/// says which): SM4 cannot open what AES sealed, and the audit chain's hashes would not match.
+pub async fn same_profile(db: &Db, profile: crate::crypto::Profile) -> anyhow::Result<()> {
+    if let Some(stored) = db.key_check_value().await? {
+        let made = crate::crypto::check_value_profile(&stored);
+        if made != profile {
+            bail!(
+                "this database was made under crypto = \"{made}\" and cannot be used under \
+                 crypto = \"{profile}\": start every instance with crypto = \"{made}\""
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Adds the generations stored since this instance last looked.

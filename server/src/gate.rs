@@ -51,6 +51,8 @@ pub struct Gate {
     per_token: Option<DefaultKeyedRateLimiter<String>>,
     failures: Option<DefaultKeyedRateLimiter<IpAddr>>,
     blocked: moka::sync::Cache<IpAddr, Instant>,
+    /// The digest tokens are stored under.
+    profile: crate::crypto::Profile,
 }
 
 impl std::fmt::Debug for Gate {
@@ -69,7 +71,7 @@ fn limited(wait: Duration) -> Error {
 
 impl Gate {
     /// A gate with these limits.
-    pub fn new(limits: Limits) -> Gate {
+    pub fn new(limits: Limits, profile: crate::crypto::Profile) -> Gate {
         let per_token = NonZeroU32::new(limits.token_requests_per_second).map(|rate| {
             let burst = NonZeroU32::new(limits.token_burst.max(rate.get())).unwrap_or(rate);
             DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
@@ -88,6 +90,7 @@ impl Gate {
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(3600))
                 .build(),
+            profile,
         }
     }
 
@@ -104,7 +107,7 @@ impl Gate {
         F: FnOnce(String) -> Fut,
         Fut: Future<Output = Result<Option<Principal>, Error>>,
     {
-        let hash = auth::token_hash(token);
+        let hash = auth::token_hash(self.profile, token);
         if let Some(p) = self.valid.get(&hash) {
             return Ok(Some(p));
         }

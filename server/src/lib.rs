@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod notice;
 pub mod policies;
 pub mod review;
+pub mod signing;
 pub mod tokens;
 pub mod users;
 pub mod validate;
@@ -138,12 +139,15 @@ impl AppState {
             );
         }
         std::fs::create_dir_all(&config.data_dir)?;
-        let db = Db::connect(&config.database_url()).await?;
+        let db = Db::connect(&config.database_url())
+            .await?
+            .under(config.crypto);
         db::migrations::Migrator::up(&db.conn, None).await?;
         let master = match &config.master_key {
             Some(k) => k.clone(),
             None => crate::crypto::MasterKey::load_or_create(&config.master_key_path(), true)?,
-        };
+        }
+        .under(config.crypto);
         let keys = data_keys::open(&db, &master, &config.key_path()).await?;
         let host = PolicyHost::new(HostConfig {
             limits: Limits::default(),
@@ -153,11 +157,11 @@ impl AppState {
                     .clone()
                     .unwrap_or_else(|| config.data_dir.join("compiled")),
             ),
-            cache_key: Some(oip_engine::CacheKey(master.compiled_cache_key())),
+            cache_key: Some(master.compiled_cache_key()),
         })?;
         let decider = Decider::new(host);
-        let writer = Writer::start(&config.database_url()).await?;
-        let gate = gate::Gate::new(config.limits);
+        let writer = Writer::start(&config.database_url(), config.crypto).await?;
+        let gate = gate::Gate::new(config.limits, config.crypto);
         let metrics = metrics::Metrics::new(writer.clone(), db.clone());
         let state = AppState(Arc::new(Inner {
             config,
@@ -197,7 +201,7 @@ impl AppState {
             self.db
                 .insert_token(&db::tokens::NewTokenRow {
                     id: &new_id("tok"),
-                    hash: &auth::token_hash(token),
+                    hash: &auth::token_hash(self.config.crypto, token),
                     role: Role::Admin,
                     platform: None,
                     regions: &[],

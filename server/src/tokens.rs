@@ -186,7 +186,7 @@ pub async fn issue(state: &AppState, who: &Principal, req: NewToken) -> Result<I
     };
     let insert = state.db.insert_token_stmt(&NewTokenRow {
         id: &issued.id,
-        hash: &token_hash(&issued.token),
+        hash: &token_hash(state.config.crypto, &issued.token),
         role,
         platform: issued.platform.as_deref(),
         regions: &issued.regions,

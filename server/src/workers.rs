@@ -12,7 +12,7 @@ pub(crate) fn spawn(state: AppState) {
     let a = state.clone();
     tokio::spawn(async move {
         let (file, key_path) = (a.config.checkpoint_file(), a.config.checkpoint_key());
-        let key = match crate::audit::checkpoints::load_or_create_key(&key_path) {
+        let key = match crate::audit::checkpoints::load_or_create_key(&key_path, a.config.crypto) {
             Ok(k) => k,
             Err(e) => {
                 tracing::error!(error = %e, "no audit checkpoint key; no checkpoints are written");

@@ -115,9 +115,26 @@ async fn drop_leftovers(db: &sea_orm::DatabaseConnection) {
     }
 }
 
-/// The master key of the test servers.
+/// The master key of the test servers, under the test profile.
 pub fn test_master_key() -> oip_server::crypto::MasterKey {
-    oip_server::crypto::MasterKey::from_hex(&"5a".repeat(32)).expect("a master key")
+    oip_server::crypto::MasterKey::from_hex(&"5a".repeat(32))
+        .expect("a master key")
+        .under(test_profile())
+}
+
+/// The crypto profile the test servers run under: `standard`, or `gm` with
+/// `OIP_TEST_CRYPTO=gm` (CI runs the security-relevant tests under both).
+pub fn test_profile() -> oip_server::crypto::Profile {
+    match std::env::var("OIP_TEST_CRYPTO").as_deref() {
+        Ok("gm") => oip_server::crypto::Profile::Gm,
+        _ => oip_server::crypto::Profile::Standard,
+    }
+}
+
+/// The compiled-code cache every test server shares (one per profile: their entries carry
+/// different MACs).
+pub fn test_compiled_cache() -> PathBuf {
+    std::env::temp_dir().join(format!("oip-test-compiled-cache-{}", test_profile().name()))
 }
 
 /// A config for a backend, with short background intervals.
@@ -127,8 +144,9 @@ pub async fn config(backend: &Backend, tag: &str) -> Config {
     // One compiled-code cache for every test server: the 18 built-in modules compile once. Its
     // entries are authenticated with a key derived from the master key, so the test servers
     // share one master key.
-    c.compiled_cache_dir = Some(std::env::temp_dir().join("oip-test-compiled-cache"));
+    c.compiled_cache_dir = Some(test_compiled_cache());
     c.master_key = Some(test_master_key());
+    c.crypto = test_profile();
     c.retry_interval = Duration::from_millis(200);
     c.policy_poll_interval = Duration::from_millis(200);
     // Tests send thousands of requests on one token and present bad tokens on purpose; the
@@ -333,6 +351,7 @@ pub fn start_bin(bin: &str, data_dir: &Path, database_url: Option<&str>) -> Proc
         .env("OIP_BOOTSTRAP_TOKEN", ADMIN)
         // Instances sharing a database share its master key (and the compiled-code cache's).
         .env("OIP_MASTER_KEY", test_master_key().to_hex())
+        .env("OIP_CRYPTO", test_profile().name())
         .env("OIP_TOKEN_REQUESTS_PER_SECOND", "0")
         .env("OIP_AUTH_FAILURES_PER_MINUTE", "0")
         .env("RUST_LOG", "warn")
@@ -359,14 +378,15 @@ pub fn start_bin(bin: &str, data_dir: &Path, database_url: Option<&str>) -> Proc
 
 // --- the policy lifecycle ------------------------------------------------------------------
 
-/// A deterministic ed25519 key (seed repeated).
-pub fn signing_key(seed: u8) -> ed25519_dalek::SigningKey {
-    ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+/// A deterministic signing key of the test profile (ed25519 or SM2; the secret is the seed
+/// repeated).
+pub fn signing_key(seed: u8) -> oip_server::signing::SigningKey {
+    oip_server::signing::SigningKey::from_bytes(test_profile(), &[seed; 32]).expect("a key")
 }
 
 /// The public key of a signing key, hex, as `POST /v1/keys` takes it.
-pub fn public_hex(k: &ed25519_dalek::SigningKey) -> String {
-    hex::encode(k.verifying_key().to_bytes())
+pub fn public_hex(k: &oip_server::signing::SigningKey) -> String {
+    k.public().to_hex()
 }
 
 /// The next Sichuan version (fixture `cn-sc-next`: 2026.2, with the 2025 wage base).
@@ -379,7 +399,7 @@ pub fn next_sc_module() -> Vec<u8> {
 /// signature (`.sig`, signed with `key` at the next release number) and a folder of its cases.
 pub fn push_files(
     dir: &Path,
-    key: &ed25519_dalek::SigningKey,
+    key: &oip_server::signing::SigningKey,
 ) -> (
     PathBuf,
     PathBuf,
@@ -419,7 +439,7 @@ pub fn sc_cases(all: bool) -> Vec<Value> {
 /// An upload body.
 pub fn upload_body(
     module: &[u8],
-    key: Option<&ed25519_dalek::SigningKey>,
+    key: Option<&oip_server::signing::SigningKey>,
     cases: Vec<Value>,
 ) -> Value {
     use base64::Engine as _;
@@ -446,7 +466,7 @@ pub fn next_release() -> u64 {
 /// A module's release signed by `key`, as `oip policy sign` writes it (the manifest read
 /// through a host sharing the test servers' compiled-code cache).
 pub fn signed(
-    key: &ed25519_dalek::SigningKey,
+    key: &oip_server::signing::SigningKey,
     module: &[u8],
     release: u64,
 ) -> oip_server::policies::release::SignatureFile {
@@ -454,8 +474,8 @@ pub fn signed(
     let host = HOST.get_or_init(|| {
         oip_engine::PolicyHost::new(oip_engine::HostConfig {
             limits: oip_engine::Limits::default(),
-            cache_dir: Some(std::env::temp_dir().join("oip-test-compiled-cache")),
-            cache_key: Some(oip_engine::CacheKey(test_master_key().compiled_cache_key())),
+            cache_dir: Some(test_compiled_cache()),
+            cache_key: Some(test_master_key().compiled_cache_key()),
         })
         .expect("a host")
     });
@@ -463,12 +483,12 @@ pub fn signed(
     // A module that does not load (a test of the refusal) is signed with Sichuan's manifest
     // fields: the server verifies the signature before it loads the module.
     let statement = match host.load(module) {
-        Ok(p) => ReleaseStatement::of(p.manifest(), module, release),
+        Ok(p) => ReleaseStatement::of(key.profile(), p.manifest(), module, release),
         Err(_) => {
             let sc = host
                 .load(oip_engine::builtin::POLICIES[0].wasm)
                 .expect("a built-in module");
-            ReleaseStatement::of(sc.manifest(), module, release)
+            ReleaseStatement::of(key.profile(), sc.manifest(), module, release)
         }
     };
     oip_server::cli::keys::sign_statement(key, statement)
@@ -480,7 +500,7 @@ pub async fn register_key(
     http: &reqwest::Client,
     url: &str,
     region: &str,
-    key: &ed25519_dalek::SigningKey,
+    key: &oip_server::signing::SigningKey,
 ) -> (StatusCode, Value) {
     let body = json!({"region": region, "public_key": public_hex(key)});
     let (s, v) = call(http, url, "POST", "/v1/keys", ADMIN, Some(body), None).await;

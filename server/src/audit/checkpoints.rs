@@ -2,15 +2,16 @@
 //!
 //! The chain and its head live in the same database, so whoever can rewrite that database can
 //! cut the chain's tail and move the head back consistently. Now and then the server signs the
-//! head (sequence, hash, time) with an ed25519 key kept in a file, never in the database, and
+//! head (sequence, hash, time) with a key kept in a file, never in the database (ed25519, or SM2
+//! under the `gm` profile), and
 //! appends the checkpoint as one JSON line to an append-only file. `oip audit verify
 //! --checkpoints FILE` then names the first checkpointed entry that is missing or altered.
 
 use super::Verdict;
+use crate::crypto::Profile;
 use crate::db::Db;
+use crate::signing::{PublicKey, SigningKey};
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
@@ -26,7 +27,8 @@ pub struct Checkpoint {
     pub at: String,
     /// The signing key's public half, hex.
     pub public_key: String,
-    /// The ed25519 signature over `oip-audit-checkpoint-v1\n{seq}\n{hash}\n{at}`, base64.
+    /// The signature (ed25519, or SM2 under `gm`) over
+    /// `oip-audit-checkpoint-v1\n{seq}\n{hash}\n{at}`, base64.
     pub signature: String,
 }
 
@@ -34,26 +36,31 @@ fn message(seq: i64, hash: &str, at: &str) -> Vec<u8> {
     format!("oip-audit-checkpoint-v1\n{seq}\n{hash}\n{at}").into_bytes()
 }
 
-/// Reads the checkpoint key (a 32-byte ed25519 seed), creating it when absent (owner-only).
-pub fn load_or_create_key(path: &Path) -> std::io::Result<SigningKey> {
+/// Reads the checkpoint key of the profile (32 secret bytes: an ed25519 seed, an SM2 scalar),
+/// creating it when absent (owner-only).
+pub fn load_or_create_key(path: &Path, profile: Profile) -> std::io::Result<SigningKey> {
+    let invalid = |what: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
     match std::fs::read(path) {
         Ok(bytes) => {
-            let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: a checkpoint key file holds 32 bytes", path.display()),
-                )
-            })?;
-            Ok(SigningKey::from_bytes(&seed))
+            let secret: [u8; 32] = bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| invalid("a checkpoint key file holds 32 bytes"))?;
+            SigningKey::from_bytes(profile, &secret)
+                .ok_or_else(|| invalid("not a valid SM2 secret key"))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut seed = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let key = SigningKey::generate(profile);
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            crate::crypto::write_private(path, &seed)?;
-            Ok(SigningKey::from_bytes(&seed))
+            crate::crypto::write_private(path, &key.to_bytes())?;
+            Ok(key)
         }
         Err(e) => Err(e),
     }
@@ -65,9 +72,9 @@ pub fn sign(key: &SigningKey, seq: i64, hash: &str, at: &str) -> Checkpoint {
         seq,
         hash: hash.to_string(),
         at: at.to_string(),
-        public_key: hex::encode(key.verifying_key().as_bytes()),
+        public_key: key.public().to_hex(),
         signature: base64::engine::general_purpose::STANDARD
-            .encode(key.sign(&message(seq, hash, at)).to_bytes()),
+            .encode(key.sign(&message(seq, hash, at))),
     }
 }
 
@@ -103,18 +110,14 @@ pub fn read(path: &Path) -> Result<Vec<Checkpoint>, String> {
 }
 
 /// Whether a checkpoint was signed by `key`.
-fn signed_by(c: &Checkpoint, key: &VerifyingKey) -> bool {
-    if c.public_key != hex::encode(key.as_bytes()) {
+fn signed_by(c: &Checkpoint, key: &PublicKey) -> bool {
+    if c.public_key != key.to_hex() {
         return false;
     }
     let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(&c.signature) else {
         return false;
     };
-    let Ok(sig) = Signature::from_slice(&sig) else {
-        return false;
-    };
-    key.verify_strict(&message(c.seq, &c.hash, &c.at), &sig)
-        .is_ok()
+    key.verifies(&message(c.seq, &c.hash, &c.at), &sig)
 }
 
 /// Checks the database against the checkpoints `key` signed: each checkpointed entry must
@@ -123,7 +126,7 @@ fn signed_by(c: &Checkpoint, key: &VerifyingKey) -> bool {
 pub async fn verify(
     db: &Db,
     checkpoints: &[Checkpoint],
-    key: &VerifyingKey,
+    key: &PublicKey,
 ) -> Result<Verdict, sea_orm::DbErr> {
     for c in checkpoints {
         if !signed_by(c, key) {

@@ -20,7 +20,7 @@ pub enum Verdict {
     },
 }
 
-/// Walks the whole chain.
+/// Walks the whole chain (hashed under the database's profile, [`Db::under`]).
 pub async fn verify(db: &Db) -> Result<Verdict, sea_orm::DbErr> {
     let mut prev = String::new();
     let mut expected_seq = 1i64;
@@ -61,6 +61,7 @@ pub async fn verify(db: &Db) -> Result<Verdict, sea_orm::DbErr> {
                 });
             }
             let h = audit_hash(
+                db.profile,
                 &prev,
                 e.seq,
                 &e.at,

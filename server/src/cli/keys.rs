@@ -2,30 +2,34 @@
 
 use super::client::{Client, Remote};
 use crate::api::views::{KeyStatus, KeyView, List};
+use crate::crypto::Profile;
 use crate::policies::keys::NewKey;
+use crate::signing::SigningKey;
 use anyhow::{Context, anyhow};
 use base64::Engine as _;
 use clap::Subcommand;
-use ed25519_dalek::SigningKey;
-use rand::RngCore;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `oip keys ...`
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
-    /// Make an ed25519 key pair: the secret key goes to FILE (hex), the public key is printed.
+    /// Make a key pair: the secret key goes to FILE (hex), the public key is printed. ed25519,
+    /// or SM2 with --crypto gm (for a server run with crypto = "gm").
     Generate {
         /// Where to write the secret key.
         #[arg(long)]
         out: PathBuf,
+        /// The profile of the server the key will be registered on.
+        #[arg(long, value_enum, default_value = "standard")]
+        crypto: Profile,
     },
     /// Propose a region's public key (admin token); another admin approves it (`keys approve`).
     Add {
         /// The region whose modules the key may sign, e.g. CN-SC.
         #[arg(long)]
         region: String,
-        /// The public key, 64 hex digits (as `keys generate` prints it).
+        /// The public key, hex (as `keys generate` prints it).
         #[arg(long)]
         public_key: String,
         /// The server and the token.
@@ -75,12 +79,7 @@ pub enum KeysCommand {
 pub(crate) fn read_secret(path: &Path) -> anyhow::Result<SigningKey> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = hex::decode(text.trim()).context("the key file must hold 64 hex digits")?;
-    let arr: [u8; 32] = bytes
-        .as_slice()
-        .try_into()
-        .map_err(|_| anyhow!("the key file must hold 32 bytes (64 hex digits)"))?;
-    Ok(SigningKey::from_bytes(&arr))
+    SigningKey::from_text(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Signs a module's release: reads its manifest through `host` and signs the release
@@ -92,8 +91,12 @@ pub fn sign_release(
     release: u64,
 ) -> anyhow::Result<crate::policies::release::SignatureFile> {
     let policy = host.load(module)?;
-    let statement =
-        crate::policies::release::ReleaseStatement::of(policy.manifest(), module, release);
+    let statement = crate::policies::release::ReleaseStatement::of(
+        key.profile(),
+        policy.manifest(),
+        module,
+        release,
+    );
     Ok(sign_statement(key, statement))
 }
 
@@ -105,7 +108,7 @@ pub fn sign_statement(
     let sig = statement.sign(key);
     crate::policies::release::SignatureFile {
         release: statement,
-        signature: base64::engine::general_purpose::STANDARD.encode(sig.to_bytes()),
+        signature: base64::engine::general_purpose::STANDARD.encode(sig),
     }
 }
 
@@ -117,12 +120,10 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             data,
             new_master_key_file,
         } => super::rotate_keys(serve, data, new_master_key_file).await?,
-        KeysCommand::Generate { out } => {
-            let mut seed = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut seed);
-            let key = SigningKey::from_bytes(&seed);
-            write_secret(&out, &hex::encode(seed))?;
-            println!("{}", hex::encode(key.verifying_key().to_bytes()));
+        KeysCommand::Generate { out, crypto } => {
+            let key = SigningKey::generate(crypto);
+            write_secret(&out, &key.to_text())?;
+            println!("{}", key.public().to_hex());
             eprintln!(
                 "secret key written to {} (keep it private); the line above is the public key",
                 out.display()

@@ -154,9 +154,10 @@ async fn rotate_keys(
         Some(k) => k.clone(),
         None => crate::crypto::MasterKey::load_or_create(&c.master_key_path(), false)
             .with_context(|| c.master_key_path().display().to_string())?,
-    };
+    }
+    .under(c.crypto);
     if let Some(file) = new_master_key_file {
-        let new = crate::crypto::MasterKey::load_or_create(&file, true)?;
+        let new = crate::crypto::MasterKey::load_or_create(&file, true)?.under(c.crypto);
         let n = crate::data_keys::rotate_master(&db, &master, &new).await?;
         println!(
             "{n} data key(s) re-wrapped under the master key in {}; start every instance with it",
@@ -238,11 +239,15 @@ async fn run_cli() -> anyhow::Result<()> {
             command: AuditCommand::Verify(args),
         } => {
             let c = config(args.serve)?;
-            let db = crate::db::Db::connect(&c.database_url()).await?;
+            let db = crate::db::Db::connect(&c.database_url())
+                .await?
+                .under(c.crypto);
+            crate::data_keys::same_profile(&db, c.crypto).await?;
             if let Some(file) = &args.checkpoints {
-                let key = crate::audit::checkpoints::load_or_create_key(&c.checkpoint_key())?;
+                let key =
+                    crate::audit::checkpoints::load_or_create_key(&c.checkpoint_key(), c.crypto)?;
                 let list = crate::audit::checkpoints::read(file).map_err(anyhow::Error::msg)?;
-                match crate::audit::checkpoints::verify(&db, &list, &key.verifying_key()).await? {
+                match crate::audit::checkpoints::verify(&db, &list, &key.public()).await? {
                     crate::audit::Verdict::Intact(n) => println!("checkpoints hold: {n} checked"),
                     crate::audit::Verdict::Broken { seq, problem } => {
                         println!("audit chain broken at entry {seq}: {problem}");

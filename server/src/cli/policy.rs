@@ -69,9 +69,11 @@ pub enum PolicyCommand {
         #[arg(long)]
         trace: bool,
     },
-    /// Sign a module's release: writes `<module>.sig`, the ed25519 signature over the release
+    /// Sign a module's release: writes `<module>.sig`, the signature over the release
     /// statement (region, policy, version, window, WIT version, the file's SHA-256 and the
-    /// release number) with the release number, as JSON.
+    /// release number) with the release number, as JSON. An ed25519 key signs for a standard
+    /// server; an SM2 key (`keys generate --crypto gm`) for a gm server, its statement also
+    /// naming the file's SM3.
     Sign {
         /// The .wasm file.
         module: PathBuf,

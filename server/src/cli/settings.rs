@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// The master key itself, 64 hex digits, instead of a file.
     #[arg(long, env = "OIP_MASTER_KEY", hide_env_values = true)]
     master_key: Option<String>,
+    /// The algorithms: standard (AES-256-GCM, SHA-256, ed25519) or gm (SM4-GCM, SM3, SM2),
+    /// fixed when the database is made [default: standard].
+    #[arg(long, env = "OIP_CRYPTO", value_enum)]
+    crypto: Option<crate::crypto::Profile>,
     /// Extra policy module to deploy at start (repeatable): unsigned and unapproved, so only
     /// with --dev-unsigned-policies.
     #[arg(long = "policy")]
@@ -200,6 +204,7 @@ fn sourced(
         bootstrap_token,
         key_file,
         master_key_file,
+        crypto,
         policies,
         dev_unsigned_policies,
         body_limit_bytes,
@@ -246,6 +251,9 @@ fn sourced(
         .map(|k| crate::crypto::MasterKey::from_hex(&k))
         .transpose()
         .map_err(|e| anyhow::anyhow!("OIP_MASTER_KEY: {e}"))?;
+    if let Some(p) = o.pick("crypto", args.crypto, crypto) {
+        c.crypto = p;
+    }
     let flagged = (!args.policies.is_empty()).then_some(args.policies);
     c.policies = o.pick("policies", flagged, policies).unwrap_or_default();
     c.dev_unsigned_policies = o.switch(
@@ -362,6 +370,7 @@ fn effective(c: &Config) -> FileConfig {
         bootstrap_token: None,
         key_file: Some(c.key_path()),
         master_key_file: Some(c.master_key_path()),
+        crypto: Some(c.crypto),
         policies: Some(c.policies.clone()),
         dev_unsigned_policies: Some(c.dev_unsigned_policies),
         body_limit_bytes: Some(c.body_limit_bytes),

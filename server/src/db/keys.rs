@@ -10,7 +10,7 @@ pub struct KeyRow {
     pub id: String,
     /// The region whose modules it may sign.
     pub region: String,
-    /// The ed25519 public key, hex.
+    /// The public key, hex (ed25519, or SM2 under `crypto = "gm"`).
     pub public_key: String,
     /// The admin token that added it.
     pub added_by: String,

@@ -36,6 +36,8 @@ pub struct Db {
     pub conn: DatabaseConnection,
     /// Which backend.
     pub backend: DbBackend,
+    /// The algorithms of what it stores (the audit chain's hash).
+    pub profile: crate::crypto::Profile,
 }
 
 impl Db {
@@ -61,7 +63,17 @@ impl Db {
         });
         let conn = Database::connect(opts).await?;
         let backend = conn.get_database_backend();
-        Ok(Db { conn, backend })
+        Ok(Db {
+            conn,
+            backend,
+            profile: crate::crypto::Profile::Standard,
+        })
+    }
+
+    /// The same pool, its audit chain hashed under `profile`.
+    pub fn under(mut self, profile: crate::crypto::Profile) -> Db {
+        self.profile = profile;
+        self
     }
 
     /// The pool's connections: open, and of those idle.

@@ -8,7 +8,6 @@ use crate::db::writer::AuditDraft;
 use crate::domain::REGIONS;
 use crate::error::{Code, Error, FieldProblem};
 use crate::{AppState, new_id, now};
-use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -20,8 +19,9 @@ pub struct NewKey {
     /// The region whose modules it may sign.
     #[schema(value_type = crate::domain::RegionCode, example = "CN-SC")]
     pub region: String,
-    /// The ed25519 public key, 64 hex digits.
-    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
+    /// The public key, hex: ed25519, 64 hex digits; under `crypto = "gm"` SM2, a SEC1 point
+    /// (66 hex digits compressed, 130 uncompressed).
+    #[schema(pattern = "^[0-9a-fA-F]{64}([0-9a-fA-F]{2}([0-9a-fA-F]{64})?)?$")]
     pub public_key: String,
 }
 
@@ -33,15 +33,12 @@ pub async fn add_key(state: &AppState, who: &Principal, req: &NewKey) -> Result<
     if !REGIONS.contains(&req.region.as_str()) {
         problems.push(FieldProblem::new("region", "not an ISO 3166-2:CN code"));
     }
-    let key_ok = (req.public_key.len() == 64)
-        .then(|| hex::decode(&req.public_key).ok())
-        .flatten()
-        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-        .is_some_and(|a| VerifyingKey::from_bytes(&a).is_ok());
-    if !key_ok {
+    let profile = state.config.crypto;
+    let key = crate::signing::PublicKey::parse(profile, &req.public_key);
+    if key.is_none() {
         problems.push(FieldProblem::new(
             "public_key",
-            "an ed25519 public key, 64 hex digits",
+            crate::signing::PublicKey::expected(profile),
         ));
     }
     if !problems.is_empty() {
@@ -50,7 +47,7 @@ pub async fn add_key(state: &AppState, who: &Principal, req: &NewKey) -> Result<
     let row = KeyRow {
         id: new_id("key"),
         region: req.region.clone(),
-        public_key: req.public_key.to_lowercase(),
+        public_key: key.map(|k| k.to_hex()).unwrap_or_default(),
         added_by: who.person().to_string(),
         created_at: now().to_string(),
         revoked_at: None,

@@ -7,7 +7,8 @@
 //! The statement travels with the upload, so the signature is verified (strictly) before the
 //! module is compiled; once loaded, the module's manifest must say what the statement says.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use crate::crypto::Profile;
+use crate::signing::{PublicKey, SigningKey};
 use oip_engine::types::PolicyManifest;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,14 +39,24 @@ pub struct ReleaseStatement {
     /// SHA-256 of the module file as uploaded, hex.
     #[schema(min_length = 64, max_length = 64)]
     pub module_sha256: String,
+    /// SM3 of the module file, hex: made and required under the `gm` profile, where the
+    /// signature (SM2) covers the national digest; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 64, max_length = 64)]
+    pub module_sm3: Option<String>,
     /// The release number: above every earlier release of the region.
     #[schema(minimum = 1, maximum = 9007199254740991_u64)]
     pub release: u64,
 }
 
 impl ReleaseStatement {
-    /// The statement of a module's release.
-    pub fn of(manifest: &PolicyManifest, module: &[u8], release: u64) -> ReleaseStatement {
+    /// The statement of a module's release, as a key of `profile` signs it.
+    pub fn of(
+        profile: Profile,
+        manifest: &PolicyManifest,
+        module: &[u8],
+        release: u64,
+    ) -> ReleaseStatement {
         ReleaseStatement {
             region: manifest.region.clone(),
             policy_id: manifest.policy_id.clone(),
@@ -54,6 +65,7 @@ impl ReleaseStatement {
             effective_to: manifest.effective_to.map(|d| d.to_string()),
             wit_version: manifest.wit_version.clone(),
             module_sha256: hex::encode(Sha256::digest(module)),
+            module_sm3: (profile == Profile::Gm).then(|| hex::encode(profile.digest(module))),
             release,
         }
     }
@@ -67,20 +79,25 @@ impl ReleaseStatement {
         out
     }
 
-    /// Signs it.
-    pub fn sign(&self, key: &SigningKey) -> Signature {
+    /// Signs it (ed25519 or SM2, as the key is).
+    pub fn sign(&self, key: &SigningKey) -> Vec<u8> {
         key.sign(&self.signed_bytes())
     }
 
     /// Whether `signature` is `key`'s over it, verified strictly (no malleable signatures, no
     /// small-order keys).
-    pub fn verifies(&self, key: &VerifyingKey, signature: &Signature) -> bool {
-        key.verify_strict(&self.signed_bytes(), signature).is_ok()
+    pub fn verifies(&self, key: &PublicKey, signature: &[u8]) -> bool {
+        key.verifies(&self.signed_bytes(), signature)
     }
 
     /// The first field where the loaded module's manifest says otherwise: `(field, problem)`.
     pub fn mismatch(&self, manifest: &PolicyManifest, module: &[u8]) -> Option<(String, String)> {
-        let of = ReleaseStatement::of(manifest, module, self.release);
+        let profile = if self.module_sm3.is_some() {
+            Profile::Gm
+        } else {
+            Profile::Standard
+        };
+        let of = ReleaseStatement::of(profile, manifest, module, self.release);
         let pairs = [
             ("region", &self.region, &of.region),
             ("policy_id", &self.policy_id, &of.policy_id),
@@ -96,6 +113,15 @@ impl ReleaseStatement {
                     format!("signed {signed:?}, the module says {actual:?}"),
                 ));
             }
+        }
+        if self.module_sm3 != of.module_sm3 {
+            return Some((
+                "release.module_sm3".to_string(),
+                format!(
+                    "signed {:?}, the module's SM3 is {:?}",
+                    self.module_sm3, of.module_sm3
+                ),
+            ));
         }
         (self.effective_to != of.effective_to).then(|| {
             (
@@ -155,10 +181,17 @@ mod tests {
     /// signatures through where `verify_strict` does not.
     #[test]
     fn a_release_signature_binds_the_release_number_the_manifest_and_the_file() {
-        let key = SigningKey::from_bytes(&[9u8; 32]);
-        let vk = key.verifying_key();
+        for profile in [Profile::Standard, Profile::Gm] {
+            signature_binds(profile);
+        }
+    }
+
+    fn signature_binds(profile: Profile) {
+        let key = SigningKey::from_bytes(profile, &[9u8; 32]).expect("a key");
+        let vk = key.public();
         let m = manifest("2026.2");
-        let st = ReleaseStatement::of(&m, b"module", 7);
+        let st = ReleaseStatement::of(profile, &m, b"module", 7);
+        assert_eq!(st.module_sm3.is_some(), profile == Profile::Gm);
         let sig = st.sign(&key);
         assert!(st.verifies(&vk, &sig));
         assert_eq!(st.mismatch(&m, b"module"), None);
@@ -185,6 +218,17 @@ mod tests {
         );
         // A signature over the bare digest, as before, does not pass.
         let old = key.sign(&<[u8; 32]>::from(Sha256::digest(b"module")));
+        if profile == Profile::Gm {
+            // Under gm the SM3 of the file is signed too, and checked.
+            let sm3 = ReleaseStatement {
+                module_sm3: Some("00".repeat(32)),
+                ..st.clone()
+            };
+            assert_eq!(
+                sm3.mismatch(&m, b"module").map(|(f, _)| f).as_deref(),
+                Some("release.module_sm3")
+            );
+        }
         assert!(!st.verifies(&vk, &old));
         // The file round-trips.
         let f = SignatureFile {

@@ -14,7 +14,6 @@ use crate::{AppState, now};
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, VerifyingKey};
 use oip_engine::types::cases::{Case, Expected};
 use oip_engine::types::{Date, Facts};
 use oip_engine::{Error as EngineError, LoadedPolicy, PolicyHost};
@@ -199,8 +198,6 @@ async fn check_signature(
             "required",
         ));
     };
-    let bad = || Error::field(Code::SignatureInvalid, "signature", "does not verify");
-    let sig = Signature::from_slice(sig).map_err(|_| bad())?;
     let Some(statement) = up.release.clone() else {
         return Err(Error::field(
             Code::InvalidRequest,
@@ -215,14 +212,20 @@ async fn check_signature(
             "not the SHA-256 of this module file: the module was altered or another one signed",
         ));
     }
+    let profile = state.config.crypto;
+    if profile == crate::crypto::Profile::Gm
+        && statement.module_sm3.as_deref() != Some(hex::encode(profile.digest(&up.module)).as_str())
+    {
+        return Err(Error::field(
+            Code::SignatureInvalid,
+            "release.module_sm3",
+            "not the SM3 of this module file (crypto = \"gm\" signs the SM3 digest): sign it \
+             with an SM2 key",
+        ));
+    }
     let verifies = |k: &KeyRow| {
-        let Ok(bytes) = hex::decode(&k.public_key) else {
-            return false;
-        };
-        let Ok(arr) = <[u8; 32]>::try_from(bytes.as_slice()) else {
-            return false;
-        };
-        VerifyingKey::from_bytes(&arr).is_ok_and(|vk| statement.verifies(&vk, &sig))
+        crate::signing::PublicKey::parse(profile, &k.public_key)
+            .is_some_and(|vk| statement.verifies(&vk, sig))
     };
     let keys = state.db.keys(None).await?;
     let mut other_region = None;
@@ -244,7 +247,11 @@ async fn check_signature(
             format!("签名密钥属于 {r}，不能为 {region} 签署政策模块。"),
             format!("the signing key is registered for {r}, not {region}"),
         )),
-        None => Err(bad()),
+        None => Err(Error::field(
+            Code::SignatureInvalid,
+            "signature",
+            "does not verify",
+        )),
     }
 }
 
@@ -607,6 +614,7 @@ mod tests {
             effective_to: None,
             wit_version: "1.0.0".into(),
             module_sha256: "00".repeat(32),
+            module_sm3: None,
             release: 3,
         };
         let sig = serde_json::to_string(&SignatureFile {

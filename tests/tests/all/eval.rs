@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn eval(args: &[&str], module: &std::path::Path, facts: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+    crate::oip_cli()
         .args(["policy", "eval"])
         .args(args)
         .arg("--module")

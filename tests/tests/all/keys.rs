@@ -190,7 +190,7 @@ async fn oip_keys_rotate_re_wraps_under_a_new_master_key_and_adds_a_data_key() {
         c["id"].as_str().expect("id").to_string()
     };
     let oip = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+        crate::oip_cli()
             .args(args)
             .arg("--data-dir")
             .arg(&dir)

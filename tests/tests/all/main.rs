@@ -16,6 +16,13 @@ mod tls;
 mod users;
 mod webhooks;
 
+/// This package's `oip` binary as a command, under the test servers' crypto profile.
+pub(crate) fn oip_cli() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+    cmd.env("OIP_CRYPTO", oip_tests::test_profile().name());
+    cmd
+}
+
 /// Starts this package's `oip` binary as a server process.
 pub(crate) fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> oip_tests::Proc {
     oip_tests::start_bin(env!("CARGO_BIN_EXE_oip-under-test"), data_dir, database_url)
@@ -31,7 +38,7 @@ pub(crate) async fn oip_push(
 ) -> std::process::Output {
     let (url, token) = (url.to_string(), token.to_string());
     tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+        let mut cmd = crate::oip_cli();
         cmd.args(["policy", "push", "CN-SC"])
             .arg(&wasm)
             .arg("--cases")

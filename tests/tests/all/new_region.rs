@@ -40,7 +40,7 @@ fn a_new_region_from_the_template_passes_its_own_tests() {
 
     // Run from a folder deep inside the repository, with no --workspace: the command finds
     // the repository's policies/ itself.
-    let out = Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+    let out = crate::oip_cli()
         .args([
             "policy",
             "new",

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 fn oip(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+    crate::oip_cli()
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
@@ -140,7 +140,7 @@ async fn a_request_id_is_in_the_answer_the_error_body_and_every_json_log_line_of
     use std::io::BufRead as _;
     let dir = temp_dir("json-logs");
     let log = dir.join("server.log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+    let mut child = crate::oip_cli()
         .args([
             "serve",
             "--bind",
@@ -367,7 +367,7 @@ async fn metrics_parse_with_help_and_type_for_every_family_and_latency_histogram
 #[test]
 fn oip_config_show_names_the_variable_a_value_came_from_and_hides_secrets() {
     let dir = temp_dir("config-show");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+    let out = crate::oip_cli()
         .args([
             "config",
             "show",

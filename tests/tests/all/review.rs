@@ -216,7 +216,7 @@ async fn the_audit_chain_verifies_and_a_tampered_row_is_named() {
             other => panic!("tampering not detected: {other:?}"),
         }
         // The command line says the same, and fails.
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+        let mut cmd = crate::oip_cli();
         cmd.args(["audit", "verify", "--data-dir"]).arg(&s.state.config.data_dir);
         match &s.state.config.database_url {
             Some(u) => cmd.env("DATABASE_URL", u),

@@ -1173,9 +1173,12 @@ async fn a_cut_tail_with_a_consistent_head_is_named_by_the_signed_checkpoints() 
         .call("GET", "/v1/audit/checkpoints", &mt, None, None)
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let key = oip_server::audit::checkpoints::load_or_create_key(&s.state.config.checkpoint_key())
-        .expect("key")
-        .verifying_key();
+    let key = oip_server::audit::checkpoints::load_or_create_key(
+        &s.state.config.checkpoint_key(),
+        s.state.config.crypto,
+    )
+    .expect("key")
+    .public();
     assert!(matches!(
         oip_server::audit::checkpoints::verify(&s.state.db, &written, &key)
             .await
@@ -1189,7 +1192,8 @@ async fn a_cut_tail_with_a_consistent_head_is_named_by_the_signed_checkpoints() 
     let db =
         oip_server::db::Db::connect(&format!("sqlite://{}", data_dir.join("oip.db").display()))
             .await
-            .expect("db");
+            .expect("db")
+            .under(test_profile());
     let cut = written.last().expect("checkpoint").seq;
     db.conn
         .execute_unprepared(&format!("DELETE FROM audit WHERE seq >= {cut}"))
@@ -1218,7 +1222,7 @@ async fn a_cut_tail_with_a_consistent_head_is_named_by_the_signed_checkpoints() 
         other => panic!("a cut tail passed the checkpoints: {other:?}"),
     }
     // The command line says the same, and fails.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+    let out = crate::oip_cli()
         .args(["audit", "verify", "--data-dir"])
         .arg(&data_dir)
         .arg("--checkpoints")
@@ -1235,4 +1239,199 @@ async fn a_cut_tail_with_a_consistent_head_is_named_by_the_signed_checkpoints() 
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("broken at entry {cut}")), "{text}");
+}
+
+/// A config of the other crypto profile than the test servers', or of `profile` itself.
+async fn config_under(
+    b: &Backend,
+    tag: &str,
+    profile: oip_server::crypto::Profile,
+) -> oip_server::config::Config {
+    let mut c = config(b, tag).await;
+    c.crypto = profile;
+    c.master_key = c.master_key.map(|k| k.under(profile));
+    // Entries of the other profile's MAC would not pass: its own cache.
+    c.compiled_cache_dir =
+        Some(std::env::temp_dir().join(format!("oip-test-compiled-cache-{}", profile.name())));
+    c
+}
+
+fn other(p: oip_server::crypto::Profile) -> oip_server::crypto::Profile {
+    match p {
+        oip_server::crypto::Profile::Standard => oip_server::crypto::Profile::Gm,
+        oip_server::crypto::Profile::Gm => oip_server::crypto::Profile::Standard,
+    }
+}
+
+/// Issue 15, the `gm` profile: a database is made under one profile; an instance of the other
+/// would seal with the other cipher and chain the audit with the other hash, so it refuses to
+/// start, naming the profile, and so does `oip audit verify`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_of_the_other_crypto_profile_refuses_the_database() {
+    each_backend(|b| async move {
+        let c = config(&b, "profile").await;
+        let (dir, url) = (c.data_dir.clone(), c.database_url.clone());
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let (st, v) = s.submit(&mt, "p-1", &example(1)).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        s.stop().await;
+        let mut c = config_under(&b, "profile-other", other(test_profile())).await;
+        c.data_dir = dir.clone();
+        c.database_url = url.clone();
+        let err = oip_server::AppState::start(c)
+            .await
+            .err()
+            .expect("another profile's instance refuses the database")
+            .to_string();
+        assert!(
+            err.contains(&format!("made under crypto = \"{}\"", test_profile())),
+            "{err}"
+        );
+        let mut cmd = crate::oip_cli();
+        cmd.args(["audit", "verify", "--data-dir"])
+            .arg(&dir)
+            .env("OIP_CRYPTO", other(test_profile()).name());
+        match &url {
+            Some(u) => cmd.env("DATABASE_URL", u),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        let out = cmd.output().expect("oip audit verify");
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("made under crypto"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    })
+    .await;
+}
+
+/// Issue 15, the `gm` profile, checked from outside the server's code (the `sm3` and `sm2`
+/// crates): the audit chain's hashes are SM3 over the entry's fields, the stored token digests
+/// are SM3, the checkpoints are SM2 signatures, a region's key is an SM2 key (an ed25519 key is
+/// refused), and a release must sign the module's SM3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gm_profile_hashes_the_audit_chain_with_sm3_and_signs_with_sm2() {
+    use oip_server::crypto::Profile;
+    use sea_orm::ConnectionTrait;
+    use sm2::dsa::signature::Verifier;
+    use sm3::Digest;
+    let b = Backend::Sqlite;
+    let mut c = config_under(&b, "gm", Profile::Gm).await;
+    c.audit_checkpoint_interval = std::time::Duration::from_millis(100);
+    let s = TestServer::with_config(c).await;
+    let mt = s.platform("meituan").await;
+    let (st, v) = s.submit(&mt, "gm-1", &example(1)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().expect("id").to_string();
+    let adj = s.adjuster(&["CN-SC"]).await;
+    let (st, _) = s
+        .call("GET", &format!("/v1/claims/{id}/worker"), &adj, None, None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "the worker opens (SM4-GCM)");
+
+    // The chain, recomputed with SM3.
+    let rows = s.state.db.audit(None, 0, 1000).await.expect("audit");
+    assert!(rows.len() >= 3, "{}", rows.len());
+    let mut prev = String::new();
+    for e in &rows {
+        let mut h = sm3::Sm3::new();
+        for part in [
+            prev.as_str(),
+            &e.seq.to_string(),
+            &e.at,
+            &e.actor,
+            &e.action,
+            e.claim_id.as_deref().unwrap_or_default(),
+            e.before.as_deref().unwrap_or_default(),
+            e.after.as_deref().unwrap_or_default(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        if let Some(r) = &e.request_id {
+            h.update(r.as_bytes());
+            h.update([0u8]);
+        }
+        assert_eq!(e.hash, hex::encode(h.finalize()), "entry {}", e.seq);
+        prev = e.hash.clone();
+    }
+    // The platform token is stored as its SM3.
+    let stored = s
+        .state
+        .db
+        .conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            s.state.db.backend,
+            "SELECT token_hash FROM tokens",
+        ))
+        .await
+        .expect("tokens");
+    let hashes: Vec<String> = stored
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("hash"))
+        .collect();
+    assert!(hashes.contains(&hex::encode(sm3::Sm3::digest(mt.as_bytes()))));
+
+    // A checkpoint, verified with the sm2 crate.
+    let file = s.state.config.checkpoint_file();
+    let c = eventually(std::time::Duration::from_secs(10), || async {
+        oip_server::audit::checkpoints::read(&file)
+            .ok()?
+            .into_iter()
+            .last()
+    })
+    .await
+    .expect("a checkpoint");
+    use base64::Engine as _;
+    let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(
+        "1234567812345678",
+        &hex::decode(&c.public_key).expect("hex"),
+    )
+    .expect("an SM2 public key");
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(&c.signature)
+        .expect("base64");
+    let sig = sm2::dsa::Signature::from_slice(&sig).expect("r || s");
+    let message = format!("oip-audit-checkpoint-v1\n{}\n{}\n{}", c.seq, c.hash, c.at);
+    assert!(vk.verify(message.as_bytes(), &sig).is_ok());
+
+    // Keys: an ed25519 key is refused; an SM2 key is registered and signs a release that
+    // carries the module's SM3.
+    let ed = oip_server::signing::SigningKey::from_bytes(Profile::Standard, &[7; 32]).unwrap();
+    let (st, v) = register_key(&s.http, &s.url, "CN-SC", &ed).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["fields"][0]["path"], "public_key");
+    let key = oip_server::signing::SigningKey::from_bytes(Profile::Gm, &[7; 32]).unwrap();
+    let (st, v) = register_key(&s.http, &s.url, "CN-SC", &key).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let sc = s
+        .token(json!({"role": "policy_admin", "regions": ["CN-SC"]}))
+        .await;
+    let module = next_sc_module();
+    let mut body = upload_body(&module, Some(&key), sc_cases(false));
+    assert_eq!(
+        body["release"]["module_sm3"],
+        hex::encode(sm3::Sm3::digest(&module))
+    );
+    // Without the SM3 (as a standard-profile signer makes it) it is refused, naming it.
+    let mut without = body.clone();
+    without["release"]
+        .as_object_mut()
+        .expect("release")
+        .remove("module_sm3");
+    let path = "/v1/regions/CN-SC/policies";
+    let (st, v) = s.call("POST", path, &sc, Some(without), None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["fields"][0]["path"], "release.module_sm3");
+    let (st, v) = s.call("POST", path, &sc, Some(body.take()), None).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert!(matches!(
+        oip_server::audit::verify(&s.state.db)
+            .await
+            .expect("verify"),
+        oip_server::audit::Verdict::Intact(_)
+    ));
+    s.stop().await;
 }

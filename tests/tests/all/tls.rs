@@ -68,7 +68,7 @@ async fn the_server_serves_https_with_its_certificate_and_the_cli_reaches_it_wit
     let run = |with_ca: bool| {
         let (url, cert) = (url.clone(), cert.clone());
         tokio::task::spawn_blocking(move || {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"));
+            let mut cmd = crate::oip_cli();
             cmd.args(["users", "list", "--server", &url, "--token", ADMIN])
                 .env_remove("OIP_TOKEN")
                 .env_remove("OIP_SERVER")

@@ -301,7 +301,7 @@ async fn oip_users_and_tokens_commands_manage_people_and_their_tokens() {
         let url = url.clone();
         async move {
             tokio::task::spawn_blocking(move || {
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_oip-under-test"))
+                let out = crate::oip_cli()
                     .args(&args)
                     .args(["--server", &url, "--token", ADMIN])
                     .env_remove("OIP_TOKEN")

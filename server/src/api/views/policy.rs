@@ -219,7 +219,7 @@ pub struct KeyView {
     pub id: String,
     /// The region whose modules it may sign.
     pub region: String,
-    /// The ed25519 public key, hex.
+    /// The public key, hex (ed25519; SM2, compressed SEC1, under `crypto = "gm"`).
     pub public_key: String,
     /// Who added it.
     pub added_by: String,

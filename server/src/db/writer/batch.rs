@@ -131,7 +131,7 @@ async fn apply<C: ConnectionTrait>(
         conn.execute_raw(s.clone()).await?;
     }
     let mut next = head.clone();
-    log_job(job, &mut next, logs);
+    log_job(db.profile, job, &mut next, logs);
     Ok((Applied::Done(row), next))
 }
 
@@ -176,7 +176,7 @@ async fn apply_merged<C: ConnectionTrait>(
         };
         if matches!(applied, Applied::Done(_)) {
             rows.extend(&job.rows);
-            log_job(job, head, logs);
+            log_job(db.profile, job, head, logs);
         }
         results.push(applied);
     }
@@ -202,7 +202,7 @@ async fn insert_returning<C: ConnectionTrait>(
 }
 
 /// Gathers a job's audit entries and events, chained after `head`, and moves the head.
-fn log_job(job: &Job, head: &mut Head, logs: &mut Vec<Row>) {
+fn log_job(profile: crate::crypto::Profile, job: &Job, head: &mut Head, logs: &mut Vec<Row>) {
     if job.audit.is_empty() && job.events.is_empty() {
         return;
     }
@@ -212,6 +212,7 @@ fn log_job(job: &Job, head: &mut Head, logs: &mut Vec<Row>) {
         let before = a.before.clone();
         let after = a.after.clone();
         let hash = audit_hash(
+            profile,
             &head.audit_hash,
             head.audit_seq,
             &at,

@@ -18,7 +18,6 @@ mod batch;
 use super::Db;
 use batch::run_batch;
 use sea_orm::{DbErr, QueryResult, Statement};
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -170,6 +169,7 @@ pub struct EventDraft {
 /// one (every entry written before request ids were stored) hashes as it always did.
 #[allow(clippy::too_many_arguments)]
 pub fn audit_hash(
+    profile: crate::crypto::Profile,
     prev: &str,
     seq: i64,
     at: &str,
@@ -180,7 +180,7 @@ pub fn audit_hash(
     after: &str,
     request_id: Option<&str>,
 ) -> String {
-    let mut h = Sha256::new();
+    let mut h = profile.hasher();
     for part in [
         prev,
         &seq.to_string(),
@@ -192,11 +192,11 @@ pub fn audit_hash(
         after,
     ] {
         h.update(part.as_bytes());
-        h.update([0u8]);
+        h.update(&[0u8]);
     }
     if let Some(r) = request_id {
         h.update(r.as_bytes());
-        h.update([0u8]);
+        h.update(&[0u8]);
     }
     hex::encode(h.finalize())
 }
@@ -233,7 +233,7 @@ impl Writer {
     /// Starts the writer on a thread of its own, with its own runtime and connections, so that
     /// its round trips to the database are not queued behind the request handlers (under load
     /// a task on the shared runtime waited milliseconds for each). Returns once it is connected.
-    pub async fn start(url: &str) -> Result<Writer, DbErr> {
+    pub async fn start(url: &str, profile: crate::crypto::Profile) -> Result<Writer, DbErr> {
         let (tx, rx) = mpsc::channel(8192);
         let (ready, connected) = oneshot::channel();
         let url = url.to_string();
@@ -255,6 +255,7 @@ impl Writer {
                 rt.block_on(async move {
                     match Db::connect_with(&url, WRITER_CONNECTIONS).await {
                         Ok(db) => {
+                            let db = db.under(profile);
                             let _ = ready.send(Ok(()));
                             run(db, rx, &counted).await;
                         }
