@@ -90,6 +90,12 @@ error_codes! {
     UserAlreadyExists = "user_already_exists", 409, "已有使用该工号的用户。", "a user with this employee id exists";
     /// Users: an admin does not disable their own user.
     CannotDisableYourself = "cannot_disable_yourself", 409, "不能停用自己的用户。", "you cannot disable your own user";
+    /// Calendars: the uploader does not approve their own dataset.
+    CalendarSecondAdminRequired = "calendar_second_admin_required", 409, "工作日日历数据须由上传者以外的系统管理员批准（四眼原则）。", "an admin other than the uploader approves a calendar dataset (four eyes)";
+    /// Calendars: the dataset is approved already.
+    CalendarNotPending = "calendar_not_pending", 409, "该日历数据已批准。", "this calendar dataset is approved already";
+    /// Calendars: a dataset of this version is stored.
+    CalendarVersionExists = "calendar_version_exists", 409, "已有该版本的日历数据。", "a calendar dataset of this version is stored";
     /// Signing keys: only a proposed key is approved.
     KeyNotProposed = "key_not_proposed", 409, "该密钥不在待批准状态（已批准或已吊销）。", "this key is not awaiting approval (it is approved or revoked)";
     /// The request body is too large.

@@ -10,6 +10,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod calendars;
 pub mod claims;
 pub mod cli;
 pub mod config;
@@ -78,6 +79,8 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     /// The token cache and the rate limits.
     pub gate: gate::Gate,
+    /// The working-day calendar in force (a signed dataset), when one is.
+    pub calendar: arc_swap::ArcSwapOption<oip_engine::types::Calendar>,
     wake: tokio::sync::Notify,
 }
 
@@ -172,8 +175,10 @@ impl AppState {
             decider,
             metrics,
             gate,
+            calendar: arc_swap::ArcSwapOption::empty(),
             wake: tokio::sync::Notify::new(),
         }));
+        calendars::reload(&state).await?;
         state.bootstrap().await?;
         state
             .decider

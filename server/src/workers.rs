@@ -103,6 +103,10 @@ pub(crate) fn spawn(state: AppState) {
                 tracing::warn!(error = %e, "scheduled activation failed");
             }
             state.sync_policies().await;
+            // A calendar another instance put in force.
+            if let Err(e) = crate::calendars::reload(&state).await {
+                tracing::warn!(error = %e, "the calendar in force was not read");
+            }
         }
     });
 }

@@ -5,7 +5,7 @@
 //! changes the order only through [`Policy::fast_track`].
 
 use crate::benefits::benefit_lines;
-use crate::calendar::add_working_days;
+use crate::calendar::add_working_days_on;
 use crate::reasons::{self, ReasonDef};
 use crate::tables::*;
 use crate::{FastTrack, Policy};
@@ -153,7 +153,14 @@ pub fn is_late(facts: &Facts) -> bool {
     let incident = facts.incident.occurred_at.beijing_date();
     let applied = facts.application.applied_at.beijing_date();
     let deadline = match facts.application.applicant {
-        Applicant::Platform => add_working_days(incident, PLATFORM_APPLICATION_WORKING_DAYS).date,
+        Applicant::Platform => {
+            add_working_days_on(
+                facts.calendar.as_ref(),
+                incident,
+                PLATFORM_APPLICATION_WORKING_DAYS,
+            )
+            .date
+        }
         Applicant::Worker | Applicant::Relative | Applicant::TradeUnion => {
             incident.add_days(OTHER_APPLICANT_DAYS)
         }
@@ -240,10 +247,12 @@ fn due_dates(facts: &Facts, fast: Option<&FastTrack>, reasons: &mut Vec<Reason>)
         None if is_simple(facts) => simple,
         None => standard,
     };
-    let determination = add_working_days(complete, days);
+    // The host's calendar when it passes one (1.1), else the compiled-in one.
+    let calendar = facts.calendar.as_ref();
+    let determination = add_working_days_on(calendar, complete, days);
     let payment = fast
         .and_then(|f| f.payment_working_days)
-        .map(|n| add_working_days(complete, n));
+        .map(|n| add_working_days_on(calendar, complete, n));
     if determination.beyond_calendar || payment.is_some_and(|p| p.beyond_calendar) {
         reasons.push(reasons::CALENDAR_BEYOND_KNOWN.to_reason());
     }

@@ -133,26 +133,101 @@ pub struct Counted {
 /// The date `n` working days after `start`. With `n = 0`, `start` itself when it is a working
 /// day, else the next working day ("the same day").
 pub fn add_working_days(start: Date, n: u32) -> Counted {
+    count(start, n, is_working_day_number, knows_year)
+}
+
+fn count(
+    start: Date,
+    n: u32,
+    working: impl Fn(i64) -> bool,
+    knows: impl Fn(i32) -> bool,
+) -> Counted {
     let mut day = start.days();
     if n == 0 {
-        while !is_working_day_number(day) {
+        while !working(day) {
             day += 1;
         }
     } else {
         let mut left = n;
         while left > 0 {
             day += 1;
-            if is_working_day_number(day) {
+            if working(day) {
                 left -= 1;
             }
         }
     }
     let date = Date::from_days(day);
     // The count visited every day from `start` to `date`, so every year in between.
-    let beyond_calendar = (start.year..=date.year).any(|y| !knows_year(y));
+    let beyond_calendar = (start.year..=date.year).any(|y| !knows(y));
     Counted {
         date,
         beyond_calendar,
+    }
+}
+
+/// A calendar the host passes in (a dataset loaded at run time): its years replace the
+/// compiled-in ones; a year it does not give is counted on the compiled-in table.
+impl crate::Calendar {
+    /// Whether the dataset decides `date`: it arranges the date's year, or one of its notices
+    /// lists the date (a notice may move a day of the year before).
+    fn decides(&self, date: Date) -> Option<bool> {
+        let listed = |f: fn(&crate::CalendarYear) -> &Vec<Date>| {
+            self.years.iter().any(|y| f(y).contains(&date))
+        };
+        if listed(|y| &y.makeup_workdays) {
+            return Some(true);
+        }
+        if listed(|y| &y.days_off) {
+            return Some(false);
+        }
+        self.years
+            .iter()
+            .any(|y| y.year == date.year)
+            .then(|| !date.is_weekend())
+    }
+
+    /// Whether `date` is a working day.
+    pub fn is_working_day(&self, date: Date) -> bool {
+        self.decides(date).unwrap_or_else(|| is_working_day(date))
+    }
+
+    /// Whether the dataset or the compiled-in table arranges the year.
+    pub fn knows_year(&self, year: i32) -> bool {
+        self.years.iter().any(|y| y.year == year) || knows_year(year)
+    }
+
+    /// As [`add_working_days`], on this calendar.
+    pub fn add_working_days(&self, start: Date, n: u32) -> Counted {
+        count(
+            start,
+            n,
+            |day| self.is_working_day(Date::from_days(day)),
+            |y| self.knows_year(y),
+        )
+    }
+}
+
+/// As [`add_working_days`], on the host's calendar when one is given.
+pub fn add_working_days_on(calendar: Option<&crate::Calendar>, start: Date, n: u32) -> Counted {
+    match calendar {
+        Some(c) => c.add_working_days(start, n),
+        None => add_working_days(start, n),
+    }
+}
+
+/// The compiled-in arrangement as a dataset (what a server holds before any is loaded).
+pub fn builtin() -> crate::Calendar {
+    crate::Calendar {
+        version: format!("builtin-{}-{}", known_years().0, known_years().1),
+        years: YEARS
+            .iter()
+            .map(|y| crate::CalendarYear {
+                year: y.year,
+                days_off: y.days_off.to_vec(),
+                makeup_workdays: y.makeup_workdays.to_vec(),
+                source: y.source.into(),
+            })
+            .collect(),
     }
 }
 
@@ -210,6 +285,46 @@ mod tests {
     fn same_day_moves_off_a_holiday() {
         assert_eq!(add_working_days(d("2026-02-16"), 0).date, d("2026-02-24"));
         assert_eq!(add_working_days(d("2026-02-24"), 0).date, d("2026-02-24"));
+    }
+
+    /// Issue 17, item 6: a year's arrangement passed in as data (here a made-up 2027 with a
+    /// day off on Monday 2027-01-04 and a make-up Saturday 2027-01-09, test data only) is
+    /// counted without any rebuild, the compiled-in years still count where it says nothing,
+    /// and a year neither knows is still flagged.
+    #[test]
+    fn a_calendar_given_as_data_replaces_its_years_and_keeps_the_rest() {
+        let c = crate::Calendar {
+            version: "test-2027".into(),
+            years: vec![crate::CalendarYear {
+                year: 2027,
+                days_off: vec![d("2027-01-01"), d("2027-01-04")],
+                makeup_workdays: vec![d("2027-01-09")],
+                source: "test data".into(),
+            }],
+        };
+        assert!(!c.is_working_day(d("2027-01-04")));
+        assert!(c.is_working_day(d("2027-01-09")));
+        assert!(c.is_working_day(d("2027-01-05")));
+        assert!(!c.is_working_day(d("2027-01-10")), "a Sunday");
+        // Thu 2026-12-31 + 2: Fri 1 Jan off, Mon 4 off, Tue 5 and Wed 6.
+        let counted = c.add_working_days(d("2026-12-31"), 2);
+        assert_eq!(counted.date, d("2027-01-06"));
+        assert!(!counted.beyond_calendar);
+        let weekends_only = add_working_days(d("2026-12-31"), 2);
+        assert_eq!(weekends_only.date, d("2027-01-04"));
+        assert!(weekends_only.beyond_calendar);
+        // The compiled-in 2026 still counts: Spring Festival 2026.
+        assert_eq!(c.add_working_days(d("2026-02-16"), 0).date, d("2026-02-24"));
+        assert!(
+            c.add_working_days(d("2027-12-20"), 30).beyond_calendar,
+            "2028"
+        );
+        // The compiled-in table as a dataset counts as the table does.
+        let b = builtin();
+        for day in d("2022-01-01").days()..=d("2026-12-31").days() {
+            let date = Date::from_days(day);
+            assert_eq!(b.is_working_day(date), is_working_day(date), "{date}");
+        }
     }
 
     #[test]

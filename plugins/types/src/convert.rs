@@ -51,8 +51,9 @@ impl Convert<i64> for Timestamp {
 /// Implements [`Convert`] both ways between every type of this crate and its generated copy in
 /// the module `$w` (e.g. `use bindings::exports::oip::policy::policy as wit;`), for bindings of
 /// the current package (1.1). `wit_conversions!(wit, "1.0")` does the same for bindings of
-/// `oip:policy@1.0`, whose dependant lacks the facts 1.1 added: they are dropped on the way to
-/// 1.0 and take their defaults ([`Dependant::of`](crate::Dependant::of)) on the way back.
+/// `oip:policy@1.0`, whose dependant lacks the facts 1.1 added and whose facts carry no
+/// calendar: they are dropped on the way to 1.0 and take their defaults
+/// ([`Dependant::of`](crate::Dependant::of), no calendar) on the way back.
 #[macro_export]
 macro_rules! wit_conversions {
     ($w:ident) => {
@@ -61,6 +62,10 @@ macro_rules! wit_conversions {
             records {
                 Dependant { relation, birth_date, orphan, lone_elderly, sex, fully_incapacitated,
                             dependent_on_worker, closer_relatives_gone },
+                Facts { region, industry, order, incident, exclusions, medical, assessment, death,
+                        dependants, application, documents, calendar },
+                CalendarYear { year, days_off, makeup_workdays, source },
+                Calendar { version, years },
             }
             enums {
                 Sex { Male, Female },
@@ -89,6 +94,45 @@ macro_rules! wit_conversions {
                 }
             }
         }
+        // 1.0 facts carry no calendar: a 1.0 module counts on its own.
+        impl $crate::Convert<$crate::Facts> for $w::Facts {
+            fn convert(self) -> $crate::Facts {
+                let $w::Facts { region, industry, order, incident, exclusions, medical,
+                                assessment, death, dependants, application, documents } = self;
+                $crate::Facts {
+                    region, industry: $crate::Convert::convert(industry),
+                    order: $crate::Convert::convert(order),
+                    incident: $crate::Convert::convert(incident),
+                    exclusions: $crate::Convert::convert(exclusions),
+                    medical: $crate::Convert::convert(medical),
+                    assessment: $crate::Convert::convert(assessment),
+                    death: $crate::Convert::convert(death),
+                    dependants: $crate::Convert::convert(dependants),
+                    application: $crate::Convert::convert(application),
+                    documents: $crate::Convert::convert(documents),
+                    calendar: None,
+                }
+            }
+        }
+        impl $crate::Convert<$w::Facts> for $crate::Facts {
+            fn convert(self) -> $w::Facts {
+                let $crate::Facts { region, industry, order, incident, exclusions, medical,
+                                    assessment, death, dependants, application, documents,
+                                    calendar: _ } = self;
+                $w::Facts {
+                    region, industry: $crate::Convert::convert(industry),
+                    order: $crate::Convert::convert(order),
+                    incident: $crate::Convert::convert(incident),
+                    exclusions: $crate::Convert::convert(exclusions),
+                    medical: $crate::Convert::convert(medical),
+                    assessment: $crate::Convert::convert(assessment),
+                    death: $crate::Convert::convert(death),
+                    dependants: $crate::Convert::convert(dependants),
+                    application: $crate::Convert::convert(application),
+                    documents: $crate::Convert::convert(documents),
+                }
+            }
+        }
     };
 }
 
@@ -109,8 +153,6 @@ macro_rules! __wit_conversions_common {
                 Assessment { disability_grade, care_level, assessed_at },
                 Death { died_at },
                 Application { applicant, applied_at, late_statement, complete_at },
-                Facts { region, industry, order, incident, exclusions, medical, assessment, death,
-                        dependants, application, documents },
                 Citation { id, title, source },
                 Reason { code, text, citation },
                 Parameter { name, value, unit, period, source, confidence },

@@ -388,6 +388,34 @@ facts_record!(
         application: Application,
         /// Documents provided.
         documents: Vec<Document>,
+        /// The host's working-day calendar (since 1.1); set by the server, never submitted.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(feature = "utoipa", schema(ignore))]
+        calendar: Option<Calendar>,
+    }
+);
+
+facts_record!(
+    /// One year of the State Council's holiday arrangement.
+    CalendarYear {
+        /// The year the notice arranges.
+        year: i32,
+        /// Days off that would otherwise be working days.
+        days_off: Vec<Date>,
+        /// Weekend days that are working days (调休上班).
+        makeup_workdays: Vec<Date>,
+        /// The notice.
+        source: String,
+    }
+);
+
+facts_record!(
+    /// The working-day calendar the host holds: a signed, versioned dataset.
+    Calendar {
+        /// The dataset's version.
+        version: String,
+        /// The years it arranges.
+        years: Vec<CalendarYear>,
     }
 );
 

@@ -2,6 +2,7 @@
 //! the handlers' annotations. Handlers speak HTTP and call the services; they build their
 //! answers from the services' rows through [`views`].
 
+pub mod calendars;
 pub mod claims;
 pub mod error;
 pub mod extract;
@@ -156,6 +157,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/keys", post(policies::add_key).get(policies::keys))
         .route("/v1/keys/{id}", delete(policies::revoke_key))
         .route("/v1/keys/{id}/approve", post(policies::approve_key))
+        .route(
+            "/v1/calendars",
+            post(calendars::upload).get(calendars::list),
+        )
+        .route("/v1/calendars/{id}/approve", post(calendars::approve))
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/users", post(users::create).get(users::list))
         .route("/v1/users/{id}", get(users::get))

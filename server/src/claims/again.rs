@@ -18,15 +18,16 @@ use std::time::Instant;
 
 /// What one decision attempt produced.
 pub enum Attempt {
-    /// A decision.
-    Decided(Box<Evaluated>),
+    /// A decision, and the canonical JSON of the facts it was made on (the claim's facts with
+    /// the calendar in force attached): what the decision row stores and a replay decides.
+    Decided(Box<Evaluated>, String),
     /// No policy in force.
     NoPolicy,
     /// The module failed (a limit, a trap, or it could not interpret the facts).
     Failed(EngineError),
 }
 
-/// Decides facts with the version in force, recording metrics.
+/// Decides facts with the version in force, on the calendar in force, recording metrics.
 ///
 /// Each decision has its span (`policy.decision`): region, then the version and digest of the
 /// module that decided, the outcome and the time taken, recorded once known.
@@ -39,9 +40,9 @@ pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
         outcome = tracing::field::Empty,
         took_us = tracing::field::Empty,
     );
+    let (decided, bytes) = canonical_facts(&crate::calendars::with_calendar(state, facts));
     let started = Instant::now();
-    let result =
-        tracing::Instrument::instrument(state.decider.decide(facts.clone()), span.clone()).await;
+    let result = tracing::Instrument::instrument(state.decider.decide(decided), span.clone()).await;
     let took = started.elapsed();
     span.record(
         "took_us",
@@ -55,7 +56,7 @@ pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
             span.record("outcome", outcome);
             tracing::debug!(parent: &span, "decided");
             state.metrics.decision(&facts.region, outcome, took);
-            Attempt::Decided(Box::new(e))
+            Attempt::Decided(Box::new(e), String::from_utf8_lossy(&bytes).into_owned())
         }
         Err(EngineError::NoPolicyInForce { .. }) => Attempt::NoPolicy,
         Err(e) => {
@@ -103,8 +104,8 @@ pub async fn store_again(
     let mut rows = Vec::new();
     let mut decision = None;
     match outcome {
-        Attempt::Decided(e) => {
-            let row = decision_row(&claim.id, kind, &e, &facts_json, claim.decision_id.clone());
+        Attempt::Decided(e, decided) => {
+            let row = decision_row(&claim.id, kind, &e, &decided, claim.decision_id.clone());
             place_decision(&mut updated, &e, &row.id);
             rows.push(state.db.decision_insert(&row).statement(&state.db));
             decision = Some((row, e.decision.missing_documents.clone()));

@@ -2,7 +2,6 @@
 
 use super::{
     Attempt, StoredClaim, attempt, decision_row, lifecycle_events, place_decision, place_failure,
-    thirty_working_days_after,
 };
 use crate::auth::Principal;
 use crate::db::claims::ClaimRow;
@@ -102,15 +101,19 @@ pub async fn submit(
         updated_at: created.to_string(),
         workflow: Workflow::default(),
         queue: None,
-        due_on: Some(thirty_working_days_after(created)),
+        due_on: Some(crate::calendars::add_working_days(
+            state,
+            created.beijing_date(),
+            30,
+        )),
         fast_track: false,
         version: 0,
     };
     let mut rows = Vec::new();
     let mut decision = None;
     match outcome {
-        Attempt::Decided(e) => {
-            let row = decision_row(&id, "automatic", &e, &facts_json, None);
+        Attempt::Decided(e, decided) => {
+            let row = decision_row(&id, "automatic", &e, &decided, None);
             place_decision(&mut claim, &e, &row.id);
             if let Some(w) = crate::review::straight_through(state, &claim.id, &e.decision) {
                 claim.status = ClaimStatus::Approved;

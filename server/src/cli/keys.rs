@@ -26,7 +26,8 @@ pub enum KeysCommand {
     },
     /// Propose a region's public key (admin token); another admin approves it (`keys approve`).
     Add {
-        /// The region whose modules the key may sign, e.g. CN-SC.
+        /// The region whose modules the key may sign, e.g. CN-SC, or CN for a key that signs the
+        /// national datasets (the working-day calendar).
         #[arg(long)]
         region: String,
         /// The public key, hex (as `keys generate` prints it).

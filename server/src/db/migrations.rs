@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0012Users),
             Box::new(M0013PolicyRelease),
             Box::new(M0014AuditRequestId),
+            Box::new(M0015Calendars),
         ]
     }
 }
@@ -497,6 +498,29 @@ sql_migration!(
     M0014AuditRequestId,
     "m0014_audit_request_id",
     M0014
+);
+
+const M0015: &str = "
+CREATE TABLE calendars (
+    id TEXT PRIMARY KEY,
+    version TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    key_id TEXT NOT NULL REFERENCES signing_keys (id),
+    signature TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    approved_by TEXT,
+    approved_at TEXT
+)
+";
+
+sql_migration!(
+    /// The working-day calendar as signed data: the State Council's arrangements, uploaded by
+    /// an admin, signed by a key of `CN`, put in force by another admin; the last approved is
+    /// in force.
+    M0015Calendars,
+    "m0015_calendars",
+    M0015
 );
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {

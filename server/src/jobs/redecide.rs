@@ -155,7 +155,7 @@ async fn run(state: &AppState, job: &mut JobRow) -> Result<JobReport, String> {
                 continue;
             };
             let outcome = attempt(state, &facts).await;
-            if let (Some(body), Attempt::Decided(e)) = (&row.decision, &outcome)
+            if let (Some(body), Attempt::Decided(e, _)) = (&row.decision, &outcome)
                 && e.decision_json == body.as_bytes()
             {
                 unchanged += 1;

@@ -16,8 +16,9 @@ use utoipa::ToSchema;
 #[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
-    /// The region whose modules it may sign.
-    #[schema(value_type = crate::domain::RegionCode, example = "CN-SC")]
+    /// The region whose modules it may sign (an ISO 3166-2:CN code), or `CN` for a key that
+    /// signs the national datasets (the working-day calendar) and no module.
+    #[schema(example = "CN-SC", pattern = "^CN(-[A-Z]{2})?$")]
     pub region: String,
     /// The public key, hex: ed25519, 64 hex digits; under `crypto = "gm"` SM2, a SEC1 point
     /// (66 hex digits compressed, 130 uncompressed).
@@ -30,8 +31,11 @@ pub struct NewKey {
 pub async fn add_key(state: &AppState, who: &Principal, req: &NewKey) -> Result<KeyRow, Error> {
     who.require(&[Role::Admin])?;
     let mut problems = Vec::new();
-    if !REGIONS.contains(&req.region.as_str()) {
-        problems.push(FieldProblem::new("region", "not an ISO 3166-2:CN code"));
+    if !REGIONS.contains(&req.region.as_str()) && req.region != crate::calendars::NATIONAL {
+        problems.push(FieldProblem::new(
+            "region",
+            "an ISO 3166-2:CN code, or CN for a key of the national datasets (the calendar)",
+        ));
     }
     let profile = state.config.crypto;
     let key = crate::signing::PublicKey::parse(profile, &req.public_key);

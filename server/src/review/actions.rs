@@ -4,7 +4,7 @@
 use super::lines::{AppealRequest, ReviewRequest, apply_changes};
 use super::{check, threshold};
 use crate::auth::Principal;
-use crate::claims::{event_draft, thirty_working_days_after};
+use crate::claims::event_draft;
 use crate::db::claims::ClaimRow;
 use crate::db::reviews::ReviewRow;
 use crate::db::writer::AuditDraft;
@@ -286,7 +286,11 @@ async fn commit(
     updated.workflow = step.workflow;
     updated.updated_at = t.to_string();
     if step.status == ClaimStatus::Appealed {
-        updated.due_on = Some(thirty_working_days_after(t));
+        updated.due_on = Some(crate::calendars::add_working_days(
+            state,
+            t.beijing_date(),
+            30,
+        ));
     }
     updated.place();
     let review = ReviewRow {

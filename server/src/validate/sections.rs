@@ -57,6 +57,8 @@ pub(super) fn claim(r: &ClaimReport, now: Timestamp, p: &mut Problems) -> Option
         dependants,
         application: application?,
         documents,
+        // The server's calendar is attached when the facts are decided.
+        calendar: None,
     };
     check_facts(&facts, now, p);
     Some(ValidClaim {

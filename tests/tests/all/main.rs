@@ -1,6 +1,7 @@
 //! The integration tests, one binary (it links once): a real server on 127.0.0.1:0, a real
 //! database (SQLite, and PostgreSQL when `DATABASE_URL` is set), the real policy modules.
 
+mod calendar;
 mod claims;
 mod console;
 mod crash;

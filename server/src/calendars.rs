@@ -1,0 +1,376 @@
+//! The working-day calendar as data: the State Council's holiday arrangement of a year, loaded
+//! into the running servers without rebuilding or re-signing any region's module.
+//!
+//! A calendar dataset is signed, like a policy release, by a key registered (by two admins)
+//! for `CN`, the national datasets' "region" (such a key signs no region's module); an admin
+//! uploads it and another admin approves it, which puts it in force on every instance within a
+//! poll interval. The dataset in force is attached to the facts of every decision
+//! ([`with_calendar`]) and stored with them, so a decision replays byte for byte; a module of
+//! contract 1.0 ignores it and counts on its compiled-in table. A year that neither the dataset
+//! nor a module's table arranges is counted with weekends alone and the decision says so
+//! (`calendar_beyond_known`).
+
+use crate::auth::{Principal, Role};
+use crate::db::writer::AuditDraft;
+use crate::error::{Code, Error, FieldProblem};
+use crate::{AppState, new_id, now};
+use base64::Engine as _;
+use oip_engine::types::{Calendar, Date, Facts};
+use sea_orm::{DbErr, Statement};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// The "region" of the keys that sign national datasets.
+pub const NATIONAL: &str = "CN";
+
+/// A calendar dataset to upload (`POST /v1/calendars`).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarUpload {
+    /// The dataset: its version and the years it arranges.
+    #[schema(value_type = Object)]
+    pub calendar: Calendar,
+    /// The signature (base64) over `oip:calendar:v1\n` and the dataset as JSON, by a live key
+    /// registered for `CN` (ed25519; SM2 under `crypto = "gm"`).
+    #[schema(max_length = 200)]
+    pub signature: String,
+}
+
+/// A stored calendar dataset.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CalendarView {
+    /// Id (`cal_...`).
+    pub id: String,
+    /// The dataset's version.
+    pub version: String,
+    /// The years it arranges.
+    pub years: Vec<i32>,
+    /// The key that signed it.
+    pub key_id: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: String,
+    /// The second admin who approved it (it is in force from then).
+    pub approved_by: Option<String>,
+    /// When.
+    pub approved_at: Option<String>,
+    /// Whether it is the dataset in force (the last approved).
+    pub in_force: bool,
+}
+
+/// The bytes a calendar's signature covers.
+pub fn signed_bytes(calendar: &Calendar) -> Vec<u8> {
+    let mut out = b"oip:calendar:v1\n".to_vec();
+    // Plain strings and numbers: serializing cannot fail.
+    out.extend(serde_json::to_vec(calendar).unwrap_or_default());
+    out
+}
+
+/// The facts as they are decided: with the calendar in force, when one is.
+pub fn with_calendar(state: &AppState, facts: &Facts) -> Facts {
+    let mut facts = facts.clone();
+    facts.calendar = state.calendar.load_full().map(|c| (*c).clone());
+    facts
+}
+
+/// The date `n` working days after `start` on the calendar in force (the server's own
+/// deadlines: an appeal's, a claim's determination when no policy names one).
+pub fn add_working_days(state: &AppState, start: Date, n: u32) -> Date {
+    let calendar = state.calendar.load_full();
+    oip_engine::types::calendar::add_working_days_on(calendar.as_deref(), start, n).date
+}
+
+fn check(c: &Calendar) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    if c.version.trim().is_empty() || c.version.len() > 64 {
+        problems.push(FieldProblem::new("calendar.version", "1 to 64 characters"));
+    }
+    if c.years.is_empty() || c.years.len() > 50 {
+        problems.push(FieldProblem::new("calendar.years", "1 to 50 years"));
+    }
+    let mut seen = Vec::new();
+    for (i, y) in c.years.iter().enumerate() {
+        if !(2000..=2100).contains(&y.year) {
+            problems.push(FieldProblem::new(
+                format!("calendar.years[{i}].year"),
+                "a year from 2000 to 2100",
+            ));
+        }
+        if seen.contains(&y.year) {
+            problems.push(FieldProblem::new(
+                format!("calendar.years[{i}].year"),
+                "given twice",
+            ));
+        }
+        seen.push(y.year);
+        if y.source.trim().is_empty() || y.source.len() > 500 {
+            problems.push(FieldProblem::new(
+                format!("calendar.years[{i}].source"),
+                "the notice, 1 to 500 characters",
+            ));
+        }
+        for (list, dates) in [
+            ("days_off", &y.days_off),
+            ("makeup_workdays", &y.makeup_workdays),
+        ] {
+            if dates.len() > 60 {
+                problems.push(FieldProblem::new(
+                    format!("calendar.years[{i}].{list}"),
+                    "at most 60 dates",
+                ));
+            }
+            // A notice may move a day of the year before or after, no further.
+            for (j, d) in dates.iter().enumerate() {
+                if Date::new(d.year, d.month, d.day).is_none() || (d.year - y.year).abs() > 1 {
+                    problems.push(FieldProblem::new(
+                        format!("calendar.years[{i}].{list}[{j}]"),
+                        "a date of the year (or of the next or previous year)",
+                    ));
+                }
+            }
+        }
+        if let Some(j) = y.makeup_workdays.iter().position(|d| !d.is_weekend()) {
+            problems.push(FieldProblem::new(
+                format!("calendar.years[{i}].makeup_workdays[{j}]"),
+                "a make-up working day is a Saturday or a Sunday",
+            ));
+        }
+    }
+    problems
+}
+
+/// Stores a signed calendar dataset (admin); another admin puts it in force ([`approve`]).
+pub async fn upload(
+    state: &AppState,
+    who: &Principal,
+    req: &CalendarUpload,
+) -> Result<CalendarView, Error> {
+    who.require(&[Role::Admin])?;
+    let problems = check(&req.calendar);
+    if !problems.is_empty() {
+        return Err(Error::invalid_request(problems));
+    }
+    let bad = || Error::field(Code::SignatureInvalid, "signature", "does not verify");
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(req.signature.trim())
+        .map_err(|_| bad())?;
+    let bytes = signed_bytes(&req.calendar);
+    let key = state
+        .db
+        .keys(Some(NATIONAL))
+        .await?
+        .into_iter()
+        .filter(|k| k.live() && k.region == NATIONAL)
+        .find(|k| {
+            crate::signing::PublicKey::parse(state.config.crypto, &k.public_key)
+                .is_some_and(|pk| pk.verifies(&bytes, &sig))
+        })
+        .ok_or_else(bad)?;
+    let id = new_id("cal");
+    let at = now().to_string();
+    let body = String::from_utf8_lossy(&bytes["oip:calendar:v1\n".len()..]).into_owned();
+    let insert = state.db.stmt(
+        "INSERT INTO calendars (id, version, body, key_id, signature, uploaded_by, uploaded_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        vec![
+            id.clone().into(),
+            req.calendar.version.clone().into(),
+            body.into(),
+            key.id.clone().into(),
+            req.signature.trim().to_string().into(),
+            who.person().to_string().into(),
+            at.clone().into(),
+        ],
+    );
+    let audit = AuditDraft {
+        actor: who.person().to_string(),
+        action: "calendar.uploaded".into(),
+        claim_id: None,
+        before: None,
+        after: Some(
+            json!({ "calendar_id": id, "version": req.calendar.version, "key_id": key.id,
+                    "years": req.calendar.years.iter().map(|y| y.year).collect::<Vec<_>>() })
+            .to_string(),
+        ),
+    };
+    if !state
+        .writer
+        .submit_logged(Some(insert), vec![], vec![audit], vec![])
+        .await?
+    {
+        return Err(Error::field(
+            Code::CalendarVersionExists,
+            "calendar.version",
+            "already stored",
+        ));
+    }
+    view(state, &id).await?.ok_or_else(|| Code::NotFound.into())
+}
+
+/// Puts an uploaded dataset in force (an admin other than the uploader), while its signing key
+/// is live.
+pub async fn approve(state: &AppState, who: &Principal, id: &str) -> Result<CalendarView, Error> {
+    who.require(&[Role::Admin])?;
+    let row = row(state, id).await?.ok_or(Code::NotFound)?;
+    if row.approved_by.is_some() {
+        return Err(Code::CalendarNotPending.into());
+    }
+    if row.uploaded_by == who.person() {
+        return Err(Code::CalendarSecondAdminRequired.into());
+    }
+    let live = state.db.key(&row.key_id).await?.is_some_and(|k| k.live());
+    if !live {
+        return Err(Error::field(
+            Code::SignatureInvalid,
+            "signature",
+            "its signing key is revoked",
+        ));
+    }
+    let at = now().to_string();
+    let update = state.db.stmt(
+        "UPDATE calendars SET approved_by = ?, approved_at = ? \
+         WHERE id = ? AND approved_by IS NULL AND uploaded_by <> ? RETURNING id",
+        vec![
+            who.person().to_string().into(),
+            at.into(),
+            id.into(),
+            who.person().to_string().into(),
+        ],
+    );
+    let audit = AuditDraft {
+        actor: who.person().to_string(),
+        action: "calendar.approved".into(),
+        claim_id: None,
+        before: None,
+        after: Some(json!({ "calendar_id": id, "version": row.version }).to_string()),
+    };
+    if !state
+        .writer
+        .submit_logged(Some(update), vec![], vec![audit], vec![])
+        .await?
+    {
+        return Err(Code::CalendarNotPending.into());
+    }
+    reload(state).await?;
+    tracing::info!(calendar = %row.version, "working-day calendar in force");
+    view(state, id).await?.ok_or_else(|| Code::NotFound.into())
+}
+
+/// Every stored dataset, newest first (admin, auditor, policy_admin).
+pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<CalendarView>, Error> {
+    who.require(&[Role::Admin, Role::Auditor, Role::PolicyAdmin])?;
+    let rows = rows(state, None).await?;
+    let in_force = in_force_id(&rows);
+    Ok(rows.iter().map(|r| r.view(in_force.as_deref())).collect())
+}
+
+/// Loads the dataset in force into the instance (at start, on every poll, after an approval).
+pub async fn reload(state: &AppState) -> Result<(), DbErr> {
+    let rows = rows(state, None).await?;
+    let current = in_force_id(&rows).and_then(|id| rows.into_iter().find(|r| r.id == id));
+    let loaded = state.calendar.load_full();
+    match current {
+        Some(r) if loaded.as_ref().map(|c| &c.version) != Some(&r.version) => {
+            match serde_json::from_str::<Calendar>(&r.body) {
+                Ok(c) => state.calendar.store(Some(Arc::new(c))),
+                Err(e) => {
+                    tracing::error!(calendar = %r.version, error = %e, "a stored calendar does not read")
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+struct Row {
+    id: String,
+    version: String,
+    body: String,
+    key_id: String,
+    uploaded_by: String,
+    uploaded_at: String,
+    approved_by: Option<String>,
+    approved_at: Option<String>,
+}
+
+impl Row {
+    fn view(&self, in_force: Option<&str>) -> CalendarView {
+        let years = serde_json::from_str::<Calendar>(&self.body)
+            .map(|c| c.years.iter().map(|y| y.year).collect())
+            .unwrap_or_default();
+        CalendarView {
+            id: self.id.clone(),
+            version: self.version.clone(),
+            years,
+            key_id: self.key_id.clone(),
+            uploaded_by: self.uploaded_by.clone(),
+            uploaded_at: self.uploaded_at.clone(),
+            approved_by: self.approved_by.clone(),
+            approved_at: self.approved_at.clone(),
+            in_force: in_force == Some(self.id.as_str()),
+        }
+    }
+}
+
+/// The last approved dataset.
+fn in_force_id(rows: &[Row]) -> Option<String> {
+    rows.iter()
+        .filter(|r| r.approved_at.is_some())
+        .max_by(|a, b| (&a.approved_at, &a.id).cmp(&(&b.approved_at, &b.id)))
+        .map(|r| r.id.clone())
+}
+
+async fn rows(state: &AppState, id: Option<&str>) -> Result<Vec<Row>, DbErr> {
+    use sea_orm::ConnectionTrait;
+    let (sql, values): (&str, Vec<sea_orm::Value>) = match id {
+        Some(id) => (
+            "SELECT id, version, body, key_id, uploaded_by, uploaded_at, approved_by, approved_at \
+             FROM calendars WHERE id = ?",
+            vec![id.into()],
+        ),
+        None => (
+            "SELECT id, version, body, key_id, uploaded_by, uploaded_at, approved_by, approved_at \
+             FROM calendars ORDER BY uploaded_at DESC, id DESC",
+            vec![],
+        ),
+    };
+    let stmt: Statement = state.db.stmt(sql, values);
+    let s = |r: &sea_orm::QueryResult, c: &str| r.try_get::<String>("", c);
+    let os = |r: &sea_orm::QueryResult, c: &str| r.try_get::<Option<String>>("", c);
+    state
+        .db
+        .conn
+        .query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Row {
+                id: s(r, "id")?,
+                version: s(r, "version")?,
+                body: s(r, "body")?,
+                key_id: s(r, "key_id")?,
+                uploaded_by: s(r, "uploaded_by")?,
+                uploaded_at: s(r, "uploaded_at")?,
+                approved_by: os(r, "approved_by")?,
+                approved_at: os(r, "approved_at")?,
+            })
+        })
+        .collect()
+}
+
+async fn row(state: &AppState, id: &str) -> Result<Option<Row>, DbErr> {
+    Ok(rows(state, Some(id)).await?.into_iter().next())
+}
+
+async fn view(state: &AppState, id: &str) -> Result<Option<CalendarView>, DbErr> {
+    let all = rows(state, None).await?;
+    let in_force = in_force_id(&all);
+    Ok(all
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.view(in_force.as_deref())))
+}
