@@ -413,3 +413,41 @@ mod tests {
         panic!("decision threads still running after the pool was dropped");
     }
 }
+
+/// Decides on a decision thread in a span of its own, as a live decision has (`policy.decision`:
+/// region, version and digest, outcome and time taken), marked with its `lane` (`shadow`,
+/// `cases`) and under `parent` (the job's or the request's span, which does not follow the
+/// work onto the decision thread by itself).
+pub fn decide_traced(
+    host: &PolicyHost,
+    policy: &LoadedPolicy,
+    facts: &Facts,
+    parent: &tracing::Span,
+    lane: &'static str,
+) -> Result<Evaluated, Error> {
+    let span = tracing::info_span!(
+        parent: parent,
+        "policy.decision",
+        lane,
+        region = %facts.region,
+        version = %policy.manifest().version,
+        sha256 = %policy.sha256(),
+        outcome = tracing::field::Empty,
+        took_us = tracing::field::Empty,
+    );
+    // Entered on this thread, so that a log line's list of spans (the JSON format's `spans`,
+    // read from the thread's current span) names the job or request around it.
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    let result = host.decide(policy, facts);
+    let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    span.record("took_us", took);
+    match &result {
+        Ok(e) => {
+            span.record("outcome", crate::claims::outcome_code(e.decision.outcome));
+            tracing::debug!(parent: &span, "decided");
+        }
+        Err(e) => tracing::debug!(parent: &span, code = e.code(), "decision failed"),
+    }
+    result
+}

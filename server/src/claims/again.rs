@@ -34,6 +34,7 @@ pub enum Attempt {
 pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
     let span = tracing::info_span!(
         "policy.decision",
+        lane = "live",
         region = %facts.region,
         version = tracing::field::Empty,
         sha256 = tracing::field::Empty,
@@ -75,8 +76,10 @@ pub async fn decide_again(
     facts: &Facts,
     kind: &str,
 ) -> Result<StoredClaim, Error> {
+    // Its span: inside the request's for a supplement, its own root for a retry.
+    let span = tracing::info_span!("claim.decide", claim_id = %claim.id, kind);
     let (facts, bytes) = canonical_facts(facts);
-    let outcome = attempt(state, &facts).await;
+    let outcome = tracing::Instrument::instrument(attempt(state, &facts), span).await;
     store_again(
         state,
         claim,

@@ -2,6 +2,7 @@
 //! flags), sets up tracing, binds, and hands over to [`crate::run`]. Lives in the library so
 //! that the integration tests can run the very same entry point as a separate process.
 
+mod calendar;
 mod client;
 mod eval;
 pub mod keys;
@@ -74,6 +75,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The working-day calendar as signed data: sign, push, approve, list.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar::CalendarCommand,
     },
     /// Signing keys of the regions' policy modules.
     Keys {
@@ -201,6 +207,7 @@ async fn run_cli() -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Keys { command } => keys::keys(command).await?,
+        Command::Calendar { command } => calendar::calendar(command).await?,
         Command::Users { command } => users::users(command).await?,
         Command::Tokens { command } => users::tokens(command).await?,
         Command::Policy { command } => policy::policy(command).await?,

@@ -171,3 +171,16 @@ async fn progress(state: &AppState, job: &JobRow) {
         tracing::warn!(job = %job.id, error = %e, "cannot record progress");
     }
 }
+
+/// The span a job runs in, its own root (a job outlives the request that started it): its
+/// id, kind, region and version; the decisions it makes have their spans inside it.
+pub(crate) fn job_span(job: &crate::db::jobs::JobRow) -> tracing::Span {
+    tracing::info_span!(
+        parent: None,
+        "job",
+        job_id = %job.id,
+        kind = ?job.kind,
+        region = %job.region,
+        sha256 = %job.policy_sha256,
+    )
+}

@@ -96,10 +96,14 @@ pub async fn start_redecide(
     .await?;
     let s = state.clone();
     let mut j = job.clone();
-    tokio::spawn(async move {
-        let result = run(&s, &mut j).await;
-        finish(&s, &j, result).await;
-    });
+    let span = super::job_span(&job);
+    tokio::spawn(tracing::Instrument::instrument(
+        async move {
+            let result = run(&s, &mut j).await;
+            finish(&s, &j, result).await;
+        },
+        span,
+    ));
     Ok(job)
 }
 

@@ -90,7 +90,12 @@ fn before_of(body: &str) -> Option<Side> {
     })
 }
 
-fn compare(host: &PolicyHost, policy: &LoadedPolicy, row: &ShadowRow) -> Compared {
+fn compare(
+    host: &PolicyHost,
+    policy: &LoadedPolicy,
+    row: &ShadowRow,
+    parent: &tracing::Span,
+) -> Compared {
     let before = row.decision.as_deref().and_then(before_of);
     let facts: Facts = match serde_json::from_str(&row.facts) {
         Ok(f) => f,
@@ -101,7 +106,7 @@ fn compare(host: &PolicyHost, policy: &LoadedPolicy, row: &ShadowRow) -> Compare
             };
         }
     };
-    match host.decide(policy, &facts) {
+    match crate::decider::decide_traced(host, policy, &facts, parent, "shadow") {
         Ok(e) => Compared::Decided {
             id: row.id.clone(),
             before,
@@ -139,10 +144,14 @@ pub async fn start_shadow(
     let job = new_job(state, who, policy, JobKind::Shadow, total, params).await?;
     let s = state.clone();
     let mut j = job.clone();
-    tokio::spawn(async move {
-        let result = run(&s, &mut j, candidate).await;
-        finish(&s, &j, result).await;
-    });
+    let span = super::job_span(&job);
+    tokio::spawn(tracing::Instrument::instrument(
+        async move {
+            let result = run(&s, &mut j, candidate).await;
+            finish(&s, &j, result).await;
+        },
+        span,
+    ));
     Ok(job)
 }
 
@@ -187,11 +196,12 @@ pub async fn run(
             let tail = rest.split_off(rest.len().min(BATCH));
             let part = std::mem::replace(&mut rest, tail);
             let (s, policy) = (state.clone(), candidate.clone());
+            let parent = tracing::Span::current();
             batches.push(tokio::spawn(async move {
                 s.decider
                     .background(move |host| {
                         part.iter()
-                            .map(|r| compare(host, &policy, r))
+                            .map(|r| compare(host, &policy, r, &parent))
                             .collect::<Vec<_>>()
                     })
                     .await

@@ -313,9 +313,10 @@ async fn run_cases(
         let p = policy.clone();
         let first = offset;
         offset += batch.len();
+        let parent = tracing::Span::current();
         let found = state
             .decider
-            .background(move |host| check_cases(host, &p, first, &batch))
+            .background(move |host| check_cases(host, &p, first, &batch, &parent))
             .await?;
         failures.extend(found);
     }
@@ -328,11 +329,13 @@ fn check_cases(
     policy: &LoadedPolicy,
     first: usize,
     cases: &[Case],
+    parent: &tracing::Span,
 ) -> Vec<FieldProblem> {
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let field = format!("cases[{}]", first + i);
-        let result = match host.decide(policy, &case.facts) {
+        let result = match crate::decider::decide_traced(host, policy, &case.facts, parent, "cases")
+        {
             Ok(e) => Ok(e.decision),
             Err(EngineError::Guest { error, .. }) => Err(error),
             Err(other) => {

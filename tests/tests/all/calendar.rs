@@ -104,10 +104,46 @@ async fn a_2027_calendar_loaded_as_data_moves_deadlines_without_a_rebuild() {
             v["error"]["fields"][0]["path"],
             "calendar.years[0].makeup_workdays[0]"
         );
-        let (st, up) = s
-            .call("POST", path, ADMIN, Some(signed(&key, &test_2027())), None)
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{up}");
+        // Signed and pushed as an operator would: `oip calendar sign`, `oip calendar push`.
+        let dir = temp_dir("calendar");
+        let (file, key_file) = (dir.join("2027.json"), dir.join("cn.key"));
+        std::fs::write(&file, test_2027().to_string()).expect("dataset");
+        std::fs::write(&key_file, key.to_text()).expect("key");
+        let (url, d) = (s.url.clone(), dir.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            let sign = crate::oip_cli()
+                .args(["calendar", "sign"])
+                .arg(&file)
+                .arg("--key")
+                .arg(&key_file)
+                .output()
+                .expect("oip calendar sign");
+            assert!(
+                sign.status.success(),
+                "{}",
+                String::from_utf8_lossy(&sign.stderr)
+            );
+            crate::oip_cli()
+                .args(["calendar", "push"])
+                .arg(d.join("2027.json.signed.json"))
+                .args(["--server", &url, "--token", ADMIN])
+                .env_remove("OIP_TOKEN")
+                .env_remove("OIP_SERVER")
+                .output()
+                .expect("oip calendar push")
+        })
+        .await
+        .expect("cli");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let (st, list) = s.call("GET", path, ADMIN, None, None).await;
+        assert_eq!(st, StatusCode::OK);
+        let up = list["items"][0].clone();
+        assert_eq!(up["id"], id.as_str(), "{list}");
         assert_eq!(up["in_force"], false);
         let (st, v) = s
             .call("POST", path, ADMIN, Some(signed(&key, &test_2027())), None)

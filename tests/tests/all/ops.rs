@@ -220,6 +220,9 @@ async fn a_request_id_is_in_the_answer_the_error_body_and_every_json_log_line_of
     )
     .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    // Background decisions (an upload's cases, a shadow run) have their spans too, a shadow
+    // run's inside its job's.
+    shadowed_next_sc(&http, &url).await;
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log).expect("log");
@@ -250,6 +253,37 @@ async fn a_request_id_is_in_the_answer_the_error_body_and_every_json_log_line_of
             .iter()
             .any(|s| s["name"] == "http.request" && s["matched_path"] == "/v1/claims"),
         "the decision's span is not inside its request's: {decided}"
+    );
+    let in_lane = |lane: &str| {
+        lines
+            .iter()
+            .find(|l| l["span"]["name"] == "policy.decision" && l["span"]["lane"] == lane)
+            .unwrap_or_else(|| panic!("no {lane} decision in its span:\n{text}"))
+    };
+    let shadow = in_lane("shadow");
+    assert_eq!(shadow["span"]["region"], "CN-SC", "{shadow}");
+    assert!(shadow["span"]["outcome"].is_string(), "{shadow}");
+    let job = shadow["spans"]
+        .as_array()
+        .expect("spans")
+        .iter()
+        .find(|s| s["name"] == "job")
+        .unwrap_or_else(|| panic!("the shadow decision is not inside its job's span: {shadow}"));
+    assert_eq!(job["kind"], "Shadow", "{job}");
+    assert!(
+        job["job_id"]
+            .as_str()
+            .is_some_and(|j| j.starts_with("job_")),
+        "{job}"
+    );
+    let cases = in_lane("cases");
+    assert!(
+        cases["spans"]
+            .as_array()
+            .expect("spans")
+            .iter()
+            .any(|s| s["name"] == "http.request"),
+        "an upload's cases are decided inside its request's span: {cases}"
     );
     // Nothing personal: neither the worker's identity numbers nor the name sent.
     for personal in ["510104199003071237", "51010419900307123X", "张兴伟"] {
