@@ -61,6 +61,10 @@ pub struct Config {
     pub four_eyes_threshold_fen: u64,
     /// Per-region thresholds, overriding the default.
     pub four_eyes_thresholds: std::collections::HashMap<String, u64>,
+    /// Per region, a shorter determination deadline than the policy's, in working days from
+    /// the day the application was complete (a province's own commitment, at most the 30 of
+    /// the national procedure): the claim is due at the earlier of the two.
+    pub determination_working_days: std::collections::HashMap<String, u32>,
     /// Approve fast-track decisions automatically (straight-through processing).
     pub straight_through: bool,
     /// Share of straight-through approvals sampled for quality review, in basis points.
@@ -127,6 +131,7 @@ impl Config {
             webhook_interval: Duration::from_millis(500),
             four_eyes_threshold_fen: 10_000_000,
             four_eyes_thresholds: std::collections::HashMap::new(),
+            determination_working_days: std::collections::HashMap::new(),
             straight_through: true,
             quality_sample_bp: 500,
             limits: crate::gate::Limits::default(),
@@ -285,6 +290,8 @@ pub struct FileConfig {
     pub four_eyes_threshold_fen: Option<u64>,
     /// See [`Config::four_eyes_thresholds`]: a table, region code = fen.
     pub four_eyes_thresholds: Option<std::collections::HashMap<String, u64>>,
+    /// See [`Config::determination_working_days`]: a table, region code = working days.
+    pub determination_working_days: Option<std::collections::HashMap<String, u32>>,
     /// See [`Config::straight_through`].
     pub straight_through: Option<bool>,
     /// See [`Config::quality_sample_bp`] (0 to 10,000).

@@ -109,7 +109,8 @@ pub async fn store_again(
     match outcome {
         Attempt::Decided(e, decided) => {
             let row = decision_row(&claim.id, kind, &e, &decided, claim.decision_id.clone());
-            place_decision(&mut updated, &e, &row.id);
+            let facts = serde_json::from_str::<Facts>(&facts_json).ok();
+            place_decision(state, &mut updated, &e, &row.id, facts.as_ref());
             rows.push(state.db.decision_insert(&row).statement(&state.db));
             decision = Some((row, e.decision.missing_documents.clone()));
         }

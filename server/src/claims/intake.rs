@@ -114,7 +114,7 @@ pub async fn submit(
     match outcome {
         Attempt::Decided(e, decided) => {
             let row = decision_row(&id, "automatic", &e, &decided, None);
-            place_decision(&mut claim, &e, &row.id);
+            place_decision(state, &mut claim, &e, &row.id, Some(&facts));
             if let Some(w) = crate::review::straight_through(state, &claim.id, &e.decision) {
                 claim.status = ClaimStatus::Approved;
                 claim.workflow = w;

@@ -119,7 +119,13 @@ pub(crate) fn thirty_working_days_after(t: Timestamp) -> Date {
 }
 
 /// Records a decision on the claim: its status, its due date and fast-track mark, its queue.
-pub(crate) fn place_decision(claim: &mut ClaimRow, e: &Evaluated, decision_id: &str) {
+pub(crate) fn place_decision(
+    state: &crate::AppState,
+    claim: &mut ClaimRow,
+    e: &Evaluated,
+    decision_id: &str,
+    facts: Option<&oip_engine::types::Facts>,
+) {
     claim.status = status_for(e.decision.outcome);
     claim.decision_id = Some(decision_id.to_string());
     claim.last_error = None;
@@ -131,6 +137,19 @@ pub(crate) fn place_decision(claim: &mut ClaimRow, e: &Evaluated, decision_id: &
             .ok()
             .map(thirty_working_days_after)
     });
+    // A region's own, shorter commitment (configuration) wins over the policy's deadline.
+    if let (Some(&days), Some(facts)) = (
+        state.config.determination_working_days.get(&claim.region),
+        facts,
+    ) {
+        let complete = facts
+            .application
+            .complete_at
+            .unwrap_or(facts.application.applied_at)
+            .beijing_date();
+        let shortened = crate::calendars::add_working_days(state, complete, days);
+        claim.due_on = Some(claim.due_on.map_or(shortened, |d| d.min(shortened)));
+    }
     claim.place();
 }
 

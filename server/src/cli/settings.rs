@@ -225,6 +225,7 @@ fn sourced(
         console_session_hours,
         four_eyes_threshold_fen,
         four_eyes_thresholds,
+        determination_working_days,
         straight_through,
         quality_sample_bp,
         max_attempts,
@@ -311,6 +312,27 @@ fn sourced(
         );
         c.four_eyes_thresholds = t;
     }
+    if let Some(t) = o.file("determination_working_days", determination_working_days) {
+        let unknown: Vec<&String> = t
+            .keys()
+            .filter(|r| !crate::domain::REGIONS.contains(&r.as_str()))
+            .collect();
+        anyhow::ensure!(
+            unknown.is_empty(),
+            "determination_working_days: {unknown:?} are not ISO 3166-2:CN region codes"
+        );
+        let longer: Vec<String> = t
+            .iter()
+            .filter(|(_, d)| !(1..=30).contains(*d))
+            .map(|(r, d)| format!("{r} = {d}"))
+            .collect();
+        anyhow::ensure!(
+            longer.is_empty(),
+            "determination_working_days: {longer:?}: a region may shorten the 30 working days, \
+             not lengthen them (1 to 30)"
+        );
+        c.determination_working_days = t;
+    }
     if let Some(s) = o.pick("straight_through", args.straight_through, straight_through) {
         c.straight_through = s;
     }
@@ -391,6 +413,7 @@ fn effective(c: &Config) -> FileConfig {
         console_session_hours: Some(c.console_session.as_secs() / 3600),
         four_eyes_threshold_fen: Some(c.four_eyes_threshold_fen),
         four_eyes_thresholds: Some(c.four_eyes_thresholds.clone()),
+        determination_working_days: Some(c.determination_working_days.clone()),
         straight_through: Some(c.straight_through),
         quality_sample_bp: Some(c.quality_sample_bp),
         max_attempts: Some(c.max_attempts),
@@ -531,6 +554,32 @@ mod tests {
         assert!(from(&["--config", path]).is_err(), "an unknown region");
         std::fs::write(&file, "four_eyes_treshold_fen = 1\n").expect("write");
         assert!(from(&["--config", path]).is_err(), "a misspelt key");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Issue 17, item 4: a region's shorter determination deadline is a setting, checked: a
+    /// known region, 1 to 30 working days (a region may shorten the national 30, not lengthen).
+    #[test]
+    fn a_region_may_shorten_the_determination_deadline_in_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("oip-config-dd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("oip.toml");
+        let path = file.to_str().expect("utf-8");
+        std::fs::write(&file, "[determination_working_days]\nCN-SC = 10\n").expect("write");
+        let c = from(&["--config", path]).expect("config");
+        assert_eq!(c.determination_working_days.get("CN-SC"), Some(&10));
+        let args = Serve::try_parse_from(["oip", "--config", path])
+            .expect("args")
+            .args;
+        let shown = show(args, None).expect("show");
+        assert!(
+            shown.contains(&format!("[determination_working_days]  # file {path}")),
+            "{shown}"
+        );
+        for bad in ["CN-XX = 10", "CN-SC = 31", "CN-SC = 0"] {
+            std::fs::write(&file, format!("[determination_working_days]\n{bad}\n")).expect("write");
+            assert!(from(&["--config", path]).is_err(), "{bad}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

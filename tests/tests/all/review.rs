@@ -471,3 +471,26 @@ async fn the_queue_pages_by_due_date_with_a_cursor_and_misses_nothing() {
     assert_eq!(e.fields(), ["cursor"]);
     s.stop().await;
 }
+
+/// Issue 17, item 4: a region's shorter determination deadline is configuration. With
+/// `CN-SC = 10` the example (application complete Monday 2025-08-04) is due 10 working days
+/// later: 5-8 August (4), 11-15 August (9), Monday 18 August (10), not on the policy's 30
+/// working days (Monday 2025-09-15, which the decision itself keeps).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_configured_to_shorten_the_deadline_puts_its_claims_due_earlier() {
+    each_backend(|b| async move {
+        let mut c = config(&b, "deadline").await;
+        c.determination_working_days.insert("CN-SC".into(), 10);
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let (st, v) = s.submit(&mt, "dd-1", &example(41)).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        assert_eq!(v["due_on"], "2025-08-18", "{v}");
+        assert_eq!(v["decision"]["due"]["determination"], "2025-09-15", "{v}");
+        let a = s.adjuster(&["CN-SC"]).await;
+        let (_, q) = s.call("GET", "/v1/review/queue", &a, None, None).await;
+        assert_eq!(q["items"][0]["due"], "2025-08-18", "{q}");
+        s.stop().await;
+    })
+    .await;
+}
