@@ -302,25 +302,11 @@ fn sourced(
         c.four_eyes_threshold_fen = f;
     }
     if let Some(t) = o.file("four_eyes_thresholds", four_eyes_thresholds) {
-        let unknown: Vec<&String> = t
-            .keys()
-            .filter(|r| !crate::domain::REGIONS.contains(&r.as_str()))
-            .collect();
-        anyhow::ensure!(
-            unknown.is_empty(),
-            "four_eyes_thresholds: {unknown:?} are not ISO 3166-2:CN region codes"
-        );
+        known_regions("four_eyes_thresholds", &t)?;
         c.four_eyes_thresholds = t;
     }
     if let Some(t) = o.file("determination_working_days", determination_working_days) {
-        let unknown: Vec<&String> = t
-            .keys()
-            .filter(|r| !crate::domain::REGIONS.contains(&r.as_str()))
-            .collect();
-        anyhow::ensure!(
-            unknown.is_empty(),
-            "determination_working_days: {unknown:?} are not ISO 3166-2:CN region codes"
-        );
+        known_regions("determination_working_days", &t)?;
         let longer: Vec<String> = t
             .iter()
             .filter(|(_, d)| !(1..=30).contains(*d))
@@ -368,6 +354,19 @@ fn sourced(
         c.console_session = Duration::from_secs(h.max(1) * 3600);
     }
     Ok((c, o.seen))
+}
+
+/// Refuses a per-region table naming a region that is not one.
+fn known_regions<T>(key: &str, table: &std::collections::HashMap<String, T>) -> anyhow::Result<()> {
+    let unknown: Vec<&String> = table
+        .keys()
+        .filter(|r| !crate::domain::REGIONS.contains(&r.as_str()))
+        .collect();
+    anyhow::ensure!(
+        unknown.is_empty(),
+        "{key}: {unknown:?} are not ISO 3166-2:CN region codes"
+    );
+    Ok(())
 }
 
 /// A URL with its password (if any) replaced by `****`.
