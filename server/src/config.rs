@@ -65,6 +65,11 @@ pub struct Config {
     /// the day the application was complete (a province's own commitment, at most the 30 of
     /// the national procedure): the claim is due at the earlier of the two.
     pub determination_working_days: std::collections::HashMap<String, u32>,
+    /// Days a settled claim (denied or closed, untouched since) keeps the worker's personal data
+    /// before it is erased; `None` keeps it (see [`crate::retention`]).
+    pub personal_data_retention_days: Option<u64>,
+    /// How often the retention pass runs.
+    pub retention_interval: Duration,
     /// Approve fast-track decisions automatically (straight-through processing).
     pub straight_through: bool,
     /// Share of straight-through approvals sampled for quality review, in basis points.
@@ -132,6 +137,8 @@ impl Config {
             four_eyes_threshold_fen: 10_000_000,
             four_eyes_thresholds: std::collections::HashMap::new(),
             determination_working_days: std::collections::HashMap::new(),
+            personal_data_retention_days: None,
+            retention_interval: Duration::from_secs(3600),
             straight_through: true,
             quality_sample_bp: 500,
             limits: crate::gate::Limits::default(),
@@ -292,6 +299,8 @@ pub struct FileConfig {
     pub four_eyes_thresholds: Option<std::collections::HashMap<String, u64>>,
     /// See [`Config::determination_working_days`]: a table, region code = working days.
     pub determination_working_days: Option<std::collections::HashMap<String, u32>>,
+    /// See [`Config::personal_data_retention_days`].
+    pub personal_data_retention_days: Option<u64>,
     /// See [`Config::straight_through`].
     pub straight_through: Option<bool>,
     /// See [`Config::quality_sample_bp`] (0 to 10,000).

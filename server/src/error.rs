@@ -98,6 +98,8 @@ error_codes! {
     CalendarVersionExists = "calendar_version_exists", 409, "已有该版本的日历数据。", "a calendar dataset of this version is stored";
     /// Signing keys: only a proposed key is approved.
     KeyNotProposed = "key_not_proposed", 409, "该密钥不在待批准状态（已批准或已吊销）。", "this key is not awaiting approval (it is approved or revoked)";
+    /// The worker's personal data was erased after the retention period.
+    PersonalDataErased = "personal_data_erased", 410, "该案件已结案且超过保存期限，职工个人信息已删除。", "the claim is settled and past the retention period: the worker's personal data was erased";
     /// The request body is too large.
     PayloadTooLarge = "payload_too_large", 413, "请求内容过大。", "the request body is too large";
     /// The body is not of a media type the route reads.

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod notice;
 pub mod policies;
+pub mod retention;
 pub mod review;
 pub mod signing;
 pub mod tokens;

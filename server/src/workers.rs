@@ -31,6 +31,21 @@ pub(crate) fn spawn(state: AppState) {
             }
         }
     });
+    // Personal data of settled claims past the retention period is erased, a page at a time.
+    let r = state.clone();
+    tokio::spawn(async move {
+        if r.config.personal_data_retention_days.is_none() {
+            return;
+        }
+        loop {
+            tokio::time::sleep(r.config.retention_interval).await;
+            while let Ok(n) = crate::retention::erase_pass(&r).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+    });
     // Data-key generations made by a rotation are loaded, and what is stored re-encrypted
     // under the newest, a page at a time.
     let k = state.clone();

@@ -265,7 +265,8 @@ pub async fn notice(
     params(("id" = String, Path, description = "The claim's id.")),
     responses((status = 200, description = "The worker's personal data.", body = WorkerView),
               (status = 403, description = "Not an adjuster, auditor or admin.", body = ErrorBody),
-              (status = 404, description = "Not found, or not visible.", body = ErrorBody)))]
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody),
+              (status = 410, description = "`personal_data_erased`: settled and past the retention period.", body = ErrorBody)))]
 pub async fn worker(
     State(state): State<AppState>,
     who: Principal,
@@ -278,6 +279,9 @@ pub async fn worker(
         .worker_sealed(&claim.id)
         .await?
         .ok_or(Code::NotFound)?;
+    if sealed.is_empty() {
+        return Err(Code::PersonalDataErased.into());
+    }
     let plain = state
         .open_sealed(&sealed, &crate::data_keys::claim_context(&claim.id))
         .await?;

@@ -226,6 +226,7 @@ fn sourced(
         four_eyes_threshold_fen,
         four_eyes_thresholds,
         determination_working_days,
+        personal_data_retention_days,
         straight_through,
         quality_sample_bp,
         max_attempts,
@@ -319,6 +320,8 @@ fn sourced(
         );
         c.determination_working_days = t;
     }
+    c.personal_data_retention_days =
+        o.file("personal_data_retention_days", personal_data_retention_days);
     if let Some(s) = o.pick("straight_through", args.straight_through, straight_through) {
         c.straight_through = s;
     }
@@ -413,6 +416,7 @@ fn effective(c: &Config) -> FileConfig {
         four_eyes_threshold_fen: Some(c.four_eyes_threshold_fen),
         four_eyes_thresholds: Some(c.four_eyes_thresholds.clone()),
         determination_working_days: Some(c.determination_working_days.clone()),
+        personal_data_retention_days: c.personal_data_retention_days,
         straight_through: Some(c.straight_through),
         quality_sample_bp: Some(c.quality_sample_bp),
         max_attempts: Some(c.max_attempts),

@@ -110,7 +110,7 @@ impl Db {
         limit: u64,
     ) -> Result<Vec<(String, String)>, DbErr> {
         self.all(
-            "SELECT id, worker_sealed FROM claims WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, worker_sealed FROM claims WHERE id > ? AND worker_sealed <> '' ORDER BY id LIMIT ?",
             vec![cursor.into(), (limit as i64).into()],
             |r| Ok((s(r, "id")?, s(r, "worker_sealed")?)),
         )

@@ -1435,3 +1435,82 @@ async fn the_gm_profile_hashes_the_audit_chain_with_sm3_and_signs_with_sm2() {
     ));
     s.stop().await;
 }
+
+/// Issue 17, item 4: how long personal data is kept is configuration. With a retention of 0
+/// days, a denied claim loses the worker's personal data at the next pass (410 on reading it,
+/// an audit entry, nothing left in the row), while a claim still open keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settled_claim_past_the_retention_period_loses_its_personal_data_and_an_open_one_keeps_it()
+ {
+    each_backend(|b| async move {
+        let mut c = config(&b, "retention").await;
+        c.personal_data_retention_days = Some(0);
+        c.retention_interval = std::time::Duration::from_millis(200);
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let a = s.adjuster(&["CN-SC"]).await;
+        let (_, settled) = s.submit(&mt, "ret-1", &example(61)).await;
+        let (_, open) = s.submit(&mt, "ret-2", &example(62)).await;
+        let (settled, open) = (
+            settled["id"].as_str().expect("id").to_string(),
+            open["id"].as_str().expect("id").to_string(),
+        );
+        let deny = json!({"action": "deny", "reason_code": "document_evidence", "note": "n"});
+        let (st, r) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{settled}/review"),
+                &a,
+                Some(deny),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["status"], "denied");
+        let worker = |id: String| {
+            let (s, a) = (&s, a.clone());
+            async move {
+                s.call("GET", &format!("/v1/claims/{id}/worker"), &a, None, None)
+                    .await
+            }
+        };
+        let gone = eventually(std::time::Duration::from_secs(10), || async {
+            let (st, v) = worker(settled.clone()).await;
+            (st == StatusCode::GONE).then_some(v)
+        })
+        .await
+        .expect("the settled claim's personal data is erased");
+        assert_eq!(gone["error"]["code"], "personal_data_erased");
+        let (st, v) = worker(open.clone()).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["worker"]["id_number"], "510104199003071237");
+        let stored = s.state.db.worker_sealed(&settled).await.expect("read");
+        assert_eq!(stored.as_deref(), Some(""));
+        let aud = s.token(json!({"role": "auditor"})).await;
+        let (_, log) = s
+            .call(
+                "GET",
+                &format!("/v1/audit?claim={settled}"),
+                &aud,
+                None,
+                None,
+            )
+            .await;
+        assert!(
+            log["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|e| e["action"] == "claim.personal_data_erased"),
+            "{log}"
+        );
+        // The claim itself and its decisions stay.
+        let (st, v) = s
+            .call("GET", &format!("/v1/claims/{settled}"), &a, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "denied");
+        s.stop().await;
+    })
+    .await;
+}
