@@ -269,8 +269,10 @@ pub async fn policy(cmd: PolicyCommand) -> anyhow::Result<()> {
             )?;
             println!("{}", dir.display());
             eprintln!(
-                "fill in the figures in {}/src/lib.rs and add cases, then: oip policy build \
-                 {region} && oip policy test {region}",
+                "fill in the figures (and their sources) in {}/src/lib.rs, record the same \
+                 figures in policies/tools/parameters.json and generate the cases (python3 \
+                 policies/tools/casegen.py {region}; docs/policy-authoring.md, section 8), then: \
+                 oip policy build {region} && oip policy test {region}",
                 dir.display()
             );
         }

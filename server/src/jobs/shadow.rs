@@ -90,15 +90,20 @@ fn before_of(body: &str) -> Option<Side> {
     })
 }
 
+/// Decides a stored claim with the candidate, on the calendar in force (as a live decision).
 fn compare(
     host: &PolicyHost,
     policy: &LoadedPolicy,
     row: &ShadowRow,
+    calendar: Option<&oip_engine::types::Calendar>,
     parent: &tracing::Span,
 ) -> Compared {
     let before = row.decision.as_deref().and_then(before_of);
-    let facts: Facts = match serde_json::from_str(&row.facts) {
-        Ok(f) => f,
+    let facts: Facts = match serde_json::from_str::<Facts>(&row.facts) {
+        Ok(f) => Facts {
+            calendar: calendar.cloned(),
+            ..f
+        },
         Err(_) => {
             return Compared::Failed {
                 id: row.id.clone(),
@@ -197,11 +202,12 @@ pub async fn run(
             let part = std::mem::replace(&mut rest, tail);
             let (s, policy) = (state.clone(), candidate.clone());
             let parent = tracing::Span::current();
+            let calendar = state.calendar.load_full();
             batches.push(tokio::spawn(async move {
                 s.decider
                     .background(move |host| {
                         part.iter()
-                            .map(|r| compare(host, &policy, r, &parent))
+                            .map(|r| compare(host, &policy, r, calendar.as_deref(), &parent))
                             .collect::<Vec<_>>()
                     })
                     .await
