@@ -11,12 +11,13 @@
 //! (`calendar_beyond_known`).
 
 use crate::auth::{Principal, Role};
+use crate::db::calendars::CalendarRow;
 use crate::db::writer::AuditDraft;
 use crate::error::{Code, Error, FieldProblem};
 use crate::{AppState, new_id, now};
 use base64::Engine as _;
 use oip_engine::types::{Calendar, Date, Facts};
-use sea_orm::{DbErr, Statement};
+use sea_orm::DbErr;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -61,17 +62,22 @@ pub struct CalendarView {
     pub in_force: bool,
 }
 
+/// What a calendar's signature covers names it so.
+const LABEL: &str = "oip:calendar:v1";
+
+/// The dataset as JSON: what is signed (after [`LABEL`]) and stored.
+fn json_of(calendar: &Calendar) -> String {
+    // Plain strings, numbers and dates: serializing cannot fail.
+    serde_json::to_string(calendar).unwrap_or_default()
+}
+
 /// The bytes a calendar's signature covers.
 pub fn signed_bytes(calendar: &Calendar) -> Vec<u8> {
-    let mut out = b"oip:calendar:v1\n".to_vec();
-    // Plain strings and numbers: serializing cannot fail.
-    out.extend(serde_json::to_vec(calendar).unwrap_or_default());
-    out
+    crate::signing::statement_bytes(LABEL, json_of(calendar).as_bytes())
 }
 
 /// The facts as they are decided: with the calendar in force, when one is.
-pub fn with_calendar(state: &AppState, facts: &Facts) -> Facts {
-    let mut facts = facts.clone();
+pub fn with_calendar(state: &AppState, mut facts: Facts) -> Facts {
     facts.calendar = state.calendar.load_full().map(|c| (*c).clone());
     facts
 }
@@ -157,7 +163,8 @@ pub async fn upload(
     let sig = base64::engine::general_purpose::STANDARD
         .decode(req.signature.trim())
         .map_err(|_| bad())?;
-    let bytes = signed_bytes(&req.calendar);
+    let body = json_of(&req.calendar);
+    let bytes = crate::signing::statement_bytes(LABEL, body.as_bytes());
     let key = state
         .db
         .keys(Some(NATIONAL))
@@ -169,33 +176,29 @@ pub async fn upload(
                 .is_some_and(|pk| pk.verifies(&bytes, &sig))
         })
         .ok_or_else(bad)?;
-    let id = new_id("cal");
-    let at = now().to_string();
-    let body = String::from_utf8_lossy(&bytes["oip:calendar:v1\n".len()..]).into_owned();
-    let insert = state.db.stmt(
-        "INSERT INTO calendars (id, version, body, key_id, signature, uploaded_by, uploaded_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-        vec![
-            id.clone().into(),
-            req.calendar.version.clone().into(),
-            body.into(),
-            key.id.clone().into(),
-            req.signature.trim().to_string().into(),
-            who.person().to_string().into(),
-            at.clone().into(),
-        ],
-    );
+    let row = CalendarRow {
+        id: new_id("cal"),
+        version: req.calendar.version.clone(),
+        body,
+        key_id: key.id.clone(),
+        signature: req.signature.trim().to_string(),
+        uploaded_by: who.person().to_string(),
+        uploaded_at: now().to_string(),
+        approved_by: None,
+        approved_at: None,
+    };
     let audit = AuditDraft {
         actor: who.person().to_string(),
         action: "calendar.uploaded".into(),
         claim_id: None,
         before: None,
         after: Some(
-            json!({ "calendar_id": id, "version": req.calendar.version, "key_id": key.id,
+            json!({ "calendar_id": row.id, "version": row.version, "key_id": key.id,
                     "years": req.calendar.years.iter().map(|y| y.year).collect::<Vec<_>>() })
             .to_string(),
         ),
     };
+    let insert = state.db.insert_calendar_stmt(&row);
     if !state
         .writer
         .submit_logged(Some(insert), vec![], vec![audit], vec![])
@@ -207,14 +210,15 @@ pub async fn upload(
             "already stored",
         ));
     }
-    view(state, &id).await?.ok_or_else(|| Code::NotFound.into())
+    let in_force = state.db.calendar_in_force().await?;
+    Ok(view(&row, in_force.as_ref()))
 }
 
 /// Puts an uploaded dataset in force (an admin other than the uploader), while its signing key
 /// is live.
 pub async fn approve(state: &AppState, who: &Principal, id: &str) -> Result<CalendarView, Error> {
     who.require(&[Role::Admin])?;
-    let row = row(state, id).await?.ok_or(Code::NotFound)?;
+    let mut row = state.db.calendar(id).await?.ok_or(Code::NotFound)?;
     if row.approved_by.is_some() {
         return Err(Code::CalendarNotPending.into());
     }
@@ -230,16 +234,6 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str) -> Result<Cale
         ));
     }
     let at = now().to_string();
-    let update = state.db.stmt(
-        "UPDATE calendars SET approved_by = ?, approved_at = ? \
-         WHERE id = ? AND approved_by IS NULL AND uploaded_by <> ? RETURNING id",
-        vec![
-            who.person().to_string().into(),
-            at.into(),
-            id.into(),
-            who.person().to_string().into(),
-        ],
-    );
     let audit = AuditDraft {
         actor: who.person().to_string(),
         action: "calendar.approved".into(),
@@ -247,6 +241,7 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str) -> Result<Cale
         before: None,
         after: Some(json!({ "calendar_id": id, "version": row.version }).to_string()),
     };
+    let update = state.db.approve_calendar_stmt(id, who.person(), &at);
     if !state
         .writer
         .submit_logged(Some(update), vec![], vec![audit], vec![])
@@ -256,121 +251,60 @@ pub async fn approve(state: &AppState, who: &Principal, id: &str) -> Result<Cale
     }
     reload(state).await?;
     tracing::info!(calendar = %row.version, "working-day calendar in force");
-    view(state, id).await?.ok_or_else(|| Code::NotFound.into())
+    row.approved_by = Some(who.person().to_string());
+    row.approved_at = Some(at);
+    let in_force = state.db.calendar_in_force().await?;
+    Ok(view(&row, in_force.as_ref()))
 }
 
 /// Every stored dataset, newest first (admin, auditor, policy_admin).
 pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<CalendarView>, Error> {
     who.require(&[Role::Admin, Role::Auditor, Role::PolicyAdmin])?;
-    let rows = rows(state, None).await?;
-    let in_force = in_force_id(&rows);
-    Ok(rows.iter().map(|r| r.view(in_force.as_deref())).collect())
+    let in_force = state.db.calendar_in_force().await?;
+    Ok(state
+        .db
+        .calendars()
+        .await?
+        .iter()
+        .map(|r| view(r, in_force.as_ref()))
+        .collect())
 }
 
-/// Loads the dataset in force into the instance (at start, on every poll, after an approval).
+/// Loads the dataset in force into the instance (at start, on every poll, after an approval):
+/// a poll reads its id and version only, the dataset itself when it changed.
 pub async fn reload(state: &AppState) -> Result<(), DbErr> {
-    let rows = rows(state, None).await?;
-    let current = in_force_id(&rows).and_then(|id| rows.into_iter().find(|r| r.id == id));
-    let loaded = state.calendar.load_full();
-    match current {
-        Some(r) if loaded.as_ref().map(|c| &c.version) != Some(&r.version) => {
-            match serde_json::from_str::<Calendar>(&r.body) {
-                Ok(c) => state.calendar.store(Some(Arc::new(c))),
-                Err(e) => {
-                    tracing::error!(calendar = %r.version, error = %e, "a stored calendar does not read")
-                }
-            }
+    let Some((id, version)) = state.db.calendar_in_force().await? else {
+        return Ok(());
+    };
+    if state.calendar.load().as_ref().map(|c| &c.version) == Some(&version) {
+        return Ok(());
+    }
+    let Some(row) = state.db.calendar(&id).await? else {
+        return Ok(());
+    };
+    match serde_json::from_str::<Calendar>(&row.body) {
+        Ok(c) => state.calendar.store(Some(Arc::new(c))),
+        Err(e) => {
+            tracing::error!(calendar = %version, error = %e, "a stored calendar does not read")
         }
-        _ => {}
     }
     Ok(())
 }
 
-struct Row {
-    id: String,
-    version: String,
-    body: String,
-    key_id: String,
-    uploaded_by: String,
-    uploaded_at: String,
-    approved_by: Option<String>,
-    approved_at: Option<String>,
-}
-
-impl Row {
-    fn view(&self, in_force: Option<&str>) -> CalendarView {
-        let years = serde_json::from_str::<Calendar>(&self.body)
-            .map(|c| c.years.iter().map(|y| y.year).collect())
-            .unwrap_or_default();
-        CalendarView {
-            id: self.id.clone(),
-            version: self.version.clone(),
-            years,
-            key_id: self.key_id.clone(),
-            uploaded_by: self.uploaded_by.clone(),
-            uploaded_at: self.uploaded_at.clone(),
-            approved_by: self.approved_by.clone(),
-            approved_at: self.approved_at.clone(),
-            in_force: in_force == Some(self.id.as_str()),
-        }
+/// The view of a stored dataset, `in_force` being the id and version of the one in force.
+fn view(r: &CalendarRow, in_force: Option<&(String, String)>) -> CalendarView {
+    let years = serde_json::from_str::<Calendar>(&r.body)
+        .map(|c| c.years.iter().map(|y| y.year).collect())
+        .unwrap_or_default();
+    CalendarView {
+        id: r.id.clone(),
+        version: r.version.clone(),
+        years,
+        key_id: r.key_id.clone(),
+        uploaded_by: r.uploaded_by.clone(),
+        uploaded_at: r.uploaded_at.clone(),
+        approved_by: r.approved_by.clone(),
+        approved_at: r.approved_at.clone(),
+        in_force: in_force.is_some_and(|(id, _)| *id == r.id),
     }
-}
-
-/// The last approved dataset.
-fn in_force_id(rows: &[Row]) -> Option<String> {
-    rows.iter()
-        .filter(|r| r.approved_at.is_some())
-        .max_by(|a, b| (&a.approved_at, &a.id).cmp(&(&b.approved_at, &b.id)))
-        .map(|r| r.id.clone())
-}
-
-async fn rows(state: &AppState, id: Option<&str>) -> Result<Vec<Row>, DbErr> {
-    use sea_orm::ConnectionTrait;
-    let (sql, values): (&str, Vec<sea_orm::Value>) = match id {
-        Some(id) => (
-            "SELECT id, version, body, key_id, uploaded_by, uploaded_at, approved_by, approved_at \
-             FROM calendars WHERE id = ?",
-            vec![id.into()],
-        ),
-        None => (
-            "SELECT id, version, body, key_id, uploaded_by, uploaded_at, approved_by, approved_at \
-             FROM calendars ORDER BY uploaded_at DESC, id DESC",
-            vec![],
-        ),
-    };
-    let stmt: Statement = state.db.stmt(sql, values);
-    let s = |r: &sea_orm::QueryResult, c: &str| r.try_get::<String>("", c);
-    let os = |r: &sea_orm::QueryResult, c: &str| r.try_get::<Option<String>>("", c);
-    state
-        .db
-        .conn
-        .query_all_raw(stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Row {
-                id: s(r, "id")?,
-                version: s(r, "version")?,
-                body: s(r, "body")?,
-                key_id: s(r, "key_id")?,
-                uploaded_by: s(r, "uploaded_by")?,
-                uploaded_at: s(r, "uploaded_at")?,
-                approved_by: os(r, "approved_by")?,
-                approved_at: os(r, "approved_at")?,
-            })
-        })
-        .collect()
-}
-
-async fn row(state: &AppState, id: &str) -> Result<Option<Row>, DbErr> {
-    Ok(rows(state, Some(id)).await?.into_iter().next())
-}
-
-async fn view(state: &AppState, id: &str) -> Result<Option<CalendarView>, DbErr> {
-    let all = rows(state, None).await?;
-    let in_force = in_force_id(&all);
-    Ok(all
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| r.view(in_force.as_deref())))
 }

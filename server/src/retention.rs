@@ -10,7 +10,6 @@
 use crate::db::writer::AuditDraft;
 use crate::{AppState, Error, now};
 use oip_engine::types::Timestamp;
-use sea_orm::ConnectionTrait;
 
 /// Claims looked at per pass.
 const PAGE: i64 = 200;
@@ -25,43 +24,15 @@ pub(crate) async fn erase_pass(state: &AppState) -> Result<usize, Error> {
         return Ok(0);
     };
     let secs = i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX);
-    let before = Timestamp(now().0.saturating_sub(secs)).to_string();
-    let rows = state
-        .db
-        .conn
-        .query_all_raw(state.db.stmt(
-            "SELECT id, updated_at FROM claims WHERE status IN (?, ?) AND worker_sealed <> '' \
-             ORDER BY updated_at LIMIT ?",
-            vec![SETTLED[0].into(), SETTLED[1].into(), PAGE.into()],
-        ))
-        .await?;
+    let before = now().0.saturating_sub(secs);
     let mut erased = 0;
-    for r in rows {
-        let id: String = r.try_get("", "id")?;
-        let updated: String = r.try_get("", "updated_at")?;
+    for (id, updated) in state.db.holding_personal_data(&SETTLED, PAGE).await? {
         // Timestamps are compared as instants (their text may carry other offsets).
-        let old = match (
-            Timestamp::parse_rfc3339(&updated),
-            Timestamp::parse_rfc3339(&before),
-        ) {
-            (Ok(u), Ok(b)) => u.0 <= b.0,
-            _ => false,
-        };
+        let old = Timestamp::parse_rfc3339(&updated).is_ok_and(|u| u.0 <= before);
         if !old {
             continue;
         }
-        // Guarded: a claim that changed since it was read (an appeal reopened it) is left.
-        let erase = state.db.stmt(
-            "UPDATE claims SET worker_sealed = '', worker_hash = '', version = version + 1 \
-             WHERE id = ? AND updated_at = ? AND status IN (?, ?) AND worker_sealed <> '' \
-             RETURNING id",
-            vec![
-                id.clone().into(),
-                updated.into(),
-                SETTLED[0].into(),
-                SETTLED[1].into(),
-            ],
-        );
+        let erase = state.db.erase_personal_data_stmt(&id, &updated, &SETTLED);
         let audit = AuditDraft {
             actor: "system".into(),
             action: "claim.personal_data_erased".into(),

@@ -10,6 +10,16 @@ use crate::crypto::Profile;
 use ed25519_dalek::{Signer as _, Verifier as _};
 use rand::rngs::OsRng;
 
+/// The bytes a signed statement's signature covers: a label naming what it is, a newline, then
+/// the statement as JSON (unambiguous, whatever its strings hold).
+pub fn statement_bytes(label: &str, json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(label.len() + 1 + json.len());
+    out.extend_from_slice(label.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(json);
+    out
+}
+
 /// The distinguishing identifier every SM2 signature here is made and checked with.
 pub const SM2_DISTID: &str = "1234567812345678";
 

@@ -134,7 +134,12 @@ pub fn test_profile() -> oip_server::crypto::Profile {
 /// The compiled-code cache every test server shares (one per profile: their entries carry
 /// different MACs).
 pub fn test_compiled_cache() -> PathBuf {
-    std::env::temp_dir().join(format!("oip-test-compiled-cache-{}", test_profile().name()))
+    compiled_cache_of(test_profile())
+}
+
+/// The shared compiled-code cache of the test servers of a profile.
+pub fn compiled_cache_of(profile: oip_server::crypto::Profile) -> PathBuf {
+    std::env::temp_dir().join(format!("oip-test-compiled-cache-{}", profile.name()))
 }
 
 /// A config for a backend, with short background intervals.

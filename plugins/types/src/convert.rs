@@ -95,44 +95,10 @@ macro_rules! wit_conversions {
             }
         }
         // 1.0 facts carry no calendar: a 1.0 module counts on its own.
-        impl $crate::Convert<$crate::Facts> for $w::Facts {
-            fn convert(self) -> $crate::Facts {
-                let $w::Facts { region, industry, order, incident, exclusions, medical,
-                                assessment, death, dependants, application, documents } = self;
-                $crate::Facts {
-                    region, industry: $crate::Convert::convert(industry),
-                    order: $crate::Convert::convert(order),
-                    incident: $crate::Convert::convert(incident),
-                    exclusions: $crate::Convert::convert(exclusions),
-                    medical: $crate::Convert::convert(medical),
-                    assessment: $crate::Convert::convert(assessment),
-                    death: $crate::Convert::convert(death),
-                    dependants: $crate::Convert::convert(dependants),
-                    application: $crate::Convert::convert(application),
-                    documents: $crate::Convert::convert(documents),
-                    calendar: None,
-                }
-            }
-        }
-        impl $crate::Convert<$w::Facts> for $crate::Facts {
-            fn convert(self) -> $w::Facts {
-                let $crate::Facts { region, industry, order, incident, exclusions, medical,
-                                    assessment, death, dependants, application, documents,
-                                    calendar: _ } = self;
-                $w::Facts {
-                    region, industry: $crate::Convert::convert(industry),
-                    order: $crate::Convert::convert(order),
-                    incident: $crate::Convert::convert(incident),
-                    exclusions: $crate::Convert::convert(exclusions),
-                    medical: $crate::Convert::convert(medical),
-                    assessment: $crate::Convert::convert(assessment),
-                    death: $crate::Convert::convert(death),
-                    dependants: $crate::Convert::convert(dependants),
-                    application: $crate::Convert::convert(application),
-                    documents: $crate::Convert::convert(documents),
-                }
-            }
-        }
+        $crate::__wit_record_without!($w; Facts {
+            region, industry, order, incident, exclusions, medical, assessment, death,
+            dependants, application, documents
+        } without { calendar: None });
     };
 }
 
@@ -185,6 +151,25 @@ macro_rules! __wit_conversions_common {
                               DependantPension },
             }
         );
+    };
+}
+
+/// [`Convert`] both ways for a record whose generated copy lacks fields of this crate's: they
+/// are dropped on the way out and take the values given on the way back.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_record_without {
+    ($w:ident; $r:ident { $($f:ident),* $(,)? } without { $($g:ident: $v:expr),* $(,)? }) => {
+        impl $crate::Convert<$crate::$r> for $w::$r {
+            fn convert(self) -> $crate::$r {
+                $crate::$r { $($f: $crate::Convert::convert(self.$f),)* $($g: $v),* }
+            }
+        }
+        impl $crate::Convert<$w::$r> for $crate::$r {
+            fn convert(self) -> $w::$r {
+                $w::$r { $($f: $crate::Convert::convert(self.$f)),* }
+            }
+        }
     };
 }
 

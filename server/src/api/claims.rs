@@ -239,7 +239,7 @@ pub async fn evaluate(
     who.require(&[Role::Platform, Role::Adjuster, Role::PolicyAdmin])?;
     // On the calendar in force, as a claim would be (whatever calendar the body gave).
     let facts =
-        crate::calendars::with_calendar(&state, &validate::facts_of_body(&body, crate::now())?);
+        crate::calendars::with_calendar(&state, validate::facts_of_body(&body, crate::now())?);
     // An adjuster or a policy_admin tries the regions they work for; a platform any region
     // (its workers are injured anywhere).
     if who.role != Role::Platform && !who.regions.iter().any(|r| *r == facts.region) {

@@ -41,7 +41,7 @@ pub async fn attempt(state: &AppState, facts: &Facts) -> Attempt {
         outcome = tracing::field::Empty,
         took_us = tracing::field::Empty,
     );
-    let (decided, bytes) = canonical_facts(&crate::calendars::with_calendar(state, facts));
+    let (decided, bytes) = canonical_facts(&crate::calendars::with_calendar(state, facts.clone()));
     let started = Instant::now();
     let result = tracing::Instrument::instrument(state.decider.decide(decided), span.clone()).await;
     let took = started.elapsed();

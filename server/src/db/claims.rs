@@ -396,6 +396,48 @@ impl Db {
         .await
     }
 
+    /// Up to `limit` claims in one of `statuses` that still hold personal data, as `(id,
+    /// updated_at)`, least recently changed first (the retention pass).
+    pub async fn holding_personal_data(
+        &self,
+        statuses: &[&str],
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, DbErr> {
+        let marks = vec!["?"; statuses.len()].join(", ");
+        let mut values: Vec<Value> = statuses.iter().map(|s| (*s).into()).collect();
+        values.push(limit.into());
+        self.all(
+            &format!(
+                "SELECT id, updated_at FROM claims WHERE status IN ({marks}) \
+                 AND worker_sealed <> '' ORDER BY updated_at LIMIT ?"
+            ),
+            values,
+            |r| Ok((s(r, "id")?, s(r, "updated_at")?)),
+        )
+        .await
+    }
+
+    /// Erases a claim's personal data (its sealed worker and lookup hash) while it is in one of
+    /// `statuses` and unchanged since `updated_at`: a claim reopened meanwhile is left.
+    pub fn erase_personal_data_stmt(
+        &self,
+        id: &str,
+        updated_at: &str,
+        statuses: &[&str],
+    ) -> Statement {
+        let marks = vec!["?"; statuses.len()].join(", ");
+        let mut values: Vec<Value> = vec![id.into(), updated_at.into()];
+        values.extend(statuses.iter().map(|s| Value::from(*s)));
+        self.stmt(
+            &format!(
+                "UPDATE claims SET worker_sealed = '', worker_hash = '', version = version + 1 \
+                 WHERE id = ? AND updated_at = ? AND status IN ({marks}) AND worker_sealed <> '' \
+                 RETURNING id"
+            ),
+            values,
+        )
+    }
+
     /// The sealed personal data of a claim.
     pub async fn worker_sealed(&self, id: &str) -> Result<Option<String>, DbErr> {
         self.one(

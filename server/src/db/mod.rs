@@ -7,6 +7,7 @@
 //! be durable before the client hears 201 go through the group-commit [`writer`].
 
 pub mod audit;
+pub mod calendars;
 pub mod claims;
 pub mod data_keys;
 pub mod decisions;

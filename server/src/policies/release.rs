@@ -73,10 +73,9 @@ impl ReleaseStatement {
     /// The bytes signed: a label, then the statement as JSON in field order (unambiguous,
     /// whatever its strings hold).
     pub fn signed_bytes(&self) -> Vec<u8> {
-        let mut out = b"oip:policy-release:v1\n".to_vec();
         // Plain strings and numbers: serializing cannot fail.
-        out.extend(serde_json::to_vec(self).unwrap_or_default());
-        out
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        crate::signing::statement_bytes("oip:policy-release:v1", &json)
     }
 
     /// Signs it (ed25519 or SM2, as the key is).

@@ -1251,8 +1251,7 @@ async fn config_under(
     c.crypto = profile;
     c.master_key = c.master_key.map(|k| k.under(profile));
     // Entries of the other profile's MAC would not pass: its own cache.
-    c.compiled_cache_dir =
-        Some(std::env::temp_dir().join(format!("oip-test-compiled-cache-{}", profile.name())));
+    c.compiled_cache_dir = Some(compiled_cache_of(profile));
     c
 }
 
