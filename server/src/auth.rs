@@ -92,7 +92,9 @@ impl Principal {
     pub fn may_see_claim(&self, platform: &str, region: &str) -> bool {
         match self.role {
             Role::Platform => self.platform.as_deref() == Some(platform),
-            Role::Adjuster | Role::PolicyAdmin => self.regions.iter().any(|r| r == region),
+            Role::Adjuster | Role::PolicyAdmin | Role::PaymentsOfficer => {
+                self.regions.iter().any(|r| r == region)
+            }
             Role::Auditor | Role::Admin => true,
         }
     }
@@ -105,7 +107,7 @@ impl Principal {
                 platform: Some(self.platform.clone().unwrap_or_default()),
                 regions: None,
             },
-            Role::Adjuster | Role::PolicyAdmin => Scope {
+            Role::Adjuster | Role::PolicyAdmin | Role::PaymentsOfficer => Scope {
                 platform: None,
                 regions: Some(self.regions.clone()),
             },

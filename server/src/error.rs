@@ -96,6 +96,14 @@ error_codes! {
     CalendarNotPending = "calendar_not_pending", 409, "该日历数据已批准。", "this calendar dataset is approved already";
     /// Calendars: a dataset of this version is stored.
     CalendarVersionExists = "calendar_version_exists", 409, "已有该版本的日历数据。", "a calendar dataset of this version is stored";
+    /// Payments: the officer who started a run does not release it.
+    PaymentRunSecondOfficerRequired = "payment_run_second_officer_required", 409, "支付批次须由生成者以外的另一名支付经办人员放行（四眼原则）。", "a payments officer other than the one who started the run releases it (four eyes)";
+    /// Payments: the run is still being built.
+    PaymentRunNotBuilt = "payment_run_not_built", 409, "支付批次尚在生成中。", "the run is still being built";
+    /// Payments: the run is released already (it never changes).
+    PaymentRunReleased = "payment_run_released", 409, "支付批次已放行，不能再更改。", "the run is released already and does not change";
+    /// Payments: the bank file and returns need a released run.
+    PaymentRunNotReleased = "payment_run_not_released", 409, "支付批次尚未放行。", "the run is not released yet";
     /// Signing keys: only a proposed key is approved.
     KeyNotProposed = "key_not_proposed", 409, "该密钥不在待批准状态（已批准或已吊销）。", "this key is not awaiting approval (it is approved or revoked)";
     /// The worker's personal data was erased after the retention period.

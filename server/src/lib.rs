@@ -25,6 +25,7 @@ pub mod gate;
 pub mod jobs;
 pub mod metrics;
 pub mod notice;
+pub mod payments;
 pub mod policies;
 pub mod retention;
 pub mod review;
@@ -187,6 +188,9 @@ impl AppState {
             .await
             .map_err(anyhow::Error::msg)?;
         workers::spawn(state.clone());
+        // A payment run an earlier process left half built finishes now.
+        let resuming = state.clone();
+        tokio::spawn(async move { payments::run::resume(&resuming).await });
         Ok(state)
     }
 

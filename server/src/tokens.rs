@@ -62,13 +62,20 @@ pub fn check_regions(role: Role, regions: &[String], problems: &mut Vec<FieldPro
             "regions",
             "an adjuster needs at least one region",
         )),
+        Role::PaymentsOfficer if regions.is_empty() => problems.push(FieldProblem::new(
+            "regions",
+            "a payments officer needs at least one region",
+        )),
         Role::PolicyAdmin if regions.len() != 1 => problems.push(FieldProblem::new(
             "regions",
             "a policy_admin has exactly one region",
         )),
-        Role::Platform | Role::Auditor | Role::Admin if !regions.is_empty() => problems.push(
-            FieldProblem::new("regions", "only adjusters and policy admins have regions"),
-        ),
+        Role::Platform | Role::Auditor | Role::Admin if !regions.is_empty() => {
+            problems.push(FieldProblem::new(
+                "regions",
+                "only adjusters, payments officers and policy admins have regions",
+            ))
+        }
         _ => {}
     }
 }

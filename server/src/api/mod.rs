@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod ops;
 mod params;
+pub mod payments;
 pub mod platforms;
 pub mod policies;
 pub mod review;
@@ -125,6 +126,27 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/claims/{id}/reviews", get(review::reviews))
         .route("/v1/claims/{id}/notice", get(review::notice))
         .route("/v1/claims/{id}/worker", get(review::worker))
+        .route("/v1/claims/{id}/schedule", get(payments::schedule))
+        .route(
+            "/v1/payments/runs",
+            post(payments::start).get(payments::list),
+        )
+        .route("/v1/payments/runs/{id}", get(payments::get_one))
+        .route("/v1/payments/runs/{id}/lines", get(payments::lines))
+        .route("/v1/payments/runs/{id}/release", post(payments::release))
+        .route("/v1/payments/runs/{id}/returns", post(payments::returns))
+        .route(
+            "/v1/payments/runs/{id}/bank-file.csv",
+            get(payments::bank_csv),
+        )
+        .route(
+            "/v1/payments/runs/{id}/bank-file.json",
+            get(payments::bank_json),
+        )
+        .route(
+            "/v1/payments/regions/{region}/outlay",
+            get(payments::outlay),
+        )
         .route("/v1/review/queue", get(review::queue))
         .route("/v1/audit", get(review::audit))
         .route("/v1/audit/checkpoints", get(review::audit_checkpoints))

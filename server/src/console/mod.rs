@@ -321,7 +321,7 @@ fn home_of(who: &Principal) -> Option<&'static str> {
     match who.role {
         Role::Adjuster => Some("/console/queue"),
         Role::PolicyAdmin | Role::Admin => Some("/console/policies"),
-        Role::Platform | Role::Auditor => None,
+        Role::Platform | Role::Auditor | Role::PaymentsOfficer => None,
     }
 }
 

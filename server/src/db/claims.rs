@@ -83,7 +83,7 @@ pub(crate) const CLAIM_COLS: &str = "id, platform, platform_claim_ref, idempoten
     status, incident_at, facts, narrative, worker_masked, possible_duplicate_of, decision_id, last_error, attempts, \
     next_attempt_at, created_at, updated_at, workflow, queue, due_on, fast_track, version";
 
-fn claim_row(r: &QueryResult) -> Result<ClaimRow, DbErr> {
+pub(crate) fn claim_row(r: &QueryResult) -> Result<ClaimRow, DbErr> {
     Ok(ClaimRow {
         id: s(r, "id")?,
         platform: s(r, "platform")?,

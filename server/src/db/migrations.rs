@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013PolicyRelease),
             Box::new(M0014AuditRequestId),
             Box::new(M0015Calendars),
+            Box::new(M0016Payments),
         ]
     }
 }
@@ -521,6 +522,80 @@ sql_migration!(
     M0015Calendars,
     "m0015_calendars",
     M0015
+);
+
+const M0016: &str = "
+CREATE TABLE entitlements (
+    id TEXT PRIMARY KEY,
+    claim_id TEXT NOT NULL REFERENCES claims (id),
+    decision_id TEXT,
+    region TEXT NOT NULL,
+    line BIGINT NOT NULL,
+    item TEXT NOT NULL,
+    payer TEXT NOT NULL,
+    period TEXT NOT NULL,
+    payee TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    first_month BIGINT NOT NULL,
+    last_month BIGINT,
+    entered_through BIGINT,
+    rule TEXT NOT NULL,
+    formula TEXT,
+    policy_sha256 TEXT,
+    policy_version TEXT,
+    provisional BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    superseded_at TEXT
+);
+CREATE INDEX entitlements_region ON entitlements (region, period, id);
+CREATE INDEX entitlements_claim ON entitlements (claim_id);
+CREATE TABLE enrolments (
+    claim_id TEXT PRIMARY KEY REFERENCES claims (id),
+    claim_version BIGINT NOT NULL,
+    lines_sha256 TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL
+);
+CREATE TABLE payment_runs (
+    id TEXT PRIMARY KEY,
+    region TEXT NOT NULL,
+    month BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    cursor TEXT NOT NULL,
+    built_by TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    built_at TEXT,
+    released_by TEXT,
+    released_at TEXT,
+    UNIQUE (region, month)
+);
+CREATE TABLE ledger (
+    id TEXT PRIMARY KEY,
+    entitlement_id TEXT NOT NULL REFERENCES entitlements (id),
+    claim_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    item TEXT NOT NULL,
+    payer TEXT NOT NULL,
+    payee TEXT NOT NULL,
+    month BIGINT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    run_id TEXT REFERENCES payment_runs (id),
+    refers_to TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ledger_run ON ledger (run_id, id);
+CREATE INDEX ledger_claim ON ledger (claim_id, month);
+CREATE INDEX ledger_owed ON ledger (region, state, month)
+";
+
+sql_migration!(
+    /// The payment ledger: what each approved claim is entitled to (one row per approved line,
+    /// a monthly line with its first and last month), the entries owed and paid, and the
+    /// monthly payment runs that batch them.
+    M0016Payments,
+    "m0016_payments",
+    M0016
 );
 
 async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {

@@ -15,6 +15,7 @@ pub mod events;
 pub mod jobs;
 pub mod keys;
 pub mod migrations;
+pub mod payments;
 pub mod policies;
 pub mod reviews;
 pub mod tokens;

@@ -10,6 +10,7 @@ mod claim;
 mod events;
 mod job;
 mod money;
+mod payment;
 mod policy;
 mod role;
 mod workflow;
@@ -21,6 +22,7 @@ pub use claim::{
 pub use events::Event;
 pub use job::{JobKind, JobStatus};
 pub use money::{MAX_LINE_FEN, MAX_LINES, Overflow, checked_sum};
+pub use payment::{EntryKind, EntryState, Month, RunStatus};
 pub use policy::{PolicySource, PolicyStatus, PolicyStep};
 pub use role::Role;
 pub use workflow::{

@@ -15,5 +15,8 @@ named_enum!(
         Auditor = "auditor",
         /// Issues tokens, registers signing keys and webhooks.
         Admin = "admin",
+        /// Handling agency finance: builds a region's monthly payment runs; another officer
+        /// releases them.
+        PaymentsOfficer = "payments_officer",
     }
 );

@@ -10,6 +10,7 @@ mod hot_swap;
 mod keys;
 mod new_region;
 mod ops;
+mod payments;
 mod policies;
 mod review;
 mod security;

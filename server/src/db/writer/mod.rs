@@ -319,6 +319,18 @@ impl Writer {
             .await
     }
 
+    /// Inserts rows and runs statements durably in one transaction, with the guard first;
+    /// when the guard finds a conflict, nothing is written.
+    pub async fn submit_rows_then(
+        &self,
+        guard: Option<Guard>,
+        rows: Vec<Row>,
+        then: Vec<Statement>,
+        audit: Vec<AuditDraft>,
+    ) -> Result<Applied, DbErr> {
+        self.submit_job(guard, rows, then, audit, Vec::new()).await
+    }
+
     async fn submit_job(
         &self,
         guard: Option<Guard>,

@@ -1,0 +1,303 @@
+//! Issue 16, items 3 to 5: the payment ledger and the monthly runs. A grade-3 Chongqing claim
+//! approved by an adjuster is owed its lump sums once and its disability allowance every month
+//! from the month after the appraisal; the run of the current month pays the arrears and the
+//! month, is one batch however often it is asked for, is released by a second officer only,
+//! and exports a bank file whose checksum line adds up. A returned payment is owed again; an
+//! override after payment owes the difference for every month paid (true-ups).
+
+use oip_tests::*;
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The current month in Beijing, and the month `back` months before it.
+fn month_back(back: i64) -> (i32, u8) {
+    let today = oip_server::now().beijing_date();
+    let m = oip_server::domain::Month::of(today.year, today.month);
+    let b = oip_server::domain::Month(m.0 - back);
+    (b.year() as i32, b.month() as u8)
+}
+
+fn ym(back: i64) -> String {
+    let (y, m) = month_back(back);
+    format!("{y:04}-{m:02}")
+}
+
+/// A grade-3 Chongqing claim (injured on 2025-08-01: its allowance rests on Chongqing's 2024
+/// private-unit wage), appraised on the 10th three months ago.
+fn grade_3(n: u64) -> Value {
+    let mut v = example(n);
+    v["region"] = "CN-CQ".into();
+    v["platform_claim_ref"] = format!("MT-PAY-{n}").into();
+    v["assessment"]["disability_grade"] = 3.into();
+    v["assessment"]["assessed_at"] = format!("{}-10", ym(3)).into();
+    v
+}
+
+async fn wait_built(s: &TestServer, token: &str, id: &str) -> Value {
+    eventually(Duration::from_secs(60), || async {
+        let (st, r) = s
+            .call("GET", &format!("/v1/payments/runs/{id}"), token, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        (r["status"] != "building").then_some(r)
+    })
+    .await
+    .expect("the run is built within a minute")
+}
+
+fn monthly_amount(claim: &Value, item: &str) -> i64 {
+    claim["decision"]["benefits"]
+        .as_array()
+        .expect("benefits")
+        .iter()
+        .find(|l| l["item"] == item && l["period"] == "monthly")
+        .and_then(|l| l["amount_fen"].as_i64())
+        .unwrap_or_else(|| panic!("a monthly {item} line in {claim}"))
+}
+
+fn lump_sums(claim: &Value) -> i64 {
+    claim["decision"]["benefits"]
+        .as_array()
+        .expect("benefits")
+        .iter()
+        .filter(|l| l["period"] == "lump_sum")
+        .filter_map(|l| l["amount_fen"].as_i64())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_is_paid_month_by_month_in_runs_released_by_a_second_officer() {
+    each_backend(|b| async move {
+        let mut c = config(&b, "payments").await;
+        c.four_eyes_threshold_fen = 1_000_000_000;
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let adj = s.adjuster(&["CN-CQ"]).await;
+        let adj2 = s.adjuster(&["CN-CQ"]).await;
+        let officer = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
+        let second = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
+        let beijing = s.token(json!({"role": "payments_officer", "regions": ["CN-BJ"]})).await;
+
+        let (st, claim) = s.submit(&mt, "pay-1", &grade_3(1)).await;
+        assert_eq!(st, StatusCode::CREATED, "{claim}");
+        let id = claim["id"].as_str().expect("id").to_string();
+        let allowance = monthly_amount(&claim, "disability_allowance");
+        let lumps = lump_sums(&claim);
+        assert!(allowance > 0 && lumps > 0, "{claim}");
+        let (st, r) = s
+            .call("POST", &format!("/v1/claims/{id}/review"), &adj, Some(json!({"action": "approve"})), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+
+        // The schedule: the allowance from the month after the appraisal, twelve months ahead.
+        let (st, sched) = s
+            .call("GET", &format!("/v1/claims/{id}/schedule"), &officer, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{sched}");
+        let ent = sched["entitlements"]
+            .as_array()
+            .expect("entitlements")
+            .iter()
+            .find(|e| e["item"] == "disability_allowance")
+            .cloned()
+            .expect("the allowance is an entitlement");
+        assert_eq!(ent["first_month"], ym(2), "{ent}");
+        assert_eq!(ent["amount_fen"], allowance);
+        assert!(ent["rule"]["title"].as_str().is_some_and(|t| !t.is_empty()), "{ent}");
+        assert_eq!(sched["upcoming"].as_array().map(Vec::len), Some(12), "{sched}");
+        assert_eq!(sched["upcoming"][0]["month"], ym(2));
+        let scheduled: i64 = sched["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .inspect(|e| assert_eq!(e["state"], "scheduled", "{e}"))
+            .map(|e| e["amount_fen"].as_i64().expect("amount"))
+            .sum();
+        assert_eq!(scheduled, lumps, "the lump sums are owed once each");
+        // Another region's officer does not see it.
+        let (st, _) = s
+            .call("GET", &format!("/v1/claims/{id}/schedule"), &beijing, None, None)
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+
+        // A future month is refused, naming the field; an adjuster starts no run.
+        let (st, e) = s
+            .call("POST", "/v1/payments/runs", &officer, Some(json!({"region": "CN-CQ", "month": ym(-1)})), None)
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["fields"][0]["path"], "month", "{e}");
+        let (st, _) = s
+            .call("POST", "/v1/payments/runs", &adj, Some(json!({"region": "CN-CQ", "month": ym(0)})), None)
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, _) = s
+            .call("POST", "/v1/payments/runs", &beijing, Some(json!({"region": "CN-CQ", "month": ym(0)})), None)
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+
+        // The current month's run: the lump sums, two months of arrears and the month.
+        let (st, run) = s
+            .call("POST", "/v1/payments/runs", &officer, Some(json!({"region": "CN-CQ", "month": ym(0)})), None)
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{run}");
+        let run_id = run["id"].as_str().expect("run id").to_string();
+        let built = wait_built(&s, &officer, &run_id).await;
+        assert_eq!(built["status"], "built", "{built}");
+        let monthly: Vec<&Value> = built["totals"]
+            .as_array()
+            .expect("totals")
+            .iter()
+            .filter(|t| t["item"] == "disability_allowance" && t["kind"] == "monthly")
+            .collect();
+        assert_eq!(monthly.len(), 1, "{built}");
+        assert_eq!(monthly[0]["lines"], 3, "{built}");
+        assert_eq!(monthly[0]["amount_fen"], 3 * allowance);
+        assert_eq!(built["total_fen"], lumps + 3 * allowance, "{built}");
+
+        // Each line names its decision, its module version and its rule.
+        let (st, lines) = s
+            .call("GET", &format!("/v1/payments/runs/{run_id}/lines?limit=100"), &officer, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{lines}");
+        let items = lines["items"].as_array().expect("lines");
+        assert_eq!(items.len() as i64, built["lines"].as_i64().unwrap());
+        for l in items {
+            assert_eq!(l["decision_id"], claim["decision"]["id"], "{l}");
+            assert!(l["policy_version"].is_string() && l["rule"]["id"].is_string(), "{l}");
+        }
+        let months: Vec<&str> = items
+            .iter()
+            .filter(|l| l["kind"] == "monthly")
+            .map(|l| l["month"].as_str().unwrap())
+            .collect();
+        assert_eq!(months, [ym(2), ym(1), ym(0)]);
+
+        // Asked again (another officer): the same run, the same lines.
+        let (st, again) = s
+            .call("POST", "/v1/payments/runs", &second, Some(json!({"region": "CN-CQ", "month": ym(0)})), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        assert_eq!(again["id"], run_id.as_str());
+        assert_eq!(again["total_fen"], built["total_fen"]);
+
+        // Not released by the officer who started it; the bank file waits for the release.
+        let release = format!("/v1/payments/runs/{run_id}/release");
+        let (st, e) = s.call("POST", &release, &officer, None, None).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"]["code"], "payment_run_second_officer_required");
+        assert_eq!(e["error"]["fields"][0]["path"], "released_by", "{e}");
+        let csv_path = format!("/v1/payments/runs/{run_id}/bank-file.csv");
+        let (st, e) = s.call("GET", &csv_path, &officer, None, None).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"]["code"], "payment_run_not_released");
+        let (st, rel) = s.call("POST", &release, &second, None, None).await;
+        assert_eq!(st, StatusCode::OK, "{rel}");
+        assert_eq!(rel["status"], "released");
+        assert_eq!(rel["total_fen"], built["total_fen"], "releasing changes no line");
+        let (st, e) = s.call("POST", &release, &second, None, None).await;
+        assert_eq!(st, StatusCode::CONFLICT);
+        assert_eq!(e["error"]["code"], "payment_run_released");
+
+        // The bank file: one line per payee, yuan with two decimals, a checksum line that adds up.
+        let (st, csv) = s.call("GET", &csv_path, &officer, None, None).await;
+        assert_eq!(st, StatusCode::OK);
+        let csv = csv.as_str().expect("csv text").to_string();
+        let (body, check) = csv.trim_end().rsplit_once('\n').expect("a checksum line");
+        let body = format!("{body}\n");
+        let rows: Vec<&str> = body.lines().skip(1).collect();
+        assert_eq!(rows.len(), 1, "one payee: the worker, paid by the fund\n{csv}");
+        let total = rows[0].rsplit(',').next().unwrap();
+        let fen = built["total_fen"].as_i64().unwrap();
+        assert_eq!(total, format!("{}.{:02}", fen / 100, fen % 100), "{csv}");
+        let profile = test_profile();
+        let algorithm = if profile.name() == "gm" { "sm3" } else { "sha256" };
+        assert_eq!(
+            check,
+            format!("#checksum,1,{total},{algorithm}:{}", hex::encode(profile.digest(body.as_bytes()))),
+            "{csv}"
+        );
+        let (st, j) = s
+            .call("GET", &format!("/v1/payments/runs/{run_id}/bank-file.json"), &auditor(&s).await, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["total_fen"], fen);
+
+        // The bank returns this month's allowance: it is owed again, and its line stays paid
+        // in the run as released.
+        let this_month = items
+            .iter()
+            .find(|l| l["kind"] == "monthly" && l["month"] == ym(0))
+            .expect("this month's line");
+        let (st, e) = s
+            .call("POST", &format!("/v1/payments/runs/{run_id}/returns"), &officer,
+                  Some(json!({"entries": ["nope"], "reason": "account closed"})), None)
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["fields"][0]["path"], "entries[0]");
+        let (st, back) = s
+            .call("POST", &format!("/v1/payments/runs/{run_id}/returns"), &officer,
+                  Some(json!({"entries": [this_month["id"]], "reason": "account closed"})), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{back}");
+        assert_eq!(back["items"][0]["kind"], "requeue");
+        assert_eq!(back["items"][0]["amount_fen"], allowance);
+
+        // An appeal overrides the allowance upward after three months were paid: each owes
+        // the difference, with the re-queued month, in the next run.
+        let (st, r) = s
+            .call("POST", &format!("/v1/claims/{id}/appeal"), &mt, Some(json!({"grounds": "the published wage base is higher"})), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let raised = allowance + 12_345;
+        let (st, r) = s
+            .call("POST", &format!("/v1/claims/{id}/review"), &adj2, Some(json!({
+                "action": "override", "reason_code": "figure_published", "note": "2025 wage base published",
+                "benefits": [{"item": "disability_allowance", "amount_fen": raised,
+                              "reason_code": "figure_published", "note": "the published base"}]
+            })), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let (_, sched) = s
+            .call("GET", &format!("/v1/claims/{id}/schedule"), &officer, None, None)
+            .await;
+        let true_ups: Vec<&Value> = sched["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["kind"] == "true_up")
+            .collect();
+        assert_eq!(true_ups.len(), 3, "{sched}");
+        assert!(true_ups.iter().all(|t| t["amount_fen"] == 12_345 && t["state"] == "scheduled"), "{sched}");
+        let current: Vec<&Value> = sched["entitlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["item"] == "disability_allowance" && e["superseded_at"].is_null())
+            .collect();
+        assert_eq!(current.len(), 1, "{sched}");
+        assert_eq!(current[0]["amount_fen"], raised);
+        assert_eq!(current[0]["entered_through"], ym(0), "months paid are not paid again");
+
+        // What was stored, read as SQL: no month entered twice, amounts never rewritten.
+        let rows = s.state.db.conn
+            .query_all_raw(s.state.db.stmt(
+                "SELECT month, COUNT(*) AS n FROM ledger WHERE claim_id = ? AND kind = 'monthly' GROUP BY month",
+                vec![id.clone().into()],
+            ))
+            .await
+            .expect("ledger");
+        assert_eq!(rows.len(), 3);
+        for r in rows {
+            let n: i64 = r.try_get("", "n").or_else(|_| r.try_get::<i32>("", "n").map(i64::from)).unwrap();
+            assert_eq!(n, 1);
+        }
+        s.stop().await;
+    })
+    .await;
+}
+
+async fn auditor(s: &TestServer) -> String {
+    s.token(json!({"role": "auditor"})).await
+}
