@@ -245,6 +245,20 @@ pub struct LiveMonthly {
     pub entered_through: Option<Month>,
 }
 
+fn live_monthly_row(r: &QueryResult) -> Result<LiveMonthly, DbErr> {
+    Ok(LiveMonthly {
+        id: s(r, "id")?,
+        claim_id: s(r, "claim_id")?,
+        item: s(r, "item")?,
+        payer: s(r, "payer")?,
+        payee: s(r, "payee")?,
+        amount_fen: i(r, "amount_fen")?,
+        first_month: month(r, "first_month")?,
+        last_month: omonth(r, "last_month")?,
+        entered_through: omonth(r, "entered_through")?,
+    })
+}
+
 /// A total of a run: lines and amount of one payer, item and kind.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TotalRow {
@@ -576,21 +590,96 @@ impl Db {
                  ORDER BY id LIMIT {limit}"
             ),
             vec![region.into(), after.into()],
-            |r| {
-                Ok(LiveMonthly {
-                    id: s(r, "id")?,
-                    claim_id: s(r, "claim_id")?,
-                    item: s(r, "item")?,
-                    payer: s(r, "payer")?,
-                    payee: s(r, "payee")?,
-                    amount_fen: i(r, "amount_fen")?,
-                    first_month: month(r, "first_month")?,
-                    last_month: omonth(r, "last_month")?,
-                    entered_through: omonth(r, "entered_through")?,
-                })
-            },
+            live_monthly_row,
         )
         .await
+    }
+
+    /// The last id of the next chunk of a region's current monthly entitlements after `after`
+    /// (none when no entitlement is left).
+    pub async fn chunk_end(
+        &self,
+        region: &str,
+        after: &str,
+        limit: u64,
+    ) -> Result<Option<String>, DbErr> {
+        Ok(self
+            .one(
+                &format!(
+                    "SELECT MAX(id) AS id FROM (SELECT id FROM entitlements \
+                     WHERE region = ? AND period = 'monthly' AND superseded_at IS NULL AND id > ? \
+                     ORDER BY id LIMIT {limit}) t"
+                ),
+                vec![region.into(), after.into()],
+                |r| os(r, "id"),
+            )
+            .await?
+            .flatten())
+    }
+
+    /// The current monthly entitlements of `(after, through]` owed months before `month` that
+    /// no run entered (arrears: a benefit approved late, backdated).
+    pub async fn in_arrears(
+        &self,
+        region: &str,
+        after: &str,
+        through: &str,
+        month: Month,
+    ) -> Result<Vec<LiveMonthly>, DbErr> {
+        self.all(
+            "SELECT id, claim_id, item, payer, payee, amount_fen, first_month, last_month, \
+             entered_through FROM entitlements \
+             WHERE region = ? AND period = 'monthly' AND superseded_at IS NULL \
+             AND id > ? AND id <= ? AND first_month < ? \
+             AND COALESCE(entered_through, first_month - 1) < ? \
+             AND (last_month IS NULL OR COALESCE(entered_through, first_month - 1) < last_month) \
+             ORDER BY id",
+            vec![
+                region.into(),
+                after.into(),
+                through.into(),
+                month.0.into(),
+                (month.0 - 1).into(),
+            ],
+            live_monthly_row,
+        )
+        .await
+    }
+
+    /// Enters `month` for the current monthly entitlements of `(after, through]` owed it and
+    /// not yet entered, in one statement (the run's bulk: the rows never leave the database).
+    pub fn enter_month_stmt(
+        &self,
+        run_id: &str,
+        region: &str,
+        after: &str,
+        through: &str,
+        month: Month,
+        at: &str,
+    ) -> Statement {
+        self.stmt(
+            "INSERT INTO ledger (id, entitlement_id, claim_id, region, kind, item, payer, payee, \
+             month, amount_fen, state, run_id, refers_to, created_at) \
+             SELECT id || ?, id, claim_id, region, 'monthly', item, payer, payee, ?, amount_fen, \
+             'in_batch', ?, NULL, ? FROM entitlements \
+             WHERE region = ? AND period = 'monthly' AND superseded_at IS NULL \
+             AND id > ? AND id <= ? AND first_month <= ? \
+             AND (last_month IS NULL OR last_month >= ?) \
+             AND (entered_through IS NULL OR entered_through < ?) \
+             ON CONFLICT DO NOTHING",
+            vec![
+                format!(":{month}").into(),
+                month.0.into(),
+                run_id.into(),
+                at.into(),
+                region.into(),
+                after.into(),
+                through.into(),
+                month.0.into(),
+                month.0.into(),
+                month.0.into(),
+            ],
+        )
     }
 
     /// Records that a run entered the current monthly entitlements of `(after, through]` up to

@@ -14,7 +14,7 @@ use crate::error::Error;
 use serde_json::json;
 
 /// Entitlements read and entered per transaction.
-pub const CHUNK: u64 = 5_000;
+pub const CHUNK: u64 = 10_000;
 
 /// Claims enrolled per read.
 const ENROL_PAGE: u64 = 200;
@@ -94,8 +94,7 @@ pub async fn build(state: &AppState, run_id: &str) -> Result<(), Error> {
         cursor = to;
     }
     while let Some(after) = cursor.strip_prefix(MONTHLY).map(str::to_string) {
-        let chunk = state.db.live_monthly(&run.region, &after, CHUNK).await?;
-        let Some(last) = chunk.last() else {
+        let Some(last) = state.db.chunk_end(&run.region, &after, CHUNK).await? else {
             let step = state.db.advance_run_stmt(run_id, &cursor, DONE);
             if !state.writer.submit(Some(step), vec![]).await? {
                 return Ok(());
@@ -103,18 +102,27 @@ pub async fn build(state: &AppState, run_id: &str) -> Result<(), Error> {
             cursor = DONE.to_string();
             break;
         };
-        let to = format!("{MONTHLY}{}", last.id);
-        let rows: Vec<Row> = chunk
-            .iter()
-            .flat_map(|e| lines_of(e, run.month).map(|m| line_row(e, m, run_id, &run.region, &at)))
-            .collect();
-        let entered = state
+        let to = format!("{MONTHLY}{last}");
+        // Arrears (rare) row by row; the run's month in one statement; then the chunk is
+        // marked entered. One transaction, guarded by the cursor.
+        let before = Month(run.month.0 - 1);
+        let rows: Vec<Row> = state
             .db
-            .entered_stmt(&run.region, &after, &last.id, run.month);
+            .in_arrears(&run.region, &after, &last, run.month)
+            .await?
+            .iter()
+            .flat_map(|e| lines_of(e, before).map(|m| line_row(e, m, run_id, &run.region, &at)))
+            .collect();
+        let then = vec![
+            state
+                .db
+                .enter_month_stmt(run_id, &run.region, &after, &last, run.month, &at),
+            state.db.entered_stmt(&run.region, &after, &last, run.month),
+        ];
         let guard = Guard::Stmt(state.db.advance_run_stmt(run_id, &cursor, &to));
         let applied = state
             .writer
-            .submit_rows_then(Some(guard), rows, vec![entered], vec![])
+            .submit_rows_then(Some(guard), rows, then, vec![])
             .await?;
         if matches!(applied, Applied::Skipped) {
             return Ok(());
