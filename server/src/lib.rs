@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod calendars;
+pub mod chart;
 pub mod claims;
 pub mod cli;
 pub mod config;

@@ -53,6 +53,7 @@ declare -A tokens=(
     [adjuster]="$(person adjuster '["CN-SC","CN-BJ"]')"
     [policy_admin]="$(person policy_admin '["CN-SC"]')"
     [auditor]="$(person auditor '[]')"
+    [payments_officer]="$(person payments_officer '["CN-SC","CN-BJ"]')"
     [admin]="$admin"
 )
 # A claim to read, review and appeal: the example, submitted by the platform.
@@ -67,11 +68,12 @@ declare -A ops=(
     [platform]="submit_claim get_claim list_claims list_decisions supplement_claim replay_decision evaluate appeal_claim list_reviews list_events claim_notice list_regions list_region_policies healthz readyz metrics"
     [adjuster]="get_claim list_claims list_decisions replay_decision evaluate review_claim list_reviews review_queue claim_notice claim_worker list_regions list_region_policies"
     [policy_admin]="list_regions list_region_policies upload_policy get_policy start_shadow get_shadow shadow_chart approve_policy activate_policy redecide get_job list_keys evaluate"
-    [auditor]="list_users get_user user_tokens list_tokens audit_trail get_claim list_claims list_decisions claim_worker get_policy get_shadow get_job list_keys list_regions"
+    [auditor]="list_users get_user user_tokens list_tokens audit_trail get_claim list_claims list_decisions claim_worker get_policy get_shadow get_job list_keys list_regions list_payment_runs get_payment_run region_outlay claim_schedule"
+    [payments_officer]="start_payment_run list_payment_runs get_payment_run payment_run_lines release_payment_run payment_returns payment_run_csv payment_run_json region_outlay claim_schedule get_claim list_claims"
     [admin]="add_user list_users get_user disable_user user_tokens issue_token list_tokens revoke_token add_key approve_key list_keys revoke_key set_webhook audit_trail get_claim list_claims claim_worker get_policy rollback_region"
 )
 status=0
-for role in platform adjuster policy_admin auditor admin; do
+for role in platform adjuster policy_admin auditor payments_officer admin; do
     include=()
     for op in ${ops[$role]}; do include+=(--include-operation-id "$op"); done
     echo "== $role"

@@ -11,7 +11,7 @@ use crate::api::views::{AuditEntryView, ClaimView, ReviewView};
 use crate::auth::Role;
 use crate::claims::StoredClaim;
 use crate::db::decisions::DecisionRow;
-use crate::domain::Workflow;
+use crate::domain::{ClaimStatus, Workflow};
 use crate::error::Error;
 use crate::notice::code;
 use crate::now;
@@ -99,6 +99,13 @@ pub(crate) async fn render_claim(
     let status = error.map(Error::status).unwrap_or(StatusCode::OK);
     let c = &v.view;
     let title = format!("{} {}", l.t(i18n::CLAIM_TITLE), c.id);
+    // An approved claim's payments, for those who may read them.
+    let schedule = match c.status {
+        ClaimStatus::Approved | ClaimStatus::Closed => {
+            crate::payments::schedule(state, &s.who, id).await.ok()
+        }
+        _ => None,
+    };
     let body = html! {
         h1 { (l.t(i18n::CLAIM_TITLE)) " " code { (c.id) } " "
             span.badge.status #claim-status data-status=(c.status.as_str()) { (i18n::status(l, c.status.as_str())) } }
@@ -122,6 +129,7 @@ pub(crate) async fn render_claim(
         (decision_section(l, &v))
         (reviewed_lines(l, &v, s.who.person()))
         (super::review_form::actions(l, s, &v))
+        @if let Some(sch) = &schedule { (super::payments::schedule_section(l, sch)) }
         (history(l, &v, s.who.person()))
     };
     layout::respond(status, layout::page(&s.ctx(), &title, false, body))

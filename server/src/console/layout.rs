@@ -106,6 +106,9 @@ pub(crate) fn page(ctx: &Ctx, title: &str, refresh: bool, body: Markup) -> Marku
                             @if matches!(s.who.role, Role::PolicyAdmin | Role::Admin) {
                                 a #nav-policies href="/console/policies" { (l.t(i18n::NAV_POLICIES)) }
                             }
+                            @if matches!(s.who.role, Role::PaymentsOfficer | Role::Auditor | Role::Admin) {
+                                a #nav-payments href="/console/payments" { (l.t(i18n::NAV_PAYMENTS)) }
+                            }
                         }
                     }
                     span.who {

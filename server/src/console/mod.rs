@@ -27,6 +27,7 @@
 mod claim;
 mod i18n;
 mod layout;
+mod payments;
 mod policies;
 mod queue;
 mod review_form;
@@ -89,6 +90,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/policies/{id}/approve", post(policies::approve))
         .route("/console/policies/{id}/activate", post(policies::activate))
         .route("/console/policies/{id}/redecide", post(policies::redecide))
+        .route("/console/payments", get(payments::payments_page))
+        .route("/console/payments/runs", post(payments::start))
+        .route("/console/payments/runs/{id}", get(payments::run_page))
+        .route(
+            "/console/payments/runs/{id}/release",
+            post(payments::release),
+        )
         .route("/console/{*rest}", get(not_found))
 }
 
@@ -321,7 +329,8 @@ fn home_of(who: &Principal) -> Option<&'static str> {
     match who.role {
         Role::Adjuster => Some("/console/queue"),
         Role::PolicyAdmin | Role::Admin => Some("/console/policies"),
-        Role::Platform | Role::Auditor | Role::PaymentsOfficer => None,
+        Role::PaymentsOfficer => Some("/console/payments"),
+        Role::Platform | Role::Auditor => None,
     }
 }
 

@@ -865,6 +865,116 @@ pub(crate) async fn http_sign_in(http: &reqwest::Client, url: &str, token: &str)
 }
 
 /// Posts the sign-in form with `fields` (and its nonce and CSRF token); the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payments_officer_starts_a_run_and_a_second_releases_it_with_its_charts() {
+    with_browser("payments", scenario_payments).await;
+}
+
+async fn scenario_payments(c: Client) {
+    let c = &c;
+    let mut cfg = config(&Backend::Sqlite, "console-pay").await;
+    cfg.four_eyes_threshold_fen = 1_000_000_000;
+    let s = TestServer::with_config(cfg).await;
+    let mt = s.platform("meituan").await;
+    // A grade-3 Chongqing claim appraised three months ago, approved through the API.
+    let today = oip_server::now().beijing_date();
+    let month = oip_server::domain::Month::of(today.year, today.month);
+    let appraised = oip_server::domain::Month(month.0 - 3);
+    let mut body = example(1);
+    body["region"] = "CN-CQ".into();
+    body["assessment"]["disability_grade"] = 3.into();
+    body["assessment"]["assessed_at"] = format!("{appraised}-10").into();
+    let (st, claim) = s.submit(&mt, "console-pay-1", &body).await;
+    assert_eq!(st, StatusCode::CREATED, "{claim}");
+    let id = claim["id"].as_str().expect("id").to_string();
+    let adj = s.adjuster(&["CN-CQ"]).await;
+    let (st, r) = s
+        .call(
+            "POST",
+            &format!("/v1/claims/{id}/review"),
+            &adj,
+            Some(json!({"action": "approve"})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let p1 = s
+        .token(json!({"role": "payments_officer", "regions": ["CN-CQ"]}))
+        .await;
+    let p2 = s
+        .token(json!({"role": "payments_officer", "regions": ["CN-CQ"]}))
+        .await;
+
+    // The first officer lands on the runs, starts this month's and sees it built.
+    sign_in(c, &s.url, &p1).await;
+    assert_eq!(path_of(c).await, "/console/payments");
+    wait_text(c, "生成月度支付批次").await;
+    click(c, "#start-run button").await;
+    wait_status(c, "#run-status", "built").await;
+    let t = text(c).await;
+    assert!(
+        t.contains("伤残津贴") && t.contains("按待遇项目合计"),
+        "{t}"
+    );
+    assert!(
+        c.find(Locator::Css("#release button")).await.is_ok(),
+        "an officer is offered the release"
+    );
+    let bars = c
+        .find_all(Locator::Css("#chart rect.bar"))
+        .await
+        .expect("bars");
+    assert!(
+        bars.len() >= 2,
+        "a bar per item: the allowance and the lump sums"
+    );
+    // Releasing one's own run is refused, saying why.
+    click(c, "#release button").await;
+    let t = wait_text(c, "payment_run_second_officer_required").await;
+    assert!(t.contains("四眼"), "{t}");
+    let run_path = path_of(c).await;
+    sign_out(c).await;
+
+    // The second releases it; the bank file is offered; the outlay chart has this month.
+    sign_in(c, &s.url, &p2).await;
+    let run_id = run_path
+        .trim_start_matches("/console/payments/runs/")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    c.goto(&format!("{}/console/payments/runs/{run_id}", s.url))
+        .await
+        .expect("goto");
+    click(c, "#release button").await;
+    wait_status(c, "#run-status", "released").await;
+    wait_text(c, "CSV").await;
+    shot(c, "payment-run").await;
+    c.goto(&format!("{}/console/payments", s.url))
+        .await
+        .expect("goto");
+    let t = wait_text(c, "月度支出").await;
+    assert!(t.contains(&month.to_string()), "{t}");
+    assert_eq!(
+        c.find_all(Locator::Css(".outlay rect.bar"))
+            .await
+            .expect("bars")
+            .len(),
+        1
+    );
+    shot(c, "payments").await;
+    sign_out(c).await;
+
+    // The adjuster's claim page shows the schedule: the allowance paid through this month.
+    sign_in(c, &s.url, &adj).await;
+    c.goto(&format!("{}/console/claims/{id}", s.url))
+        .await
+        .expect("goto");
+    let t = wait_text(c, "支付计划").await;
+    assert!(t.contains(&month.to_string()) && t.contains("paid"), "{t}");
+    s.stop().await;
+}
+
 async fn http_sign_in_with(
     http: &reqwest::Client,
     url: &str,

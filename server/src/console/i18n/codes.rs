@@ -123,6 +123,7 @@ pub(crate) fn role(l: Lang, code: &str) -> &str {
         "policy_admin" => Some(T("省级政策管理员", "Policy admin")),
         "auditor" => Some(T("审计人员", "Auditor")),
         "admin" => Some(T("系统管理员", "Administrator")),
+        "payments_officer" => Some(T("支付经办人员", "Payments officer")),
         _ => None,
     };
     or_code(l, code, t)

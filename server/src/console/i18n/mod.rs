@@ -82,6 +82,7 @@ texts! {
     SIGNED_IN_AS = "当前身份", "Signed in as";
     NAV_QUEUE = "审核队列", "Review queue";
     NAV_POLICIES = "政策版本", "Policy versions";
+    NAV_PAYMENTS = "支付批次", "Payment runs";
     NO_PAGES = "此控制台为经办人员与省级政策管理员而设；您的角色请使用 API。",
         "This console serves adjusters and policy admins; your role uses the API.";
     ERROR = "出错了", "Something went wrong";
