@@ -96,6 +96,8 @@ error_codes! {
     CalendarNotPending = "calendar_not_pending", 409, "该日历数据已批准。", "this calendar dataset is approved already";
     /// Calendars: a dataset of this version is stored.
     CalendarVersionExists = "calendar_version_exists", 409, "已有该版本的日历数据。", "a calendar dataset of this version is stored";
+    /// An appraisal for a claim whose injury is not determined covered.
+    ClaimNotCovered = "claim_not_covered", 409, "该案件未被认定为职业伤害，不进行劳动能力鉴定。", "the injury is not determined covered: there is nothing to appraise";
     /// Payments: the officer who started a run does not release it.
     PaymentRunSecondOfficerRequired = "payment_run_second_officer_required", 409, "支付批次须由生成者以外的另一名支付经办人员放行（四眼原则）。", "a payments officer other than the one who started the run releases it (four eyes)";
     /// Payments: the run is still being built.

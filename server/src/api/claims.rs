@@ -180,6 +180,29 @@ pub async fn supplement(
     ))
 }
 
+impl RequestBody for claims::appraisal::AppraisalRequest {}
+
+/// A labour-ability appraisal conclusion (the claim's platform, or an adjuster of its region),
+/// on a claim whose injury is determined covered: it becomes the claim's assessment and the
+/// claim is decided again, reviewed like any decision. A re-appraisal arrives the same way.
+#[utoipa::path(post, operation_id = "submit_appraisal", path = "/v1/claims/{id}/appraisals", tag = "claims", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The claim's id.")),
+    request_body = claims::appraisal::AppraisalRequest,
+    responses((status = 200, description = "Decided again on the appraisal.", body = ClaimView),
+              (status = 403, description = "Not a platform or an adjuster.", body = ErrorBody),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody),
+              (status = 409, description = "`claim_not_covered` (field `id`): the injury is not determined covered; `invalid_transition`: not pending review or approved; `conflict`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: `concluded_on` before the incident or after today, `disability_grade` out of range, `appraisal_body` empty.", body = ErrorBody)))]
+pub async fn appraisal(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    Body(req): Body<claims::appraisal::AppraisalRequest>,
+) -> Result<Json<ClaimView>, Error> {
+    let stored = claims::appraisal::submit(&state, &who, &id, &req).await?;
+    Ok(Json(ClaimView::from(&stored).seen_by(&who)))
+}
+
 /// Re-runs a stored decision on the same module bytes and canonical facts.
 #[utoipa::path(post, operation_id = "replay_decision", path = "/v1/decisions/{id}/replay", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "The decision's id.")),

@@ -29,6 +29,7 @@ use utoipa::openapi::{Content, RefOr};
         super::claims::list,
         super::claims::decisions,
         super::claims::supplement,
+        super::claims::appraisal,
         super::claims::replay,
         super::claims::evaluate,
         super::review::review,

@@ -75,7 +75,7 @@ pub async fn get_one(
 #[serde(deny_unknown_fields)]
 pub struct LinesQuery {
     /// The `next` of the page before.
-    #[param(max_length = 200)]
+    #[param(min_length = 1, max_length = 200)]
     after: Option<String>,
     /// Lines per page (default 1000).
     #[param(minimum = 1, maximum = 10000)]

@@ -5,6 +5,7 @@
 //! build their views from those. A stored decision stays the bytes the module returned.
 
 mod again;
+pub mod appraisal;
 mod intake;
 mod replay;
 

@@ -98,8 +98,14 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
             matched[k] = true;
         }
         let before = counterpart.map(|k| &old[k]);
+        // A changed monthly line takes effect from its own first month under the new facts
+        // (a re-appraisal: the month after the new conclusion, benefits.md §6), or from the
+        // old line's first month when that is later (a figure published: backdated).
         let first = match (line.period, before) {
-            (Period::Monthly, Some(o)) => o.first_month,
+            (Period::Monthly, Some(o)) => {
+                o.first_month
+                    .max(first_month(line.item, facts.as_ref(), this_month))
+            }
             (Period::Monthly, None) => first_month(line.item, facts.as_ref(), this_month),
             (Period::LumpSum, _) => this_month,
         };
@@ -183,11 +189,12 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
                 }
             }
             (Period::Monthly, Some(o)) if o.amount_fen != amount => {
-                // Every month already entered is owed the difference.
+                // Every month already entered from the change on is owed the difference.
                 for x in old_entries.iter().filter(|x| {
                     x.entitlement_id == o.id
                         && x.kind == EntryKind::Monthly
                         && x.state != EntryState::Reversed
+                        && x.month >= first
                 }) {
                     entries.push(entry(
                         EntryKind::TrueUp,

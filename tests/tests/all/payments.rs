@@ -301,3 +301,188 @@ async fn a_claim_is_paid_month_by_month_in_runs_released_by_a_second_officer() {
 async fn auditor(s: &TestServer) -> String {
     s.token(json!({"role": "auditor"})).await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_after_it() {
+    each_backend(|b| async move {
+        let mut c = config(&b, "appraisal").await;
+        c.four_eyes_threshold_fen = 1_000_000_000;
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let adj = s.adjuster(&["CN-CQ"]).await;
+        let officer = s
+            .token(json!({"role": "payments_officer", "regions": ["CN-CQ"]}))
+            .await;
+        let second = s
+            .token(json!({"role": "payments_officer", "regions": ["CN-CQ"]}))
+            .await;
+
+        // Determined covered before any appraisal: no grade yet.
+        let mut body = grade_3(10);
+        body["assessment"] =
+            json!({"disability_grade": null, "care_level": null, "assessed_at": null});
+        body["documents"] = json!([
+            "benefit_application_form",
+            "consent_form",
+            "diagnosis",
+            "medical_receipts",
+            "id_card",
+            "order_record",
+            "incident_statement"
+        ]);
+        let (st, claim) = s.submit(&mt, "appr-1", &body).await;
+        assert_eq!(st, StatusCode::CREATED, "{claim}");
+        assert_eq!(claim["decision"]["outcome"], "covered", "{claim}");
+        let id = claim["id"].as_str().unwrap().to_string();
+        let path = format!("/v1/claims/{id}/appraisals");
+        let appraisal = |grade: u8, on: String| {
+            json!({
+                "disability_grade": grade, "care_level": null, "concluded_on": on,
+                "appraisal_body": "重庆市劳动能力鉴定委员会", "fee_fen": 30000
+            })
+        };
+
+        // A future conclusion is refused, naming the field.
+        let future = oip_server::now().beijing_date().add_days(1);
+        let (st, e) = s
+            .call(
+                "POST",
+                &path,
+                &mt,
+                Some(appraisal(3, future.to_string())),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["fields"][0]["path"], "concluded_on", "{e}");
+
+        // Grade 3, concluded three months ago: decided again, a monthly allowance appears.
+        let (st, again) = s
+            .call(
+                "POST",
+                &path,
+                &mt,
+                Some(appraisal(3, format!("{}-10", ym(3)))),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        assert_eq!(again["status"], "pending_review");
+        assert_eq!(again["decision"]["kind"], "appraisal", "{again}");
+        assert_eq!(again["decision"]["replaces"], claim["decision"]["id"]);
+        let allowance = monthly_amount(&again, "disability_allowance");
+        let (st, r) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{id}/review"),
+                &adj,
+                Some(json!({"action": "approve"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+
+        // This month's run pays the three months since the conclusion.
+        let (st, run) = s
+            .call(
+                "POST",
+                "/v1/payments/runs",
+                &officer,
+                Some(json!({"region": "CN-CQ", "month": ym(0)})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{run}");
+        let run_id = run["id"].as_str().unwrap().to_string();
+        wait_built(&s, &officer, &run_id).await;
+        let (st, _) = s
+            .call(
+                "POST",
+                &format!("/v1/payments/runs/{run_id}/release"),
+                &second,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+
+        // A re-appraisal last month, grade 2: from this month on the grade-2 allowance, the
+        // difference owed for this month only (already paid at grade 3), none for before.
+        let (st, re) = s
+            .call(
+                "POST",
+                &path,
+                &adj,
+                Some(appraisal(2, format!("{}-05", ym(1)))),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{re}");
+        let grade_2 = monthly_amount(&re, "disability_allowance");
+        assert!(
+            grade_2 > allowance,
+            "grade 2 pays more: {grade_2} vs {allowance}"
+        );
+        let (st, r) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{id}/review"),
+                &adj,
+                Some(json!({"action": "approve"})),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let (_, sched) = s
+            .call(
+                "GET",
+                &format!("/v1/claims/{id}/schedule"),
+                &officer,
+                None,
+                None,
+            )
+            .await;
+        let true_ups: Vec<(String, i64)> = sched["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "true_up" && e["item"] == "disability_allowance")
+            .map(|e| {
+                (
+                    e["month"].as_str().unwrap().to_string(),
+                    e["amount_fen"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(true_ups, [(ym(0), grade_2 - allowance)], "{sched}");
+        let current = sched["entitlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["item"] == "disability_allowance" && e["superseded_at"].is_null())
+            .cloned()
+            .unwrap();
+        assert_eq!(current["first_month"], ym(0), "{current}");
+        assert_eq!(current["amount_fen"], grade_2);
+
+        // A claim not determined covered is not appraised (409, naming the claim).
+        let mut drunk = grade_3(11);
+        drunk["exclusions"]["intoxicated_or_drugged"] = true.into();
+        let (_, denied) = s.submit(&mt, "appr-2", &drunk).await;
+        assert_eq!(denied["decision"]["outcome"], "not_covered", "{denied}");
+        let (st, e) = s
+            .call(
+                "POST",
+                &format!("/v1/claims/{}/appraisals", denied["id"].as_str().unwrap()),
+                &mt,
+                Some(appraisal(3, format!("{}-10", ym(3)))),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"]["code"], "claim_not_covered");
+        assert_eq!(e["error"]["fields"][0]["path"], "id");
+        s.stop().await;
+    })
+    .await;
+}
