@@ -197,6 +197,15 @@ fn report(l: Lang, r: &ShadowReport) -> Markup {
                         td.num { (fen(Some(b.sum_change_fen))) }
                         td.num { (fen(b.min_change_fen)) " / " (fen(b.max_change_fen)) } } } }
             }
+            h3 { (l.t(i18n::TRUE_UPS)) }
+            @if r.true_ups.is_empty() { p.muted #true-ups { (l.t(i18n::NO_TRUE_UPS)) } } @else {
+                table #true-ups {
+                    thead { tr { th { (l.t(i18n::COL_ITEM)) } th.num { (l.t(i18n::COL_COUNT)) } th.num { (l.t(i18n::COL_SUM_CHANGE)) } } }
+                    tbody { @for t in &r.true_ups {
+                        @let item = code(&t.item);
+                        tr data-item=(item) { td { (i18n::item(l, &item)) } td.num { (t.entries) } td.num { (fen(Some(t.total_fen))) } } } }
+                }
+            }
             h3 { (l.t(i18n::CHART)) }
             div #chart { (PreEscaped(crate::jobs::chart::chart_svg(r))) }
             h3 { (l.t(i18n::CHANGED_CLAIMS)) " (" (r.changed_claims.len()) ")" }

@@ -259,6 +259,21 @@ fn live_monthly_row(r: &QueryResult) -> Result<LiveMonthly, DbErr> {
     })
 }
 
+/// What a claim's current entitlement has paid so far (a shadow run's true-up forecast).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaidSoFar {
+    /// The item.
+    pub item: BenefitItem,
+    /// Once or monthly.
+    pub period: Period,
+    /// The amount paid (a month's, for a monthly item), fen.
+    pub amount_fen: i64,
+    /// Months a run entered.
+    pub months_entered: i64,
+    /// A lump sum in a run.
+    pub lump_entered: bool,
+}
+
 /// A total of a run: lines and amount of one payer, item and kind.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TotalRow {
@@ -811,6 +826,38 @@ impl Db {
         let mut values: Vec<Value> = vec![run_id.into()];
         super::push_in(&mut sql, &mut values, "id", ids);
         self.all(&sql, values, entry_row).await
+    }
+
+    /// What the current entitlements of some claims have paid so far, by claim.
+    pub async fn paid_so_far(
+        &self,
+        claim_ids: &[String],
+    ) -> Result<Vec<(String, PaidSoFar)>, DbErr> {
+        if claim_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = "SELECT e.claim_id, e.item, e.period, e.amount_fen, \
+             CASE WHEN e.period = 'monthly' AND e.entered_through >= e.first_month \
+             THEN e.entered_through - e.first_month + 1 ELSE 0 END AS months, \
+             (SELECT COUNT(*) FROM ledger l WHERE l.entitlement_id = e.id AND l.kind = 'lump_sum' \
+              AND l.state IN ('in_batch', 'paid')) AS lumps \
+             FROM entitlements e WHERE e.superseded_at IS NULL"
+            .to_string();
+        let mut values = Vec::new();
+        super::push_in(&mut sql, &mut values, "e.claim_id", claim_ids);
+        self.all(&sql, values, |r| {
+            Ok((
+                s(r, "claim_id")?,
+                PaidSoFar {
+                    item: contract_enum(r, "item")?,
+                    period: contract_enum(r, "period")?,
+                    amount_fen: i(r, "amount_fen")?,
+                    months_entered: i(r, "months")?,
+                    lump_entered: i(r, "lumps")? > 0,
+                },
+            ))
+        })
+        .await
     }
 
     /// A region's outlay by month: the sum of the entries of its runs.

@@ -204,6 +204,23 @@ pub struct ShadowReport {
     pub elapsed_ms: i64,
     /// Claims gone through per second.
     pub claims_per_second: i64,
+    /// The true-ups (补差) approving the candidate's lines would owe, by item: for each claim
+    /// already paid whose amount changes, the difference for every month entered and for a
+    /// lump sum in a run (each entered when the new decision is approved).
+    #[serde(default)]
+    pub true_ups: Vec<TrueUpTotal>,
+}
+
+/// The true-ups of one item a shadow run foresees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrueUpTotal {
+    /// The item.
+    #[schema(value_type = String)]
+    pub item: BenefitItem,
+    /// Entries (a month each, or a lump sum).
+    pub entries: i64,
+    /// Their sum, fen (negative: recovered).
+    pub total_fen: i64,
 }
 
 /// The report being built.
@@ -219,9 +236,28 @@ pub(crate) struct Report {
     changed_claims: Vec<ChangedClaim>,
     failures: Vec<FailedClaim>,
     failure_codes: BTreeMap<String, i64>,
+    true_ups: BTreeMap<BenefitItem, (i64, i64)>,
 }
 
 impl Report {
+    /// Adds the true-ups a changed claim would owe: `after` against what is paid so far.
+    pub(crate) fn add_true_ups(&mut self, after: &Side, paid: &[crate::db::payments::PaidSoFar]) {
+        for p in paid {
+            let a = after.amounts.get(&(p.item, p.period)).copied().unwrap_or(0);
+            let diff = a.saturating_sub(p.amount_fen);
+            let entries = match p.period {
+                Period::Monthly => p.months_entered,
+                Period::LumpSum => i64::from(p.lump_entered),
+            };
+            if diff == 0 || entries == 0 {
+                continue;
+            }
+            let slot = self.true_ups.entry(p.item).or_insert((0, 0));
+            slot.0 += entries;
+            slot.1 = slot.1.saturating_add(diff.saturating_mul(entries));
+        }
+    }
+
     pub(crate) fn add(&mut self, c: Compared) {
         match c {
             Compared::Failed { id, code } => {
@@ -327,6 +363,11 @@ impl Report {
             failure_codes: self.failure_codes,
             elapsed_ms,
             claims_per_second: if elapsed_ms > 0 { seen * 1000 / elapsed_ms } else { seen },
+            true_ups: self
+                .true_ups
+                .into_iter()
+                .map(|(item, (entries, total_fen))| TrueUpTotal { item, entries, total_fen })
+                .collect(),
         }
     }
 }
@@ -334,6 +375,59 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn true_ups_are_the_difference_for_every_month_entered_and_each_lump_sum_paid() {
+        use crate::db::payments::PaidSoFar;
+        let mut r = Report::default();
+        let after = Side {
+            outcome: Outcome::Covered,
+            amounts: BTreeMap::from([
+                ((BenefitItem::DisabilityAllowance, Period::Monthly), 270_392),
+                (
+                    (BenefitItem::OneOffDisabilitySubsidy, Period::LumpSum),
+                    16_000_000,
+                ),
+            ]),
+        };
+        let paid = |item, period, amount_fen, months_entered, lump_entered| PaidSoFar {
+            item,
+            period,
+            amount_fen,
+            months_entered,
+            lump_entered,
+        };
+        r.add_true_ups(
+            &after,
+            &[
+                // 12 months paid at 2,603.92: 12 × (2,703.92 − 2,603.92) = 1,200 yuan owed.
+                paid(
+                    BenefitItem::DisabilityAllowance,
+                    Period::Monthly,
+                    260_392,
+                    12,
+                    false,
+                ),
+                // The lump sum paid at 168,797: 160,000 − 168,797 = −8,797 yuan recovered.
+                paid(
+                    BenefitItem::OneOffDisabilitySubsidy,
+                    Period::LumpSum,
+                    16_879_700,
+                    0,
+                    true,
+                ),
+                // Medical not paid yet (still scheduled): no true-up, the new amount is paid.
+                paid(BenefitItem::Medical, Period::LumpSum, 3_700_000, 0, false),
+            ],
+        );
+        assert_eq!(
+            r.true_ups,
+            BTreeMap::from([
+                (BenefitItem::OneOffDisabilitySubsidy, (1, -879_700)),
+                (BenefitItem::DisabilityAllowance, (12, 120_000)),
+            ])
+        );
+    }
 
     #[test]
     fn buckets_split_at_their_edges() {

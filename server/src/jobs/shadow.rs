@@ -221,8 +221,37 @@ pub async fn run(
                     .map_err(|e| e.to_string())?,
             );
         }
+        // The changed claims' true-ups: what approving the candidate's lines would owe for
+        // what is paid so far.
+        let changed: Vec<(String, Side)> = compared
+            .iter()
+            .filter_map(|c| match c {
+                Compared::Decided { id, before, after } if before.as_ref() != Some(after) => {
+                    Some((id.clone(), after.clone()))
+                }
+                _ => None,
+            })
+            .collect();
         for c in compared {
             report.add(c);
+        }
+        if !changed.is_empty() {
+            let ids: Vec<String> = changed.iter().map(|(id, _)| id.clone()).collect();
+            let paid = state
+                .db
+                .paid_so_far(&ids)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut by_claim: std::collections::HashMap<String, Vec<_>> =
+                std::collections::HashMap::new();
+            for (c, p) in paid {
+                by_claim.entry(c).or_default().push(p);
+            }
+            for (id, after) in &changed {
+                if let Some(mine) = by_claim.get(id) {
+                    report.add_true_ups(after, mine);
+                }
+            }
         }
         job.done = report.compared + report.failed;
         job.failed = report.failed;

@@ -35,6 +35,53 @@ fn grade_3(n: u64) -> Value {
     v
 }
 
+async fn approve(s: &TestServer, adjuster: &str, id: &str) {
+    let (st, r) = s
+        .call(
+            "POST",
+            &format!("/v1/claims/{id}/review"),
+            adjuster,
+            Some(json!({"action": "approve"})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+}
+
+/// Starts the run of a region and month, waits until it is built, has another officer
+/// release it; its id.
+async fn paid_run(
+    s: &TestServer,
+    officer: &str,
+    second: &str,
+    region: &str,
+    month: &str,
+) -> String {
+    let (st, run) = s
+        .call(
+            "POST",
+            "/v1/payments/runs",
+            officer,
+            Some(json!({"region": region, "month": month})),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{run}");
+    let id = run["id"].as_str().expect("run id").to_string();
+    wait_built(s, officer, &id).await;
+    let (st, r) = s
+        .call(
+            "POST",
+            &format!("/v1/payments/runs/{id}/release"),
+            second,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    id
+}
+
 async fn wait_built(s: &TestServer, token: &str, id: &str) -> Value {
     eventually(Duration::from_secs(60), || async {
         let (st, r) = s
@@ -86,10 +133,7 @@ async fn a_claim_is_paid_month_by_month_in_runs_released_by_a_second_officer() {
         let allowance = monthly_amount(&claim, "disability_allowance");
         let lumps = lump_sums(&claim);
         assert!(allowance > 0 && lumps > 0, "{claim}");
-        let (st, r) = s
-            .call("POST", &format!("/v1/claims/{id}/review"), &adj, Some(json!({"action": "approve"})), None)
-            .await;
-        assert_eq!(st, StatusCode::OK, "{r}");
+        approve(&s, &adj, &id).await;
 
         // The schedule: the allowance from the month after the appraisal, twelve months ahead.
         let (st, sched) = s
@@ -371,40 +415,10 @@ async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_af
         assert_eq!(again["decision"]["kind"], "appraisal", "{again}");
         assert_eq!(again["decision"]["replaces"], claim["decision"]["id"]);
         let allowance = monthly_amount(&again, "disability_allowance");
-        let (st, r) = s
-            .call(
-                "POST",
-                &format!("/v1/claims/{id}/review"),
-                &adj,
-                Some(json!({"action": "approve"})),
-                None,
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{r}");
+        approve(&s, &adj, &id).await;
 
         // This month's run pays the three months since the conclusion.
-        let (st, run) = s
-            .call(
-                "POST",
-                "/v1/payments/runs",
-                &officer,
-                Some(json!({"region": "CN-CQ", "month": ym(0)})),
-                None,
-            )
-            .await;
-        assert_eq!(st, StatusCode::ACCEPTED, "{run}");
-        let run_id = run["id"].as_str().unwrap().to_string();
-        wait_built(&s, &officer, &run_id).await;
-        let (st, _) = s
-            .call(
-                "POST",
-                &format!("/v1/payments/runs/{run_id}/release"),
-                &second,
-                None,
-                None,
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK);
+        paid_run(&s, &officer, &second, "CN-CQ", &ym(0)).await;
 
         // A re-appraisal last month, grade 2: from this month on the grade-2 allowance, the
         // difference owed for this month only (already paid at grade 3), none for before.
@@ -423,16 +437,7 @@ async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_af
             grade_2 > allowance,
             "grade 2 pays more: {grade_2} vs {allowance}"
         );
-        let (st, r) = s
-            .call(
-                "POST",
-                &format!("/v1/claims/{id}/review"),
-                &adj,
-                Some(json!({"action": "approve"})),
-                None,
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{r}");
+        approve(&s, &adj, &id).await;
         let (_, sched) = s
             .call(
                 "GET",

@@ -83,6 +83,8 @@ texts! {
     NAV_QUEUE = "审核队列", "Review queue";
     NAV_POLICIES = "政策版本", "Policy versions";
     NAV_PAYMENTS = "支付批次", "Payment runs";
+    TRUE_UPS = "批准后应补差（已支付部分）", "True-ups owed once approved (on what is paid)";
+    NO_TRUE_UPS = "已支付的待遇无需补差。", "Nothing paid so far changes: no true-up.";
     NO_PAGES = "此控制台为经办人员与省级政策管理员而设；您的角色请使用 API。",
         "This console serves adjusters and policy admins; your role uses the API.";
     ERROR = "出错了", "Something went wrong";
