@@ -405,8 +405,8 @@ impl Db {
         )
     }
 
-    /// The approved (or closed) claims of a region whose current state is not enrolled, after
-    /// `after` in id order.
+    /// The approved (or closed) claims of a region whose current state is not enrolled, and
+    /// the enrolled ones denied since, after `after` in id order.
     pub async fn claims_to_enrol(
         &self,
         region: &str,
@@ -421,8 +421,10 @@ impl Db {
         self.all(
             &format!(
                 "SELECT {cols} FROM claims c LEFT JOIN enrolments e ON e.claim_id = c.id \
-                 WHERE c.region = ? AND c.status IN ('approved', 'closed') AND c.id > ? \
-                 AND (e.claim_id IS NULL OR e.claim_version < c.version) \
+                 WHERE c.region = ? AND c.id > ? \
+                 AND ((c.status IN ('approved', 'closed') \
+                       AND (e.claim_id IS NULL OR e.claim_version < c.version)) \
+                   OR (c.status = 'denied' AND e.claim_version < c.version)) \
                  ORDER BY c.id LIMIT {limit}"
             ),
             vec![region.into(), after.into()],

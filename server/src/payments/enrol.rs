@@ -50,13 +50,22 @@ fn fingerprint(lines: &[ReviewedLine]) -> String {
 /// wrote). Idempotent, and safe beside another instance doing the same (the enrolment row is
 /// the guard).
 pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
-    if !matches!(claim.status, ClaimStatus::Approved | ClaimStatus::Closed) {
-        return Ok(false);
-    }
-    let lines = claim.workflow.approved_benefits.clone().unwrap_or_default();
+    // An approved (or settled) claim is owed its approved lines; one denied after it was
+    // enrolled (an appeal, a review) is owed nothing more: its entitlements stop, a lump sum
+    // in no run is cancelled and one paid is recovered.
+    let lines = match claim.status {
+        ClaimStatus::Approved | ClaimStatus::Closed => {
+            claim.workflow.approved_benefits.clone().unwrap_or_default()
+        }
+        ClaimStatus::Denied => Vec::new(),
+        _ => return Ok(false),
+    };
     let sha = fingerprint(&lines);
     let at = now().to_string();
     let enrolled = state.db.enrolment(&claim.id).await?;
+    if enrolled.is_none() && claim.status == ClaimStatus::Denied {
+        return Ok(false);
+    }
     if let Some((version, old_sha)) = &enrolled {
         if *version >= claim.version {
             return Ok(false);
@@ -210,13 +219,20 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
         new_ents.push(e);
     }
     // An old line with no successor: its lump sum still in no run is cancelled, one paid is
-    // recovered (a negative true-up); its months stop after the last one entered.
-    for (k, o) in old.iter().enumerate().filter(|(k, _)| !matched[*k]) {
-        let _ = k;
-        for x in old_entries
-            .iter()
-            .filter(|x| x.entitlement_id == o.id && x.kind == EntryKind::LumpSum)
-        {
+    // recovered (a negative true-up); its months stop after the last one entered, and on a
+    // denial the months paid are recovered too (追回).
+    let denied = claim.status == ClaimStatus::Denied;
+    for o in old
+        .iter()
+        .zip(&matched)
+        .filter(|(_, m)| !**m)
+        .map(|(o, _)| o)
+    {
+        for x in old_entries.iter().filter(|x| {
+            x.entitlement_id == o.id
+                && x.state != EntryState::Reversed
+                && (x.kind == EntryKind::LumpSum || (denied && x.kind == EntryKind::Monthly))
+        }) {
             if x.state == EntryState::Scheduled {
                 reverse.push(x.id.clone());
             } else {

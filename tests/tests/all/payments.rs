@@ -491,3 +491,51 @@ async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_af
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_denied_on_appeal_after_payment_stops_and_owes_back_what_was_paid() {
+    each_backend(|b| async move {
+        let mut c = config(&b, "denied").await;
+        c.four_eyes_threshold_fen = 1_000_000_000;
+        let s = TestServer::with_config(c).await;
+        let mt = s.platform("meituan").await;
+        let adj = s.adjuster(&["CN-CQ"]).await;
+        let adj2 = s.adjuster(&["CN-CQ"]).await;
+        let officer = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
+        let second = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
+        let (_, claim) = s.submit(&mt, "deny-1", &grade_3(20)).await;
+        let id = claim["id"].as_str().unwrap().to_string();
+        approve(&s, &adj, &id).await;
+        let run = paid_run(&s, &officer, &second, "CN-CQ", &ym(0)).await;
+        let (_, paid) = s.call("GET", &format!("/v1/payments/runs/{run}"), &officer, None, None).await;
+        let paid_fen = paid["total_fen"].as_i64().unwrap();
+        assert!(paid_fen > 0, "{paid}");
+
+        // Appealed and denied by another adjuster: nothing more is owed, everything paid is
+        // recovered, and the region's next entries stop.
+        let (st, r) = s.call("POST", &format!("/v1/claims/{id}/appeal"), &mt, Some(json!({"grounds": "reconsider"})), None).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let (st, r) = s
+            .call("POST", &format!("/v1/claims/{id}/review"), &adj2,
+                  Some(json!({"action": "deny", "reason_code": "not_occupational", "note": "the order had ended"})), None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["status"], "denied", "{r}");
+        let (_, sched) = s.call("GET", &format!("/v1/claims/{id}/schedule"), &officer, None, None).await;
+        assert!(
+            sched["entitlements"].as_array().unwrap().iter().all(|e| e["superseded_at"].is_string()),
+            "every entitlement stops: {sched}"
+        );
+        assert!(sched["upcoming"].as_array().unwrap().is_empty(), "{sched}");
+        let recovered: i64 = sched["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "true_up")
+            .map(|e| e["amount_fen"].as_i64().unwrap())
+            .sum();
+        assert_eq!(recovered, -paid_fen, "{sched}");
+        s.stop().await;
+    })
+    .await;
+}
