@@ -96,6 +96,8 @@ error_codes! {
     CalendarNotPending = "calendar_not_pending", 409, "该日历数据已批准。", "this calendar dataset is approved already";
     /// Calendars: a dataset of this version is stored.
     CalendarVersionExists = "calendar_version_exists", 409, "已有该版本的日历数据。", "a calendar dataset of this version is stored";
+    /// A bill of this number was submitted for the claim before.
+    BillAlreadySubmitted = "bill_already_submitted", 409, "该收费票据已为本案件提交过。", "this bill was submitted for this claim before";
     /// An appraisal for a claim whose injury is not determined covered.
     ClaimNotCovered = "claim_not_covered", 409, "该案件未被认定为职业伤害，不进行劳动能力鉴定。", "the injury is not determined covered: there is nothing to appraise";
     /// Payments: the officer who started a run does not release it.

@@ -71,10 +71,22 @@ pub fn render(c: &StoredClaim, en: bool) -> String {
             "Decision: occupational injury not recognised",
         )
     } else {
-        t(
-            "职业伤害确认结论书",
-            "Decision: occupational injury recognised",
-        )
+        // Each stage's decision has its notice: the determination, the benefits determined on
+        // an appraisal, the medical costs determined on a bill.
+        match c.decision.as_ref().map(|d| d.kind.as_str()) {
+            Some("appraisal") => t(
+                "劳动能力鉴定后职业伤害保障待遇核定通知书",
+                "Notice of the benefits determined on the labour-ability appraisal",
+            ),
+            Some("bill") => t(
+                "职业伤害保障医疗费用核定通知书",
+                "Notice of the medical costs determined on a bill",
+            ),
+            _ => t(
+                "职业伤害确认结论书",
+                "Decision: occupational injury recognised",
+            ),
+        }
     };
     let lines: Vec<ReviewedLine> = claim.workflow.approved_benefits.clone().unwrap_or_else(|| {
         decision

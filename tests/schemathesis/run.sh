@@ -65,8 +65,8 @@ curl -fs -X POST "$url/v1/claims" -H "Authorization: Bearer ${tokens[platform]}"
 # policy_admin manages one region, so the rollback of a region (any code in its path) is the
 # admin's to test.
 declare -A ops=(
-    [platform]="submit_claim get_claim list_claims list_decisions supplement_claim submit_appraisal replay_decision evaluate appeal_claim list_reviews list_events claim_notice list_regions list_region_policies healthz readyz metrics"
-    [adjuster]="get_claim list_claims list_decisions replay_decision evaluate review_claim submit_appraisal list_reviews review_queue claim_notice claim_worker list_regions list_region_policies"
+    [platform]="submit_claim get_claim list_claims list_decisions supplement_claim submit_appraisal submit_bill replay_decision evaluate appeal_claim list_reviews list_events claim_notice list_regions list_region_policies healthz readyz metrics"
+    [adjuster]="get_claim list_claims list_decisions replay_decision evaluate review_claim submit_appraisal submit_bill list_reviews review_queue claim_notice claim_worker list_regions list_region_policies"
     [policy_admin]="list_regions list_region_policies upload_policy get_policy start_shadow get_shadow shadow_chart approve_policy activate_policy redecide get_job list_keys evaluate"
     [auditor]="list_users get_user user_tokens list_tokens audit_trail get_claim list_claims list_decisions claim_worker get_policy get_shadow get_job list_keys list_regions list_payment_runs get_payment_run region_outlay claim_schedule"
     [payments_officer]="start_payment_run list_payment_runs get_payment_run payment_run_lines release_payment_run payment_returns payment_run_csv payment_run_json region_outlay claim_schedule get_claim list_claims"

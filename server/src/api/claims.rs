@@ -203,6 +203,29 @@ pub async fn appraisal(
     Ok(Json(ClaimView::from(&stored).seen_by(&who)))
 }
 
+impl RequestBody for claims::bills::BillRequest {}
+
+/// A medical bill (the claim's platform, or an adjuster of its region), each once by its
+/// number, on a claim whose injury is determined covered: its costs are added to the claim's
+/// medical facts and the claim is decided again, reviewed like any decision.
+#[utoipa::path(post, operation_id = "submit_bill", path = "/v1/claims/{id}/bills", tag = "claims", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The claim's id.")),
+    request_body = claims::bills::BillRequest,
+    responses((status = 200, description = "Decided again with the bill's costs.", body = ClaimView),
+              (status = 403, description = "Not a platform or an adjuster.", body = ErrorBody),
+              (status = 404, description = "Not found, or not visible.", body = ErrorBody),
+              (status = 409, description = "`bill_already_submitted` (field `number`); `claim_not_covered` (field `id`); `invalid_transition`; `conflict`.", body = ErrorBody),
+              (status = 422, description = "`invalid_request`: `issued_on` before the incident or after today, `inpatient_days` on an outpatient bill, an amount out of range.", body = ErrorBody)))]
+pub async fn bill(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    Body(req): Body<claims::bills::BillRequest>,
+) -> Result<Json<ClaimView>, Error> {
+    let stored = claims::bills::submit(&state, &who, &id, &req).await?;
+    Ok(Json(ClaimView::from(&stored).seen_by(&who)))
+}
+
 /// Re-runs a stored decision on the same module bytes and canonical facts.
 #[utoipa::path(post, operation_id = "replay_decision", path = "/v1/decisions/{id}/replay", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "The decision's id.")),

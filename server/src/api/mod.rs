@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/claims/{id}/decisions", get(claims::decisions))
         .route("/v1/claims/{id}/supplements", post(claims::supplement))
         .route("/v1/claims/{id}/appraisals", post(claims::appraisal))
+        .route("/v1/claims/{id}/bills", post(claims::bill))
         .route("/v1/decisions/{id}/replay", post(claims::replay))
         .route("/v1/evaluate", post(claims::evaluate))
         .route("/v1/claims/{id}/review", post(review::review))

@@ -30,6 +30,7 @@ use utoipa::openapi::{Content, RefOr};
         super::claims::decisions,
         super::claims::supplement,
         super::claims::appraisal,
+        super::claims::bill,
         super::claims::replay,
         super::claims::evaluate,
         super::review::review,

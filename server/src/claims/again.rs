@@ -76,16 +76,39 @@ pub async fn decide_again(
     facts: &Facts,
     kind: &str,
 ) -> Result<StoredClaim, Error> {
+    decide_again_with(state, claim, facts, kind, Together::default()).await
+}
+
+/// What is written in the same transaction as a claim decided again: the submission that
+/// changed its facts (an appraisal's audit entry, a bill's row), so that neither is stored
+/// without the other.
+#[derive(Default)]
+pub struct Together {
+    /// Statements run after the claim's update.
+    pub statements: Vec<sea_orm::Statement>,
+    /// Audit entries before the decision's.
+    pub audit: Vec<AuditDraft>,
+}
+
+/// [`decide_again`], writing `together` in the same transaction.
+pub async fn decide_again_with(
+    state: &AppState,
+    claim: &ClaimRow,
+    facts: &Facts,
+    kind: &str,
+    together: Together,
+) -> Result<StoredClaim, Error> {
     // Its span: inside the request's for a supplement, its own root for a retry.
     let span = tracing::info_span!("claim.decide", claim_id = %claim.id, kind);
     let (facts, bytes) = canonical_facts(facts);
     let outcome = tracing::Instrument::instrument(attempt(state, &facts), span).await;
-    store_again(
+    store_again_with(
         state,
         claim,
         String::from_utf8_lossy(&bytes).into_owned(),
         kind,
         outcome,
+        together,
     )
     .await
 }
@@ -99,6 +122,17 @@ pub async fn store_again(
     facts_json: String,
     kind: &str,
     outcome: Attempt,
+) -> Result<StoredClaim, Error> {
+    store_again_with(state, claim, facts_json, kind, outcome, Together::default()).await
+}
+
+async fn store_again_with(
+    state: &AppState,
+    claim: &ClaimRow,
+    facts_json: String,
+    kind: &str,
+    outcome: Attempt,
+    together: Together,
 ) -> Result<StoredClaim, Error> {
     let t = now();
     let mut updated = claim.clone();
@@ -120,7 +154,9 @@ pub async fn store_again(
         }
         Attempt::Failed(e) => place_failure(&mut updated, &e, t.0, &state.config),
     }
-    let audit = vec![AuditDraft {
+    rows.extend(together.statements);
+    let mut audit = together.audit;
+    audit.push(AuditDraft {
         actor: "system".into(),
         action: format!("claim.decided.{kind}"),
         claim_id: Some(claim.id.clone()),
@@ -129,7 +165,7 @@ pub async fn store_again(
             json!({ "status": updated.status, "decision_id": updated.decision_id, "last_error": updated.last_error })
                 .to_string(),
         ),
-    }];
+    });
     let events = lifecycle_events(&updated, decision.as_ref(), false);
     let applied = state
         .writer

@@ -37,6 +37,37 @@ pub struct AppraisalRequest {
     pub fee_fen: u64,
 }
 
+/// Refuses a submission that builds on the determination (an appraisal, a bill) unless the
+/// claim's injury is determined covered (`claim_not_covered`, naming the claim) and the claim
+/// is pending review or approved (`invalid_transition`).
+pub(crate) async fn determined_covered(
+    state: &AppState,
+    claim: &crate::db::claims::ClaimRow,
+    what: &str,
+) -> Result<(), Error> {
+    let covered =
+        match &claim.decision_id {
+            Some(d) => state.db.decision(d).await?.is_some_and(|d| {
+                d.outcome == super::outcome_code(oip_engine::types::Outcome::Covered)
+            }),
+            None => false,
+        };
+    if !covered || claim.status == ClaimStatus::Denied {
+        return Err(Error::field(
+            Code::ClaimNotCovered,
+            "id",
+            format!("the injury is not determined covered: {what}"),
+        ));
+    }
+    if !matches!(
+        claim.status,
+        ClaimStatus::PendingReview | ClaimStatus::Approved
+    ) {
+        return Err(Code::InvalidTransition.into());
+    }
+    Ok(())
+}
+
 /// Records an appraisal conclusion on a claim determined covered (its platform, or an
 /// adjuster of its region) and decides the claim again on it.
 pub async fn submit(
@@ -113,11 +144,11 @@ pub async fn submit(
             .to_string(),
         ),
     };
-    state
-        .writer
-        .submit_logged(None, vec![], vec![audit], vec![])
-        .await?;
-    let again = super::again::decide_again(state, &claim, &facts, "appraisal").await?;
+    let together = super::Together {
+        statements: Vec::new(),
+        audit: vec![audit],
+    };
+    let again = super::decide_again_with(state, &claim, &facts, "appraisal", together).await?;
     match again.decision {
         Some(_) => Ok(again),
         None => super::with_decision(state, again.claim).await,

@@ -6,10 +6,13 @@
 
 mod again;
 pub mod appraisal;
+pub mod bills;
 mod intake;
 mod replay;
 
-pub use again::{Attempt, attempt, decide_again, store_again, supplement};
+pub use again::{
+    Attempt, Together, attempt, decide_again, decide_again_with, store_again, supplement,
+};
 pub use intake::submit;
 pub use replay::{Replayed, replay};
 

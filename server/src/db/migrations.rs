@@ -586,12 +586,26 @@ CREATE TABLE ledger (
 );
 CREATE INDEX ledger_run ON ledger (run_id, id);
 CREATE INDEX ledger_claim ON ledger (claim_id, month);
-CREATE INDEX ledger_owed ON ledger (region, month) WHERE state = 'scheduled'
+CREATE INDEX ledger_owed ON ledger (region, month) WHERE state = 'scheduled';
+CREATE TABLE bills (
+    claim_id TEXT NOT NULL REFERENCES claims (id),
+    number TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    out_of_catalogue_fen BIGINT NOT NULL,
+    inpatient_days BIGINT NOT NULL,
+    issued_on TEXT NOT NULL,
+    hospital TEXT NOT NULL,
+    submitted_by TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    decision_id TEXT,
+    PRIMARY KEY (claim_id, number)
+)
 ";
 
 /// The payment ledger: what each approved claim is entitled to (one row per approved line, a
 /// monthly line with its first and last month), the entries owed and paid, and the monthly
-/// payment runs that batch them. On PostgreSQL the entitlements' pages keep room for the
+/// payment runs that batch them; and a claim's medical bills, each once by its number. On PostgreSQL the entitlements' pages keep room for the
 /// update every run makes (`entered_through`, in no index), so it is a heap-only update that
 /// writes no index entry.
 struct M0016Payments;

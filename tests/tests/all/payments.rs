@@ -413,6 +413,14 @@ async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_af
         assert_eq!(st, StatusCode::OK, "{again}");
         assert_eq!(again["status"], "pending_review");
         assert_eq!(again["decision"]["kind"], "appraisal", "{again}");
+        let (_, n) = s
+            .call("GET", &format!("/v1/claims/{id}/notice"), &mt, None, None)
+            .await;
+        assert!(
+            n.as_str()
+                .is_some_and(|h| h.contains("劳动能力鉴定后职业伤害保障待遇核定通知书")),
+            "{n}"
+        );
         assert_eq!(again["decision"]["replaces"], claim["decision"]["id"]);
         let allowance = monthly_amount(&again, "disability_allowance");
         approve(&s, &adj, &id).await;
@@ -535,6 +543,81 @@ async fn a_claim_denied_on_appeal_after_payment_stops_and_owes_back_what_was_pai
             .map(|e| e["amount_fen"].as_i64().unwrap())
             .sum();
         assert_eq!(recovered, -paid_fen, "{sched}");
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bill_adds_its_costs_once_and_a_bill_twice_is_refused_naming_its_number() {
+    each_backend(|b| async move {
+        let s = TestServer::spawn(&b).await;
+        let mt = s.platform("meituan").await;
+        let (_, claim) = s.submit(&mt, "bill-1", &grade_3(30)).await;
+        let id = claim["id"].as_str().unwrap().to_string();
+        let medical = |c: &Value| {
+            c["decision"]["benefits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["item"] == "medical")
+                .and_then(|l| l["amount_fen"].as_i64())
+                .expect("a medical line")
+        };
+        // The example's costs: outpatient 1,200 + inpatient 35,800 = 37,000 yuan.
+        assert_eq!(medical(&claim), 3_700_000);
+        let path = format!("/v1/claims/{id}/bills");
+        let bill = json!({"number": "CQ-2025-0815-001", "kind": "inpatient", "amount_fen": 500_000,
+                          "inpatient_days": 3, "issued_on": "2025-08-15", "hospital": "重庆医科大学附属第一医院"});
+        let (st, again) = s.call("POST", &path, &mt, Some(bill.clone()), None).await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        assert_eq!(again["decision"]["kind"], "bill");
+        assert_eq!(again["decision"]["replaces"], claim["decision"]["id"]);
+        // 37,000 + 5,000 = 42,000 yuan inside the catalogues.
+        assert_eq!(medical(&again), 4_200_000, "{again}");
+        // The stage's notice, in both languages.
+        for (lang, title) in [("zh-CN", "职业伤害保障医疗费用核定通知书"), ("en", "Notice of the medical costs determined on a bill")] {
+            let (st, n) = s.call("GET", &format!("/v1/claims/{id}/notice?lang={lang}"), &mt, None, None).await;
+            assert_eq!(st, StatusCode::OK);
+            assert!(n.as_str().is_some_and(|h| h.contains(title)), "{lang}: {n}");
+        }
+
+        // The same bill again: refused, naming its number; nothing changes.
+        let (st, e) = s.call("POST", &path, &mt, Some(bill), None).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"]["code"], "bill_already_submitted");
+        assert_eq!(e["error"]["fields"][0]["path"], "number");
+        let (_, now) = s.call("GET", &format!("/v1/claims/{id}"), &mt, None, None).await;
+        assert_eq!(now["decision"]["id"], again["decision"]["id"]);
+        assert_eq!(medical(&now), 4_200_000);
+
+        // Days in hospital on an outpatient bill, or a bill from before the incident.
+        let (st, e) = s
+            .call("POST", &path, &mt, Some(json!({"number": "CQ-2", "kind": "outpatient", "amount_fen": 100,
+                  "inpatient_days": 2, "issued_on": "2025-07-01", "hospital": "x"})), None)
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        let paths: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["inpatient_days", "issued_on"], "{e}");
+
+        // Stored once, with the claim decided on it (read as SQL).
+        let rows = s.state.db.conn
+            .query_all_raw(s.state.db.stmt("SELECT number, amount_fen FROM bills WHERE claim_id = ?", vec![id.clone().into()]))
+            .await
+            .expect("bills");
+        assert_eq!(rows.len(), 1);
+
+        // A claim not determined covered takes no bill.
+        let mut drunk = grade_3(31);
+        drunk["exclusions"]["intoxicated_or_drugged"] = true.into();
+        let (_, denied) = s.submit(&mt, "bill-2", &drunk).await;
+        let (st, e) = s
+            .call("POST", &format!("/v1/claims/{}/bills", denied["id"].as_str().unwrap()), &mt,
+                  Some(json!({"number": "CQ-3", "kind": "outpatient", "amount_fen": 100,
+                              "issued_on": "2025-08-02", "hospital": "x"})), None)
+            .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"]["code"], "claim_not_covered");
         s.stop().await;
     })
     .await;
