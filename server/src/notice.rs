@@ -31,13 +31,7 @@ pub(crate) fn item_name(item: &str, en: bool) -> &'static str {
     }
 }
 
-/// The stable name of a serde enum value.
-pub(crate) fn code<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
+pub(crate) use crate::domain::serde_name as code;
 
 const STYLE: &str = "body{font-family:serif;max-width:52em;margin:2em auto;line-height:1.5}\
     table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em;vertical-align:top}\

@@ -52,7 +52,7 @@ fn status_name(l: Lang, s: RunStatus) -> &'static str {
 pub(crate) fn run_chart(run: &RunView) -> String {
     let mut by_item: Vec<(String, i64)> = Vec::new();
     for t in &run.totals {
-        let name = crate::db::payments::enum_name(&t.item);
+        let name = crate::domain::serde_name(&t.item);
         match by_item.iter_mut().find(|(n, _)| *n == name) {
             Some((_, sum)) => *sum += t.amount_fen,
             None => by_item.push((name, t.amount_fen)),
@@ -275,8 +275,8 @@ async fn render_run(
             tbody {
                 @for t in &run.totals {
                     tr {
-                        td { (crate::db::payments::enum_name(&t.payer)) }
-                        td { (i18n::item(l, &crate::db::payments::enum_name(&t.item))) }
+                        td { (crate::domain::serde_name(&t.payer)) }
+                        td { (i18n::item(l, &crate::domain::serde_name(&t.item))) }
                         td { (t.kind.as_str()) }
                         td { (t.lines) }
                         td { (yuan(t.amount_fen)) }
@@ -292,7 +292,7 @@ async fn render_run(
                         tr {
                             td { a href={ "/console/claims/" (x.claim_id) } { code { (x.id) } } }
                             td { (x.month.to_string()) }
-                            td { (i18n::item(l, &crate::db::payments::enum_name(&x.item))) " · " (x.kind.as_str()) }
+                            td { (i18n::item(l, &crate::domain::serde_name(&x.item))) " · " (x.kind.as_str()) }
                             td { (yuan(x.amount_fen)) }
                             td { small { (x.decision_id.clone().unwrap_or_default()) " · " (x.policy_version.clone().unwrap_or_default()) " · " (x.rule.title) } }
                         }
@@ -339,8 +339,8 @@ pub(crate) fn schedule_section(l: Lang, s: &payments::Schedule) -> Markup {
                 thead { tr { th { (l.t(ITEM)) } th { (l.t(TOTAL)) } th { (l.t(FROM)) } th { (l.t(THROUGH)) } th { (l.t(RULE)) } } }
                 tbody {
                     @for e in &s.entitlements {
-                        tr.superseded[e.superseded_at.is_some()] data-item=(crate::db::payments::enum_name(&e.item)) {
-                            td { (i18n::item(l, &crate::db::payments::enum_name(&e.item))) " · " (crate::db::payments::enum_name(&e.period)) }
+                        tr.superseded[e.superseded_at.is_some()] data-item=(crate::domain::serde_name(&e.item)) {
+                            td { (i18n::item(l, &crate::domain::serde_name(&e.item))) " · " (crate::domain::serde_name(&e.period)) }
                             td { (yuan(e.amount_fen)) }
                             td { (e.first_month.to_string()) @if let Some(m) = e.last_month { " – " (m.to_string()) } }
                             td { @if let Some(m) = e.entered_through { (m.to_string()) } }
@@ -355,7 +355,7 @@ pub(crate) fn schedule_section(l: Lang, s: &payments::Schedule) -> Markup {
                     @for e in &s.entries {
                         tr.entry data-state=(e.state.as_str()) {
                             td { (e.month.to_string()) }
-                            td { (i18n::item(l, &crate::db::payments::enum_name(&e.item))) }
+                            td { (i18n::item(l, &crate::domain::serde_name(&e.item))) }
                             td { (e.kind.as_str()) }
                             td { (yuan(e.amount_fen)) }
                             td { (e.state.as_str()) @if let Some(r) = &e.run_id { " · " a href={ "/console/payments/runs/" (r) } { code { (r) } } } }

@@ -10,13 +10,7 @@ use oip_engine::types::{BenefitItem, Payer, Period};
 use sea_orm::{DbErr, QueryResult, Statement, Value};
 use std::borrow::Cow;
 
-/// The stable (serde) name of one of the contract's enums.
-pub fn enum_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
+use crate::domain::serde_name as enum_name;
 
 /// One of the contract's enums from its stored name; an unknown one is a corrupt row.
 fn contract_enum<T: serde::de::DeserializeOwned>(r: &QueryResult, c: &str) -> Result<T, DbErr> {

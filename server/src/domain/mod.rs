@@ -47,6 +47,15 @@ pub struct Narrative {
     pub description: Option<String>,
 }
 
+/// The stable (serde) name of an enum value of the contract's (an item, a payer, a period,
+/// a confidence): what the database and the views store.
+pub fn serde_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// An enum with a stable name: its serde name, the same in the API, the database and the logs.
 pub trait Named: Sized + Copy + 'static {
     /// Every value.

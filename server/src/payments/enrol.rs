@@ -7,8 +7,9 @@
 
 use super::payee_of;
 use crate::db::claims::ClaimRow;
-use crate::db::payments::{EntitlementRow, EntryRow, enum_name};
+use crate::db::payments::{EntitlementRow, EntryRow};
 use crate::db::writer::AuditDraft;
+use crate::domain::serde_name as enum_name;
 use crate::domain::{ClaimStatus, EntryKind, EntryState, Month, ReviewedLine};
 use crate::error::Error;
 use crate::{AppState, now};

@@ -648,7 +648,7 @@ pub async fn export_csv(state: &AppState, who: &Principal, id: &str) -> Result<S
             r.month,
             p.claim_id,
             p.payee,
-            crate::db::payments::enum_name(&p.payer),
+            crate::domain::serde_name(&p.payer),
             p.lines,
             yuan(p.amount_fen)
         ));
@@ -679,7 +679,7 @@ pub async fn export_json(
         "released_by": r.released_by, "released_at": r.released_at,
         "payees": payees.iter().map(|p| json!({
             "claim_id": p.claim_id, "payee": p.payee,
-            "payer": crate::db::payments::enum_name(&p.payer),
+            "payer": crate::domain::serde_name(&p.payer),
             "lines": p.lines, "amount_fen": p.amount_fen, "amount_yuan": yuan(p.amount_fen),
         })).collect::<Vec<_>>(),
         "count": payees.len(), "total_fen": total, "total_yuan": yuan(total),
@@ -704,7 +704,7 @@ async fn payees(state: &AppState, run_id: &str) -> Result<Vec<PayeeRow>, Error> 
                 (
                     p.claim_id.clone(),
                     p.payee.clone(),
-                    crate::db::payments::enum_name(&p.payer),
+                    crate::domain::serde_name(&p.payer),
                 )
             })
             .unwrap_or_default();
