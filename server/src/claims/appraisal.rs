@@ -99,27 +99,7 @@ pub async fn submit(
     if !problems.is_empty() {
         return Err(Error::invalid_request(problems));
     }
-    // Only a claim whose injury is determined covered is appraised.
-    let covered =
-        match &claim.decision_id {
-            Some(d) => state.db.decision(d).await?.is_some_and(|d| {
-                d.outcome == super::outcome_code(oip_engine::types::Outcome::Covered)
-            }),
-            None => false,
-        };
-    if !covered || claim.status == ClaimStatus::Denied {
-        return Err(Error::field(
-            Code::ClaimNotCovered,
-            "id",
-            "the injury is not determined covered: nothing to appraise",
-        ));
-    }
-    if !matches!(
-        claim.status,
-        ClaimStatus::PendingReview | ClaimStatus::Approved
-    ) {
-        return Err(Code::InvalidTransition.into());
-    }
+    determined_covered(state, &claim, "nothing to appraise").await?;
     let mut facts: Facts =
         serde_json::from_str(&claim.facts).map_err(|e| Error::internal(e.to_string()))?;
     facts.assessment.disability_grade = req.disability_grade;

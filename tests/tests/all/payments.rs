@@ -35,6 +35,32 @@ fn grade_3(n: u64) -> Value {
     v
 }
 
+/// A server with four eyes out of the way of these amounts, a platform, two adjusters and
+/// two payments officers of Chongqing.
+struct Cast {
+    s: TestServer,
+    mt: String,
+    adj: String,
+    adj2: String,
+    officer: String,
+    second: String,
+}
+
+async fn cast(b: &Backend, tag: &str) -> Cast {
+    let mut c = config(b, tag).await;
+    c.four_eyes_threshold_fen = 1_000_000_000;
+    let s = TestServer::with_config(c).await;
+    let officer = json!({"role": "payments_officer", "regions": ["CN-CQ"]});
+    Cast {
+        mt: s.platform("meituan").await,
+        adj: s.adjuster(&["CN-CQ"]).await,
+        adj2: s.adjuster(&["CN-CQ"]).await,
+        officer: s.token(officer.clone()).await,
+        second: s.token(officer).await,
+        s,
+    }
+}
+
 async fn approve(s: &TestServer, adjuster: &str, id: &str) {
     let (st, r) = s
         .call(
@@ -117,14 +143,7 @@ fn lump_sums(claim: &Value) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_is_paid_month_by_month_in_runs_released_by_a_second_officer() {
     each_backend(|b| async move {
-        let mut c = config(&b, "payments").await;
-        c.four_eyes_threshold_fen = 1_000_000_000;
-        let s = TestServer::with_config(c).await;
-        let mt = s.platform("meituan").await;
-        let adj = s.adjuster(&["CN-CQ"]).await;
-        let adj2 = s.adjuster(&["CN-CQ"]).await;
-        let officer = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
-        let second = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
+        let Cast { s, mt, adj, adj2, officer, second } = cast(&b, "payments").await;
         let beijing = s.token(json!({"role": "payments_officer", "regions": ["CN-BJ"]})).await;
 
         let (st, claim) = s.submit(&mt, "pay-1", &grade_3(1)).await;
@@ -349,17 +368,14 @@ async fn auditor(s: &TestServer) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_after_it() {
     each_backend(|b| async move {
-        let mut c = config(&b, "appraisal").await;
-        c.four_eyes_threshold_fen = 1_000_000_000;
-        let s = TestServer::with_config(c).await;
-        let mt = s.platform("meituan").await;
-        let adj = s.adjuster(&["CN-CQ"]).await;
-        let officer = s
-            .token(json!({"role": "payments_officer", "regions": ["CN-CQ"]}))
-            .await;
-        let second = s
-            .token(json!({"role": "payments_officer", "regions": ["CN-CQ"]}))
-            .await;
+        let Cast {
+            s,
+            mt,
+            adj,
+            officer,
+            second,
+            ..
+        } = cast(&b, "appraisal").await;
 
         // Determined covered before any appraisal: no grade yet.
         let mut body = grade_3(10);
@@ -503,14 +519,7 @@ async fn an_appraisal_arrives_on_its_own_and_a_reappraisal_changes_the_months_af
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_denied_on_appeal_after_payment_stops_and_owes_back_what_was_paid() {
     each_backend(|b| async move {
-        let mut c = config(&b, "denied").await;
-        c.four_eyes_threshold_fen = 1_000_000_000;
-        let s = TestServer::with_config(c).await;
-        let mt = s.platform("meituan").await;
-        let adj = s.adjuster(&["CN-CQ"]).await;
-        let adj2 = s.adjuster(&["CN-CQ"]).await;
-        let officer = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
-        let second = s.token(json!({"role": "payments_officer", "regions": ["CN-CQ"]})).await;
+        let Cast { s, mt, adj, adj2, officer, second } = cast(&b, "denied").await;
         let (_, claim) = s.submit(&mt, "deny-1", &grade_3(20)).await;
         let id = claim["id"].as_str().unwrap().to_string();
         approve(&s, &adj, &id).await;
