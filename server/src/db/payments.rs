@@ -466,6 +466,14 @@ impl Db {
         )
     }
 
+    /// Sets the last month of a superseded entitlement (the months owed before the change).
+    pub fn last_month_stmt(&self, id: &str, last: Month) -> Statement {
+        self.stmt(
+            "UPDATE entitlements SET last_month = ? WHERE id = ?",
+            vec![last.0.into(), id.into()],
+        )
+    }
+
     /// Cancels entries not yet in a run.
     pub fn reverse_scheduled_stmt(&self, ids: &[String]) -> Statement {
         self.stmt(

@@ -98,6 +98,8 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
     let mut new_ents = Vec::new();
     let mut entries = Vec::new();
     let mut reverse = Vec::new();
+    // Old lines whose last month is not their last entered one (months owed before a change).
+    let mut stops: Vec<(String, Month)> = Vec::new();
     let mut matched = vec![false; old.len()];
     for (n, line, amount) in payable(&lines) {
         let payee = payee_of(line.item);
@@ -198,13 +200,34 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
                     }
                 }
             }
-            (Period::Monthly, Some(o)) if o.amount_fen != amount => {
+            (Period::Monthly, Some(o)) => {
+                // The months before the change that no run entered yet stay owed at the old
+                // amount (the old line stops with them).
+                let unpaid = o
+                    .entered_through
+                    .map(Month::next)
+                    .unwrap_or(o.first_month)
+                    .max(o.first_month);
+                if unpaid < first {
+                    stops.push((o.id.clone(), Month(first.0 - 1)));
+                }
+                for m in (unpaid.0..first.0).map(Month) {
+                    entries.push(EntryRow {
+                        id: format!("{}:{m}", o.id),
+                        entitlement_id: o.id.clone(),
+                        kind: EntryKind::Monthly,
+                        month: m,
+                        amount_fen: o.amount_fen,
+                        ..entry(EntryKind::Monthly, m, o.amount_fen, String::new(), None)
+                    });
+                }
                 // Every month already entered from the change on is owed the difference.
                 for x in old_entries.iter().filter(|x| {
                     x.entitlement_id == o.id
                         && x.kind == EntryKind::Monthly
                         && x.state != EntryState::Reversed
                         && x.month >= first
+                        && x.amount_fen != amount
                 }) {
                     entries.push(entry(
                         EntryKind::TrueUp,
@@ -215,7 +238,7 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
                     ));
                 }
             }
-            (Period::Monthly, _) => {}
+            (Period::Monthly, None) => {}
         }
         new_ents.push(e);
     }
@@ -256,6 +279,9 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
     let old_ids: Vec<String> = old.iter().map(|o| o.id.clone()).collect();
     if !old_ids.is_empty() {
         then.push(state.db.supersede_stmt(&old_ids, &at));
+    }
+    for (id, last) in &stops {
+        then.push(state.db.last_month_stmt(id, *last));
     }
     if !reverse.is_empty() {
         then.push(state.db.reverse_scheduled_stmt(&reverse));

@@ -631,3 +631,38 @@ async fn a_bill_adds_its_costs_once_and_a_bill_twice_is_refused_naming_its_numbe
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reappraisal_before_the_months_since_the_last_run_were_paid_owes_them_at_the_old_amount()
+{
+    each_backend(|b| async move {
+        let Cast { s, mt, adj, officer, second, .. } = cast(&b, "gap").await;
+        // Grade 3 concluded three months ago: owed from two months ago; only that month's run
+        // is made before the re-appraisal.
+        let (_, claim) = s.submit(&mt, "gap-1", &grade_3(40)).await;
+        let id = claim["id"].as_str().unwrap().to_string();
+        let grade_3_fen = monthly_amount(&claim, "disability_allowance");
+        approve(&s, &adj, &id).await;
+        paid_run(&s, &officer, &second, "CN-CQ", &ym(2)).await;
+        // Re-appraised grade 2 last month: grade 2 from this month; last month is still owed
+        // at grade 3, though no run entered it before the change.
+        let body = json!({"disability_grade": 2, "care_level": null, "concluded_on": format!("{}-05", ym(1)),
+                          "appraisal_body": "重庆市劳动能力鉴定委员会", "fee_fen": 0});
+        let (st, re) = s.call("POST", &format!("/v1/claims/{id}/appraisals"), &adj, Some(body), None).await;
+        assert_eq!(st, StatusCode::OK, "{re}");
+        let grade_2_fen = monthly_amount(&re, "disability_allowance");
+        approve(&s, &adj, &id).await;
+        let run = paid_run(&s, &officer, &second, "CN-CQ", &ym(0)).await;
+        let (_, lines) = s.call("GET", &format!("/v1/payments/runs/{run}/lines"), &officer, None, None).await;
+        let monthly: Vec<(String, i64)> = lines["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["item"] == "disability_allowance")
+            .map(|l| (l["month"].as_str().unwrap().to_string(), l["amount_fen"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(monthly, [(ym(1), grade_3_fen), (ym(0), grade_2_fen)], "{lines}");
+        s.stop().await;
+    })
+    .await;
+}
