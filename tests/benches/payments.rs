@@ -11,7 +11,7 @@
 //! Each benefit is entered through last month, so the run of this month owes one line each.
 
 use oip_server::config::Config;
-use oip_server::db::payments::RunRow;
+use oip_server::db::runs::RunRow;
 use oip_server::domain::{Month, RunStatus};
 use sea_orm::ConnectionTrait;
 use std::time::Instant;

@@ -143,7 +143,7 @@ async fn render_runs(
         Ok(v) => v,
         Err(e) => return layout::error_page(&s.ctx(), &e),
     };
-    let this_month = Month::of_date(crate::now().beijing_date());
+    let this_month = Month::current();
     let body = html! {
         h1 { (l.t(RUNS)) }
         p.muted { (l.t(RUNS_HELP)) }

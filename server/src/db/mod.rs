@@ -7,6 +7,7 @@
 //! be durable before the client hears 201 go through the group-commit [`writer`].
 
 pub mod audit;
+pub mod bills;
 pub mod calendars;
 pub mod claims;
 pub mod data_keys;
@@ -18,6 +19,7 @@ pub mod migrations;
 pub mod payments;
 pub mod policies;
 pub mod reviews;
+pub mod runs;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

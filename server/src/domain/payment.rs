@@ -64,6 +64,11 @@ impl Month {
         Month::of(d.year, d.month)
     }
 
+    /// The current month in Beijing.
+    pub fn current() -> Month {
+        Month::of_date(crate::now().beijing_date())
+    }
+
     /// `YYYY-MM`, read strictly.
     pub fn parse(s: &str) -> Option<Month> {
         let (y, m) = s.split_once('-')?;

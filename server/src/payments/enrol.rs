@@ -77,7 +77,7 @@ pub async fn enrol(state: &AppState, claim: &ClaimRow) -> Result<bool, Error> {
         }
     }
     let facts: Option<Facts> = serde_json::from_str(&claim.facts).ok();
-    let this_month = Month::of_date(now().beijing_date());
+    let this_month = Month::current();
     let provenance = match &claim.decision_id {
         Some(id) => state.db.decision(id).await?.map(|d| d.provenance),
         None => None,
